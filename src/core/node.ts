@@ -1,0 +1,235 @@
+// The pure core of one node: it only steps. Time arrives as a number with every input, packets
+// and script results arrive as inputs, and every answer is a list of effects for the shell to
+// carry out. No clock, no socket, no file, no process: the simulator runs the same code.
+
+import type { NodeContext } from './context.js';
+import { majority } from './election.js';
+import { PeerTable } from './peers.js';
+import { ResourceMachine } from './resource.js';
+import type {
+  Command,
+  CoreConfig,
+  Effect,
+  Heartbeat,
+  Input,
+  LogLevel,
+  NodeView,
+  ResourceReport,
+} from './types.js';
+
+export interface CoreStart {
+  /** Local monotonic time of the start. */
+  now: number;
+  /** Larger than any earlier incarnation of this node (wall clock ms at start, in the daemon). */
+  incarnation: number;
+}
+
+/** The shortest gap between two heartbeats sent early because something changed. */
+const MIN_SEND_GAP_FRACTION = 1 / 20;
+
+export class NodeCore {
+  private readonly config: CoreConfig;
+  private readonly incarnation: number;
+  private readonly peers = new PeerTable();
+  private readonly resources: ResourceMachine[];
+  private readonly bootAt: number;
+  private seq = 0;
+  private nextSendAt: number;
+  private lastSentAt = -Infinity;
+  private lastReportKey = '';
+  private sendSoon = false;
+  private terminating = false;
+  private exited = false;
+  private gatewayReachable = true;
+  private runIds = 0;
+  private now: number;
+  private effects: Effect[] = [];
+
+  constructor(config: CoreConfig, start: CoreStart) {
+    this.config = config;
+    this.incarnation = start.incarnation;
+    this.bootAt = start.now;
+    this.now = start.now;
+    this.nextSendAt = start.now;
+    this.resources = config.resources.map((spec) => new ResourceMachine(spec, config.node, config.forceStart));
+  }
+
+  /** Feed one input at local time `now`; returns what the shell must do, in order. */
+  step(now: number, input: Input): Effect[] {
+    if (this.exited) return [];
+    this.now = Math.max(this.now, now);
+    this.effects = [];
+    const ctx = this.context();
+    switch (input.kind) {
+      case 'tick':
+        break;
+      case 'heartbeat':
+        this.receive(ctx, input.heartbeat);
+        break;
+      case 'script-done':
+        this.resource(input.resource)?.onScriptDone(ctx, input.runId, input.outcome);
+        break;
+      case 'command':
+        this.command(ctx, input.command);
+        break;
+      case 'gateway':
+        if (input.reachable !== this.gatewayReachable) {
+          this.gatewayReachable = input.reachable;
+          ctx.log(input.reachable ? 'notice' : 'warning', `gateway ${input.reachable ? 'reachable again' : 'unreachable: withdrawing'}`);
+          if (!input.reachable) for (const r of this.resources) r.offline(ctx, 0);
+        }
+        break;
+    }
+    this.evaluate();
+    return this.effects;
+  }
+
+  /** The local time by which the core needs a tick, if nothing else arrives first. */
+  nextWakeAt(): number {
+    if (this.exited) return Infinity;
+    const ctx = this.context();
+    let earliest = this.nextSendAt;
+    for (const r of this.resources) earliest = Math.min(earliest, r.nextWakeAt(ctx));
+    return earliest;
+  }
+
+  view(now: number): NodeView {
+    const ctx = this.context(Math.max(this.now, now));
+    return {
+      node: this.config.node,
+      incarnation: this.incarnation,
+      resources: this.resources.map((r) => r.view(ctx)),
+    };
+  }
+
+  /**
+   * The quorum for a resource: more than half of its voters. With two voters that would need both,
+   * so FreeHA's rule applies instead (DESIGN §4.6): this node alone, once the other is gone.
+   */
+  protected quorumSize(resource: string): number {
+    const voters = this.voterCount(resource);
+    return voters === 2 ? 1 : majority(voters);
+  }
+
+  protected voterCount(resource: string): number {
+    const machine = this.resource(resource);
+    return machine === undefined ? 0 : machine.voterCount(this.context());
+  }
+
+  private resource(name: string): ResourceMachine | undefined {
+    return this.resources.find((r) => r.name === name);
+  }
+
+  private context(now: number = this.now): NodeContext {
+    const timing = this.config.timing;
+    return {
+      now,
+      self: this.config.node,
+      timing,
+      peers: this.peers,
+      bootAt: this.bootAt,
+      votingFrom: this.bootAt + timing.lease,
+      listenUntil: this.bootAt + timing.deadtime,
+      terminating: this.terminating,
+      gatewayReachable: this.gatewayReachable,
+      quorumSize: (resource) => this.quorumSize(resource),
+      voterCount: (resource) => this.voterCount(resource),
+      newRunId: () => ++this.runIds,
+      emit: (effect) => this.effects.push(effect),
+      log: (level, message) => this.log(level, message),
+    };
+  }
+
+  private log(level: LogLevel, message: string): void {
+    this.effects.push({ kind: 'log', level, message });
+  }
+
+  private receive(ctx: NodeContext, heartbeat: Heartbeat): void {
+    if (heartbeat.node === this.config.node) return; // our own, looped back by multicast
+    const result = this.peers.record(heartbeat, this.now);
+    if (result === 'stale') return;
+    if (result === 'new-peer') ctx.log('info', `heard ${heartbeat.node} for the first time`);
+    if (result === 'restarted') ctx.log('notice', `${heartbeat.node} restarted (incarnation ${heartbeat.incarnation})`);
+    for (const r of this.resources) {
+      if (r.onHeartbeat(ctx, heartbeat)) this.sendSoon = true;
+    }
+  }
+
+  private command(ctx: NodeContext, command: Command): void {
+    const selected = (names: string[] | 'all'): ResourceMachine[] =>
+      names === 'all' ? this.resources : this.resources.filter((r) => names.includes(r.name));
+    switch (command.type) {
+      case 'hup':
+        for (const r of this.resources) r.hup(ctx);
+        return;
+      case 'force-start':
+        for (const r of selected(command.resources)) r.forceStart(ctx, 'USR1');
+        return;
+      case 'clear':
+        for (const r of selected(command.resources)) r.clear(ctx);
+        return;
+      case 'term':
+        if (this.terminating) return;
+        ctx.log('notice', 'shutting down: stopping the resources held here');
+        this.terminating = true;
+        for (const r of this.resources) r.terminate(this.context());
+        return;
+      case 'role':
+        for (const r of selected(command.resources)) r.setRole(ctx, command.role);
+        return;
+      case 'offline': {
+        const ms = command.seconds === undefined ? this.config.timing.offlineDefault : command.seconds * 1000;
+        for (const r of selected(command.resources)) r.offline(ctx, ms);
+        return;
+      }
+    }
+  }
+
+  private evaluate(): void {
+    const ctx = this.context();
+    for (const r of this.resources) r.evaluate(ctx);
+    if (this.terminating && this.resources.every((r) => r.settled())) {
+      this.leave(ctx);
+      return;
+    }
+    this.maybeSend(ctx);
+  }
+
+  private maybeSend(ctx: NodeContext): void {
+    const key = this.resources.map((r) => r.reportKey(ctx)).join('|');
+    if (key !== this.lastReportKey) this.sendSoon = true;
+    const gap = this.config.timing.heartbeatInterval * MIN_SEND_GAP_FRACTION;
+    if (this.sendSoon) this.nextSendAt = Math.min(this.nextSendAt, this.lastSentAt + gap);
+    if (this.now < this.nextSendAt) return;
+    this.lastReportKey = key;
+    this.sendSoon = false;
+    this.send(ctx, this.resources.map((r) => r.report(ctx, this.now)), false);
+  }
+
+  private send(ctx: NodeContext, resources: ResourceReport[], leaving: boolean): void {
+    this.seq++;
+    this.lastSentAt = this.now;
+    this.nextSendAt = this.now + this.config.timing.heartbeatInterval;
+    ctx.emit({
+      kind: 'send',
+      heartbeat: {
+        node: this.config.node,
+        incarnation: this.incarnation,
+        seq: this.seq,
+        sentAt: this.now,
+        leaving,
+        resources,
+        echoes: this.peers.echoes(),
+      },
+    });
+  }
+
+  /** Everything released: say so once more, with nothing endorsed, and exit. */
+  private leave(ctx: NodeContext): void {
+    const reports = this.resources.map((r) => ({ ...r.report(ctx, this.now), vote: '', voteEcho: 0, eligible: false }));
+    this.send(ctx, reports, true);
+    ctx.log('notice', 'all resources released: exiting');
+    this.exited = true;
+    ctx.emit({ kind: 'exit', code: 0 });
+  }
+}

@@ -1,0 +1,477 @@
+// Scenario tests: the real core of every node, driven step by step over a perfect network
+// (1 ms per datagram) unless a test cuts links. Script runs are traced as `time node run ACTION RES`.
+
+import { describe, expect, it } from 'vitest';
+import { Harness, TEST_TIMING, resourceSpec, threeNodeConfigs } from './harness.test-util.js';
+import type { CoreConfig, ResourceSpec } from './types.js';
+
+const RES = 'daemon';
+
+function elected(h: Harness, node: string, ms = 5000): number {
+  return h.until(() => h.state(node, RES) === 'RUNNING', ms, `${node} RUNNING`);
+}
+
+/** Start and stop runs as `node action`, in order. */
+function startsAndStops(h: Harness): string[] {
+  return h.scriptTrace((l) => / run (start|stop) /.test(l)).map((l) => {
+    const [, node, , action] = l.split(' ');
+    return `${node} ${action}`;
+  });
+}
+
+/** When `node` first ran `action` at or after `from`. */
+function firstRunAt(h: Harness, node: string, action: string, from = 0): number {
+  const line = h.scriptTrace((l) => l.includes(` ${node} run ${action} `) && Number(l.split(' ')[0]) >= from)[0];
+  if (line === undefined) throw new Error(`${node} never ran ${action} after ${from}`);
+  return Number(line.split(' ')[0]);
+}
+
+/** The script runs of one action, as `node` names, in order. */
+function runs(h: Harness, action: string): string[] {
+  return h.scriptTrace((l) => l.includes(` run ${action} `)).map((l) => l.split(' ')[1] ?? '');
+}
+
+describe('election', () => {
+  it('starts the resource on the node with the lowest priority, once, after the start-up wait', () => {
+    const h = new Harness(threeNodeConfigs());
+    const took = elected(h, 'lolek');
+    expect(runs(h, 'start')).toEqual(['lolek']);
+    expect(took).toBeGreaterThanOrEqual(TEST_TIMING.lease);
+    expect(h.state('bolek', RES)).toBe('STANDBY');
+    expect(h.state('reksio', RES)).toBe('WATCHING');
+    expect(h.view('bolek', RES).holder).toBe('lolek');
+    expect(h.view('reksio', RES).vote).toBe('lolek');
+  });
+
+  it('breaks equal priorities by name, alphabetically and ignoring case', () => {
+    const members: ResourceSpec['members'] = [
+      { node: 'zeta', priority: 5, roleOnStart: 'secondary' },
+      { node: 'Beta', priority: 5, roleOnStart: 'secondary' },
+      { node: 'alpha', priority: 9, roleOnStart: 'secondary' },
+    ];
+    const configs: CoreConfig[] = members.map((m) => ({
+      node: m.node,
+      timing: TEST_TIMING,
+      resources: [resourceSpec(RES, members)],
+      forceStart: false,
+    }));
+    const h = new Harness(configs);
+    elected(h, 'Beta');
+    h.advance(3000);
+    expect(runs(h, 'start')).toEqual(['Beta']);
+  });
+
+  it('runs the start-up probe, then stop once to clean up, before it may hold', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    const lolek = h.scriptTrace((l) => l.includes(' lolek ')).map((l) => l.split(' ')[3]);
+    expect(lolek.slice(0, 3)).toEqual(['probe', 'stop', 'start']);
+    expect(runs(h, 'probe').sort()).toEqual(['bolek', 'lolek']); // the watchdog runs nothing
+  });
+});
+
+describe('failover and stickiness', () => {
+  it('moves the resource to the other service node when the holder dies, after the lease', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.advance(500);
+    h.crash('lolek');
+    const took = elected(h, 'bolek');
+    expect(took).toBeGreaterThan(TEST_TIMING.lease - TEST_TIMING.heartbeatInterval);
+    expect(took).toBeLessThan(TEST_TIMING.lease + 100);
+    expect(runs(h, 'start')).toEqual(['lolek', 'bolek']);
+  });
+
+  it('keeps the resource where it is when the preferred node comes back (stickiness)', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.crash('lolek');
+    elected(h, 'bolek');
+    h.restart('lolek');
+    h.advance(10_000);
+    expect(h.state('bolek', RES)).toBe('RUNNING');
+    expect(h.state('lolek', RES)).toBe('STANDBY');
+    expect(runs(h, 'start')).toEqual(['lolek', 'bolek']);
+  });
+
+  it('fails back on HUP: the holder stops first, then the preferred node starts, without overlap', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.crash('lolek');
+    elected(h, 'bolek');
+    h.restart('lolek');
+    h.advance(3000);
+    h.command('bolek', { type: 'hup' });
+    elected(h, 'lolek');
+    expect(startsAndStops(h).slice(-2)).toEqual(['bolek stop', 'lolek start']);
+    expect(h.runningOn(RES)).toEqual(['lolek']);
+    h.advance(5000);
+    expect(h.state('bolek', RES)).toBe('STANDBY');
+  });
+
+  it('HUP on the only candidate brings the resource back to it', () => {
+    const members: ResourceSpec['members'] = [
+      { node: 'solo', priority: 0, roleOnStart: 'secondary' },
+      { node: 'wd', priority: 100, roleOnStart: 'watchdog' },
+    ];
+    const configs = members.map((m) => ({ node: m.node, timing: TEST_TIMING, resources: [resourceSpec(RES, members)], forceStart: false }));
+    // Two voters, one of them a watchdog: quorum is two, so both must agree.
+    const h = new Harness(configs);
+    elected(h, 'solo');
+    h.command('solo', { type: 'hup' });
+    expect(h.state('solo', RES)).toBe('STOPPING');
+    h.advance(2000);
+    expect(startsAndStops(h).slice(-3)).toEqual(['solo start', 'solo stop', 'solo start']);
+    expect(h.state('solo', RES)).toBe('RUNNING');
+  });
+
+  it('fails back on its own with failback auto', () => {
+    const h = new Harness(threeNodeConfigs({ failback: 'auto' }));
+    elected(h, 'lolek');
+    h.crash('lolek');
+    elected(h, 'bolek');
+    h.restart('lolek');
+    elected(h, 'lolek', 10_000);
+    expect(h.state('bolek', RES)).toBe('STANDBY');
+    expect(runs(h, 'start')).toEqual(['lolek', 'bolek', 'lolek']);
+  });
+});
+
+describe('quorum and the watchdog', () => {
+  it('does not start without quorum: the survivor alone waits and says why', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.crash('reksio');
+    h.advance(3000);
+    expect(h.state('lolek', RES)).toBe('RUNNING'); // two of three voters still endorse it
+    h.crash('lolek');
+    h.advance(10_000);
+    expect(h.state('bolek', RES)).toBe('STANDBY');
+    expect(runs(h, 'start')).toEqual(['lolek']);
+    expect(h.view('bolek', RES).reason).toMatch(/no quorum: 1 of 2/);
+  });
+
+  it('stops the resource on an isolated holder (self-fencing) before the others start it', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.advance(300);
+    h.isolate('lolek');
+    const cutAt = h.now;
+    elected(h, 'bolek');
+    const stopAt = firstRunAt(h, 'lolek', 'stop', cutAt);
+    const startAt = firstRunAt(h, 'bolek', 'start');
+    expect(startAt - stopAt).toBeGreaterThanOrEqual(TEST_TIMING.guard);
+    expect(h.logs.some((l) => l.includes('lolek warning: daemon: lost quorum'))).toBe(true);
+  });
+
+  it('a one-way partition: the holder hears the others but they do not hear it', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.cutLink('lolek', 'bolek', false);
+    h.cutLink('lolek', 'reksio', false);
+    const cutAt = h.now;
+    elected(h, 'bolek');
+    const stopAt = firstRunAt(h, 'lolek', 'stop', cutAt);
+    const startAt = firstRunAt(h, 'bolek', 'start');
+    expect(startAt - stopAt).toBeGreaterThanOrEqual(TEST_TIMING.guard);
+  });
+
+  it('the watchdog lost: nothing moves', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.crash('reksio');
+    h.advance(10_000);
+    expect(runs(h, 'start')).toEqual(['lolek']);
+    expect(runs(h, 'stop')).toEqual(['lolek', 'bolek']); // only the start-up clean-ups
+  });
+});
+
+describe('two nodes without a watchdog', () => {
+  const members: ResourceSpec['members'] = [
+    { node: 'a', priority: 0, roleOnStart: 'secondary' },
+    { node: 'b', priority: 1, roleOnStart: 'secondary' },
+  ];
+  const configs = (): CoreConfig[] =>
+    members.map((m) => ({ node: m.node, timing: TEST_TIMING, resources: [resourceSpec(RES, members)], forceStart: false }));
+
+  it('elects one node, and takes over when the peer is gone for the lease (FreeHA)', () => {
+    const h = new Harness(configs());
+    elected(h, 'a');
+    h.advance(2000);
+    expect(runs(h, 'start')).toEqual(['a']);
+    h.crash('a');
+    const took = elected(h, 'b');
+    expect(took).toBeLessThanOrEqual(TEST_TIMING.lease + 50);
+  });
+
+  it('after a partition heals with both running, the less preferred node stops', () => {
+    const h = new Harness(configs());
+    elected(h, 'a');
+    h.isolate('a');
+    elected(h, 'b');
+    expect(h.state('a', RES)).toBe('RUNNING'); // no quorum to lose: both run, as FreeHA warns
+    h.heal();
+    h.until(() => h.state('b', RES) === 'STANDBY', 3000);
+    expect(h.state('a', RES)).toBe('RUNNING');
+    expect(h.runningOn(RES)).toEqual(['a']);
+  });
+});
+
+describe('scripts and failures', () => {
+  it('retries a failing start up to attempts, then ERRORED, and the other node takes over', () => {
+    const h = new Harness(threeNodeConfigs({ attempts: 3 }));
+    h.scriptsBehave((node, _r, action) => (node === 'lolek' && action === 'start' ? { ms: 10, code: 1 } : undefined));
+    elected(h, 'bolek', 10_000);
+    expect(runs(h, 'start')).toEqual(['lolek', 'lolek', 'lolek', 'bolek']);
+    expect(h.state('lolek', RES)).toBe('ERRORED');
+    const v = h.view('lolek', RES);
+    expect([v.attempts, v.maxAttempts]).toEqual([3, 3]);
+    h.advance(10_000);
+    expect(h.state('lolek', RES)).toBe('ERRORED'); // latched
+    h.command('lolek', { type: 'clear', resources: 'all' });
+    expect(h.state('lolek', RES)).toBe('STANDBY');
+    h.advance(5000);
+    expect(h.state('bolek', RES)).toBe('RUNNING'); // clearing does not move it back
+  });
+
+  it('needs monitor_fall failures in a row before it counts, then restarts locally, then gives up', () => {
+    const h = new Harness(threeNodeConfigs({ attempts: 3, monitorFall: 2 }));
+    let failing = false;
+    h.scriptsBehave((node, _r, action) => (failing && node === 'lolek' && action === 'monitor' ? { ms: 10, code: 2 } : undefined));
+    elected(h, 'lolek');
+    failing = true;
+    h.advance(1100); // one monitor failure: nothing happens yet
+    expect(runs(h, 'stop').filter((n) => n === 'lolek')).toHaveLength(1);
+    expect(h.state('lolek', RES)).toBe('RUNNING');
+    elected(h, 'bolek', 20_000);
+    // Two local restarts (attempts 1 and 2 of 3), then the third fall releases it.
+    expect(runs(h, 'start')).toEqual(['lolek', 'lolek', 'lolek', 'bolek']);
+    expect(h.state('lolek', RES)).toBe('ERRORED');
+  });
+
+  it('a monitor that hangs is a failure once its timeout kills it', () => {
+    const h = new Harness(threeNodeConfigs({ attempts: 1, monitorFall: 1, scriptTimeout: 700 }));
+    let hang = false;
+    h.scriptsBehave((node, _r, action) => (hang && node === 'lolek' && action === 'monitor' ? { ms: 0, code: null } : undefined));
+    elected(h, 'lolek');
+    hang = true;
+    elected(h, 'bolek', 10_000);
+    expect(h.trace.some((l) => l.includes('lolek done monitor daemon timeout'))).toBe(true);
+    expect(h.state('lolek', RES)).toBe('ERRORED');
+  });
+
+  it('a failed stop latches ERRORED and blocks takeover until cleared', () => {
+    const h = new Harness(threeNodeConfigs());
+    let stopFails = false;
+    h.scriptsBehave((node, _r, action) => (stopFails && node === 'lolek' && action === 'stop' ? { ms: 10, code: 1 } : undefined));
+    elected(h, 'lolek');
+    stopFails = true;
+    h.command('lolek', { type: 'hup' });
+    h.advance(10_000);
+    expect(h.state('lolek', RES)).toBe('ERRORED');
+    expect(h.state('bolek', RES)).toBe('STANDBY');
+    expect(h.view('bolek', RES).reason).toBe('lolek holds it');
+    expect(runs(h, 'start')).toEqual(['lolek']);
+    h.command('lolek', { type: 'clear', resources: 'all' });
+    elected(h, 'bolek', 5000); // the HUP's hand-over goes ahead once the operator cleared the error
+  });
+
+  it('while a node is STARTING nobody else decides, even if the start is slow', () => {
+    const h = new Harness(threeNodeConfigs({ scriptTimeout: 20_000 }));
+    h.scriptsBehave((node, _r, action) => (node === 'lolek' && action === 'start' ? { ms: 8000, code: 0 } : undefined));
+    h.until(() => h.state('lolek', RES) === 'STARTING', 5000);
+    h.advance(6000);
+    expect(h.state('bolek', RES)).toBe('STANDBY');
+    expect(h.view('bolek', RES).reason).toBe('lolek holds it');
+    elected(h, 'lolek', 5000);
+    expect(runs(h, 'start')).toEqual(['lolek']);
+  });
+
+  it('a stop overtakes a start: the start is killed, then stop runs', () => {
+    const h = new Harness(threeNodeConfigs({ scriptTimeout: 20_000 }));
+    h.scriptsBehave((node, _r, action) => (node === 'lolek' && action === 'start' ? { ms: 8000, code: 0 } : undefined));
+    h.until(() => h.state('lolek', RES) === 'STARTING', 5000);
+    h.command('lolek', { type: 'hup' });
+    const lines = h.trace.slice(-6).join('\n');
+    expect(lines).toMatch(/lolek kill daemon\n.*lolek run stop daemon/);
+  });
+
+  it('runs a fence script before taking over from a node that did not stop cleanly', () => {
+    const h = new Harness(threeNodeConfigs({ fence: true }));
+    elected(h, 'lolek');
+    h.crash('lolek');
+    elected(h, 'bolek');
+    const bolek = h.scriptTrace((l) => l.includes(' bolek ')).map((l) => l.split(' ').slice(3).join(' '));
+    expect(bolek.slice(-2)).toEqual(['fence daemon lolek', 'start daemon']);
+  });
+
+  it('a failing fence script keeps the takeover from happening', () => {
+    const h = new Harness(threeNodeConfigs({ fence: true, attempts: 2 }));
+    h.scriptsBehave((_n, _r, action) => (action === 'fence' ? { ms: 10, code: 1 } : undefined));
+    elected(h, 'lolek');
+    h.crash('lolek');
+    h.advance(10_000);
+    expect(runs(h, 'start')).toEqual(['lolek']);
+    expect(h.state('bolek', RES)).toBe('ERRORED');
+  });
+});
+
+describe('start-up', () => {
+  it('adopts a resource found running when nobody else holds it', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.killDaemon('lolek'); // the service itself keeps running
+    h.restart('lolek');
+    h.until(() => h.state('lolek', RES) === 'RUNNING', 3000);
+    h.advance(5000);
+    expect(h.state('lolek', RES)).toBe('RUNNING');
+    expect(runs(h, 'start')).toEqual(['lolek']);
+    expect(h.logs.some((l) => l.includes('lolek notice: daemon: adopting it'))).toBe(true);
+  });
+
+  it('stops a resource found running when another node holds it', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.crash('lolek');
+    elected(h, 'bolek');
+    h.killDaemon('bolek');
+    h.restart('lolek');
+    // lolek's machine is back without the service; bolek's daemon died, its service still runs.
+    h.restart('bolek');
+    h.advance(5000);
+    expect(h.runningOn(RES)).toEqual(['bolek']);
+    expect(h.state('bolek', RES)).toBe('RUNNING');
+  });
+
+  it('-m starts at once without asking anyone', () => {
+    const configs = threeNodeConfigs().map((c) => (c.node === 'bolek' ? { ...c, forceStart: true } : c));
+    const h = new Harness(configs);
+    h.until(() => h.state('bolek', RES) === 'RUNNING', 500);
+    expect(h.now).toBeLessThan(TEST_TIMING.deadtime);
+    h.advance(5000);
+    expect(runs(h, 'start')).toEqual(['bolek']); // a forced holder is endorsed as the holder
+  });
+
+  it('a node with role init waits for an operator', () => {
+    const configs = threeNodeConfigs().map((c) => ({
+      ...c,
+      resources: c.resources.map((r) => ({ ...r, members: r.members.map((m) => ({ ...m, roleOnStart: m.node === 'reksio' ? m.roleOnStart : ('init' as const) })) })),
+    }));
+    const h = new Harness(configs);
+    h.advance(5000);
+    expect(runs(h, 'probe')).toEqual([]);
+    expect(h.state('lolek', RES)).toBe('INITIAL');
+    expect(h.view('lolek', RES).reason).toMatch(/role init/);
+    h.command('bolek', { type: 'role', role: 'primary', resources: 'all' });
+    h.command('lolek', { type: 'role', role: 'secondary', resources: 'all' });
+    elected(h, 'bolek', 5000);
+  });
+});
+
+describe('operator commands', () => {
+  it('USR1 forces a start here without asking, and the other holder yields', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.command('bolek', { type: 'force-start', resources: 'all' });
+    expect(h.state('bolek', RES)).toBe('STARTING');
+    h.until(() => h.state('lolek', RES) === 'STANDBY', 3000);
+    expect(h.state('bolek', RES)).toBe('RUNNING');
+    expect(h.logs.some((l) => l.includes('FORCED START'))).toBe(true);
+  });
+
+  it('USR2 clears ERRORED and the node is eligible again', () => {
+    const h = new Harness(threeNodeConfigs({ attempts: 1 }));
+    let fail = true;
+    h.scriptsBehave((node, _r, action) => (fail && node === 'lolek' && action === 'start' ? { ms: 10, code: 1 } : undefined));
+    elected(h, 'bolek', 10_000);
+    fail = false;
+    h.command('lolek', { type: 'clear', resources: 'all' });
+    h.crash('bolek');
+    elected(h, 'lolek', 5000);
+  });
+
+  it('offline releases the resource and refuses it for that long', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.command('lolek', { type: 'offline', seconds: 5, resources: 'all' });
+    elected(h, 'bolek');
+    h.advance(3000);
+    expect(h.view('lolek', RES).reason).toMatch(/offline for/);
+    h.crash('bolek');
+    h.advance(1500);
+    expect(h.state('lolek', RES)).toBe('STANDBY'); // still offline
+    elected(h, 'lolek', 5000);
+  });
+
+  it('role primary on the standby is a planned switchover with no overlap; the seed README picture results', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.command('bolek', { type: 'role', role: 'primary', resources: 'all' });
+    elected(h, 'bolek');
+    expect(startsAndStops(h).slice(-2)).toEqual(['lolek stop', 'bolek start']);
+    // HASTMON's README commands: lolek primary, bolek secondary, reksio watchdog.
+    h.command('bolek', { type: 'role', role: 'secondary', resources: 'all' });
+    h.command('lolek', { type: 'role', role: 'primary', resources: 'all' });
+    h.command('reksio', { type: 'role', role: 'watchdog', resources: 'all' });
+    elected(h, 'lolek');
+    h.advance(3000);
+    expect(['lolek', 'bolek', 'reksio'].map((n) => [h.view(n, RES).role, h.state(n, RES)])).toEqual([
+      ['primary', 'RUNNING'],
+      ['secondary', 'STANDBY'],
+      ['watchdog', 'WATCHING'],
+    ]);
+  });
+
+  it('role watchdog on the holder releases the resource and keeps only the vote', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.command('lolek', { type: 'role', role: 'watchdog', resources: 'all' });
+    elected(h, 'bolek');
+    expect(h.state('lolek', RES)).toBe('WATCHING');
+  });
+
+  it('TERM stops the resources, tells the peers, exits, and the takeover is faster than after a crash', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.command('lolek', { type: 'term' });
+    const took = elected(h, 'bolek');
+    expect(took).toBeLessThan(200);
+    expect(h.isAlive('lolek')).toBe(false);
+    expect(h.trace.some((l) => l.endsWith('lolek EXIT 0'))).toBe(true);
+  });
+
+  it('shutdown_grace keeps the resource blocked for that long after TERM', () => {
+    const h = new Harness(threeNodeConfigs({}, { ...TEST_TIMING, shutdownGrace: 3000 }));
+    elected(h, 'lolek');
+    h.command('lolek', { type: 'term' });
+    const took = elected(h, 'bolek', 8000);
+    expect(took).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('an unreachable gateway withdraws the node', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.gateway('lolek', false);
+    elected(h, 'bolek');
+    expect(h.view('lolek', RES).reason).toMatch(/gateway unreachable/);
+  });
+});
+
+describe('pauses', () => {
+  it('a holder paused past its lease stops the resource as its first act on waking', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.advance(150);
+    // A pause is a node that neither receives nor acts; model it by cutting it off and freezing ticks.
+    const pausedAt = h.now;
+    h.isolate('lolek');
+    h.freeze('lolek');
+    elected(h, 'bolek');
+    h.advance(500);
+    h.thaw('lolek');
+    h.heal();
+    const first = h.trace.find((l) => l.startsWith(`${h.now} lolek run `));
+    expect(first).toBe(`${h.now} lolek run stop daemon`);
+    expect(h.now - pausedAt).toBeGreaterThan(TEST_TIMING.lease);
+  });
+});

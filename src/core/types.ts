@@ -1,0 +1,202 @@
+// The vocabulary shared by the pure core, the wire codec, the configuration and the shell.
+// Nothing here imports a `node:` module: the core must run unchanged inside the simulator.
+
+/** FreeHA's per-node, per-resource states (DESIGN §1). TIMEDOUT is only ever a view of a peer. */
+export type ResourceState =
+  | 'INITIAL'
+  | 'STANDBY'
+  | 'STARTING'
+  | 'RUNNING'
+  | 'STOPPING'
+  | 'ERRORED'
+  | 'WATCHING';
+
+export const RESOURCE_STATES: readonly ResourceState[] = [
+  'INITIAL',
+  'STANDBY',
+  'STARTING',
+  'RUNNING',
+  'STOPPING',
+  'ERRORED',
+  'WATCHING',
+];
+
+/** HASTMON's roles, as set by `role_on_start` or `hastmonctl role`. */
+export type Role = 'init' | 'secondary' | 'primary' | 'watchdog';
+
+export const ROLES: readonly Role[] = ['init', 'secondary', 'primary', 'watchdog'];
+
+/** What one node says about one resource in every heartbeat. */
+export interface ResourceReport {
+  name: string;
+  state: ResourceState;
+  role: Role;
+  priority: number;
+  /** May be elected now: a service role, STANDBY, start-up probe done, not offline, gateway reachable. */
+  eligible: boolean;
+  /** Stepped down (HUP, role secondary, hand-over): least preferred until another node holds. */
+  yielding: boolean;
+  /** Started by USR1 or -m, without asking anyone. */
+  forced: boolean;
+  /** A stop failed here: the resource may still run, so nobody else may start it. */
+  dirty: boolean;
+  /** The node this one endorses for the resource, '' for none. */
+  vote: string;
+  /** The send time (on the endorsed node's clock) of the newest heartbeat heard from it. */
+  voteEcho: number;
+}
+
+/** The newest heartbeat a node has received from one peer. */
+export interface Echo {
+  node: string;
+  seq: number;
+  sentAt: number;
+}
+
+/** One heartbeat datagram, decoded (DESIGN §3). */
+export interface Heartbeat {
+  node: string;
+  /** New at each start of the daemon, increasing across starts (wall clock milliseconds at start). */
+  incarnation: number;
+  seq: number;
+  /** Send time on the sender's own monotonic clock, in milliseconds. */
+  sentAt: number;
+  /** The sender is shutting down and has released everything. */
+  leaving: boolean;
+  resources: ResourceReport[];
+  echoes: Echo[];
+}
+
+/** One node's part in one resource, as configured. */
+export interface MemberSpec {
+  node: string;
+  /** Lower is preferred. Watchdogs have none. */
+  priority: number;
+  roleOnStart: Role;
+}
+
+export type Failback = 'auto' | 'manual';
+
+export interface ResourceSpec {
+  name: string;
+  /** Every node named for this resource: service nodes and watchdogs (the voters). */
+  members: MemberSpec[];
+  /**
+   * freehad mode (no configuration file): members are discovered from heartbeats and every
+   * heard node is a service node; the voter count is at least this number (`-n`).
+   */
+  discoverMembers?: { expectedNodes: number };
+  attempts: number;
+  monitorInterval: number;
+  monitorFall: number;
+  /** Every script of this resource is killed after this long. */
+  scriptTimeout: number;
+  failback: Failback;
+  /** A `fence` script is configured: run before taking over from a node that did not stop cleanly. */
+  fence: boolean;
+  /** `alerthasrv` exists: called on every state change. */
+  alert: boolean;
+  /** One HASTMON `exec` script: it also receives role/connect/disconnect/complain notifications. */
+  notify: boolean;
+  complaintCount: number;
+  complaintInterval: number;
+}
+
+export interface Timing {
+  heartbeatInterval: number;
+  /** A peer not heard for this long is TIMEDOUT. */
+  deadtime: number;
+  /** A voter does not endorse anyone else for this long after it last heard the endorsed node. */
+  lease: number;
+  /** Margin between the old holder beginning to stop and anyone else beginning to start. */
+  guard: number;
+  /** The largest clock rate error the lease arithmetic tolerates (0.01 = 1%). */
+  maxClockDrift: number;
+  /** TERM: how long a leaving node keeps its resources blocked after stopping them. */
+  shutdownGrace: number;
+  /** `offline` without a duration. */
+  offlineDefault: number;
+}
+
+export interface CoreConfig {
+  node: string;
+  timing: Timing;
+  resources: ResourceSpec[];
+  /** `-m`: start here at once, without asking anyone. */
+  forceStart: boolean;
+}
+
+export type ScriptAction = 'probe' | 'start' | 'stop' | 'monitor' | 'fence' | 'alert' | 'notify';
+
+/** How a script run ended. `code` is null when it was killed by a signal or never ran. */
+export interface ScriptOutcome {
+  code: number | null;
+  timedOut: boolean;
+}
+
+export type Command =
+  | { type: 'hup' }
+  | { type: 'force-start'; resources: string[] | 'all' }
+  | { type: 'clear'; resources: string[] | 'all' }
+  | { type: 'term' }
+  | { type: 'role'; role: Role; resources: string[] | 'all' }
+  | { type: 'offline'; seconds?: number; resources: string[] | 'all' };
+
+export type Input =
+  | { kind: 'tick' }
+  | { kind: 'heartbeat'; heartbeat: Heartbeat }
+  | { kind: 'script-done'; resource: string; runId: number; outcome: ScriptOutcome }
+  | { kind: 'command'; command: Command }
+  | { kind: 'gateway'; reachable: boolean };
+
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error';
+
+export type Effect =
+  | { kind: 'send'; heartbeat: Heartbeat }
+  | {
+      kind: 'run-script';
+      resource: string;
+      runId: number;
+      action: ScriptAction;
+      /** Extra arguments after the action (notifications, alert number and name, fence target). */
+      args: string[];
+      timeoutMs: number;
+    }
+  | { kind: 'kill-script'; resource: string; runId: number }
+  | { kind: 'state-changed' }
+  | { kind: 'log'; level: LogLevel; message: string }
+  | { kind: 'exit'; code: number };
+
+/** A peer as one node sees it, for the state file and `hastmonctl status`. */
+export interface PeerView {
+  node: string;
+  state: ResourceState | 'TIMEDOUT' | 'UNKNOWN';
+  role: Role | 'unknown';
+  priority: number;
+  /** Milliseconds since last heard, or null if never. */
+  heardAgo: number | null;
+  vote: string;
+}
+
+export interface ResourceView {
+  name: string;
+  state: ResourceState;
+  role: Role;
+  priority: number;
+  attempts: number;
+  maxAttempts: number;
+  holder: string;
+  vote: string;
+  quorum: number;
+  voters: number;
+  /** Why this node is doing what it does now (e.g. why it does not start). */
+  reason: string;
+  complaints: number;
+  peers: PeerView[];
+}
+
+export interface NodeView {
+  node: string;
+  incarnation: number;
+  resources: ResourceView[];
+}

@@ -1,0 +1,213 @@
+import { isUtf8 } from 'node:buffer';
+import type { Echo, Heartbeat, ResourceReport } from '../core/types.js';
+import { RESOURCE_STATES, ROLES } from '../core/types.js';
+import {
+  FLAG_LEAVING,
+  FLAG_MAC,
+  HEADER_BYTES,
+  KNOWN_FLAGS,
+  KNOWN_RESOURCE_FLAGS,
+  MAGIC,
+  MAX_DATAGRAM_BYTES,
+  RESOURCE_DIRTY,
+  RESOURCE_ELIGIBLE,
+  RESOURCE_FORCED,
+  RESOURCE_YIELDING,
+  VERSION,
+  VOTE_LITERAL,
+  VOTE_NONE,
+  voteCode,
+} from './format.js';
+import { MAC_BYTES, macMatches } from './mac.js';
+
+export const REJECTIONS = [
+  'truncated',
+  'oversized',
+  'bad-magic',
+  'bad-version',
+  'missing-mac',
+  'unexpected-mac',
+  'bad-mac',
+  'malformed',
+] as const;
+
+export type Rejection = (typeof REJECTIONS)[number];
+
+export type DecodeResult =
+  | { ok: true; heartbeat: Heartbeat }
+  | { ok: false; reason: Rejection; detail: string };
+
+/** Starts the detail of a rejection that only a decoder bug can cause; tests assert it never appears. */
+export const DECODER_FAULT = 'decoder fault: ';
+
+/** Thrown only by this file's explicit checks, and caught only by decodeHeartbeat. */
+class Rejected extends Error {
+  constructor(
+    readonly reason: Rejection,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+/** Reads fields between `offset` and `end`, checking every bound before touching the buffer. */
+class Reader {
+  private offset: number;
+
+  constructor(
+    private readonly buf: Buffer,
+    start: number,
+    private readonly end: number,
+  ) {
+    this.offset = start;
+  }
+
+  private take(size: number, what: string): number {
+    const left = this.end - this.offset;
+    if (left < size) throw new Rejected('truncated', `${what} needs ${size} bytes at offset ${this.offset}, ${left} left`);
+    const at = this.offset;
+    this.offset += size;
+    return at;
+  }
+
+  u8(what: string): number {
+    return this.buf.readUInt8(this.take(1, what));
+  }
+
+  u32(what: string): number {
+    return this.buf.readUInt32BE(this.take(4, what));
+  }
+
+  i32(what: string): number {
+    return this.buf.readInt32BE(this.take(4, what));
+  }
+
+  time(what: string): number {
+    const value = this.buf.readDoubleBE(this.take(8, what));
+    if (!Number.isFinite(value) || value < 0) throw new Rejected('malformed', `${what} is ${value}, not a finite number >= 0`);
+    return value;
+  }
+
+  name(what: string): string {
+    const length = this.u8(`${what} length`);
+    if (length === 0) throw new Rejected('malformed', `${what} is empty`);
+    const at = this.take(length, what);
+    const bytes = this.buf.subarray(at, at + length);
+    if (!isUtf8(bytes)) throw new Rejected('malformed', `${what} is not valid UTF-8`);
+    return bytes.toString('utf8');
+  }
+
+  enumIndex<T>(what: string, values: readonly T[]): T {
+    const index = this.u8(what);
+    const value = values[index];
+    if (value === undefined) throw new Rejected('malformed', `${what} index ${index} is out of range 0..${values.length - 1}`);
+    return value;
+  }
+
+  flags(what: string, known: number): number {
+    const value = this.u8(what);
+    if ((value & ~known) !== 0) throw new Rejected('malformed', `${what} has unknown bits 0x${value.toString(16)}`);
+    return value;
+  }
+
+  left(): number {
+    return this.end - this.offset;
+  }
+}
+
+function readVote(reader: Reader, table: readonly string[], what: string): string {
+  const code = reader.u8(what);
+  if (code === VOTE_NONE) return '';
+  if (code === VOTE_LITERAL) {
+    const vote = reader.name(what);
+    if (voteCode(table, vote) !== VOTE_LITERAL) throw new Rejected('malformed', `${what} spells out a name of the name table`);
+    return vote;
+  }
+  const vote = table[code - 1];
+  if (vote === undefined) throw new Rejected('malformed', `${what} refers to name ${code} of ${table.length}`);
+  return vote;
+}
+
+function readResource(reader: Reader, table: readonly string[], i: number): ResourceReport {
+  const what = `resource ${i}`;
+  const name = reader.name(`${what} name`);
+  const state = reader.enumIndex(`${what} state`, RESOURCE_STATES);
+  const role = reader.enumIndex(`${what} role`, ROLES);
+  const priority = reader.i32(`${what} priority`);
+  const flags = reader.flags(`${what} flags`, KNOWN_RESOURCE_FLAGS);
+  const vote = readVote(reader, table, `${what} vote`);
+  const voteEcho = reader.time(`${what} vote echo`);
+  return {
+    name,
+    state,
+    role,
+    priority,
+    eligible: (flags & RESOURCE_ELIGIBLE) !== 0,
+    yielding: (flags & RESOURCE_YIELDING) !== 0,
+    forced: (flags & RESOURCE_FORCED) !== 0,
+    dirty: (flags & RESOURCE_DIRTY) !== 0,
+    vote,
+    voteEcho,
+  };
+}
+
+/** Checks the envelope (size, magic, version, MAC) before reading a single field of the body. */
+function decodeOrReject(datagram: Buffer, key: Buffer | null): Heartbeat {
+  const size = datagram.length;
+  if (size > MAX_DATAGRAM_BYTES) throw new Rejected('oversized', `${size} bytes, more than ${MAX_DATAGRAM_BYTES}`);
+  if (size < HEADER_BYTES) throw new Rejected('truncated', `${size} bytes, shorter than the ${HEADER_BYTES}-byte header`);
+  if (!datagram.subarray(0, MAGIC.length).equals(MAGIC)) throw new Rejected('bad-magic', 'not a hastmon heartbeat');
+  const version = datagram.readUInt8(MAGIC.length);
+  if (version !== VERSION) throw new Rejected('bad-version', `version ${version}, this node speaks ${VERSION}`);
+  const flags = datagram.readUInt8(MAGIC.length + 1);
+  if ((flags & ~KNOWN_FLAGS) !== 0) throw new Rejected('malformed', `unknown header flag bits 0x${flags.toString(16)}`);
+  const hasMac = (flags & FLAG_MAC) !== 0;
+  if (key && !hasMac) throw new Rejected('missing-mac', 'a key is configured here but the datagram is not authenticated');
+  if (!key && hasMac) throw new Rejected('unexpected-mac', 'the datagram is authenticated but no key is configured here');
+
+  let end = size;
+  if (key) {
+    if (size < HEADER_BYTES + MAC_BYTES) throw new Rejected('truncated', `${size} bytes, too short to hold a MAC`);
+    end = size - MAC_BYTES;
+    if (!macMatches(key, datagram.subarray(0, end), datagram.subarray(end))) {
+      throw new Rejected('bad-mac', 'the MAC does not match: another key, or altered in transit');
+    }
+  }
+
+  const reader = new Reader(datagram, HEADER_BYTES, end);
+  const node = reader.name('sender');
+  const incarnation = reader.time('incarnation');
+  const seq = reader.u32('seq');
+  const sentAt = reader.time('sentAt');
+
+  const table = [node];
+  const echoes: Echo[] = [];
+  const echoCount = reader.u8('echo count');
+  for (let i = 0; i < echoCount; i++) {
+    const echoNode = reader.name(`echo ${i} node`);
+    if (table.includes(echoNode)) throw new Rejected('malformed', `echo ${i} repeats node ${JSON.stringify(echoNode)}`);
+    table.push(echoNode);
+    echoes.push({ node: echoNode, seq: reader.u32(`echo ${i} seq`), sentAt: reader.time(`echo ${i} sentAt`) });
+  }
+
+  const resources: ResourceReport[] = [];
+  const resourceCount = reader.u8('resource count');
+  for (let i = 0; i < resourceCount; i++) resources.push(readResource(reader, table, i));
+
+  if (reader.left() !== 0) throw new Rejected('malformed', `${reader.left()} trailing bytes after the last field`);
+  return { node, incarnation, seq, sentAt, leaving: (flags & FLAG_LEAVING) !== 0, resources, echoes };
+}
+
+/**
+ * Decodes and authenticates one received datagram. Never throws: anything from the network may
+ * be hostile or garbage, and the caller only needs to count and drop it.
+ */
+export function decodeHeartbeat(datagram: Buffer, key: Buffer | null): DecodeResult {
+  try {
+    return { ok: true, heartbeat: decodeOrReject(datagram, key) };
+  } catch (error) {
+    if (error instanceof Rejected) return { ok: false, reason: error.reason, detail: error.message };
+    // Every bound is checked above, so this is only a guard against a bug: the daemon must not die of it.
+    return { ok: false, reason: 'malformed', detail: `${DECODER_FAULT}${String(error)}` };
+  }
+}
