@@ -76,7 +76,7 @@ export class NodeCore {
         if (input.reachable !== this.gatewayReachable) {
           this.gatewayReachable = input.reachable;
           ctx.log(input.reachable ? 'notice' : 'warning', `gateway ${input.reachable ? 'reachable again' : 'unreachable: withdrawing'}`);
-          if (!input.reachable) for (const r of this.resources) r.offline(ctx, 0);
+          if (!input.reachable) for (const r of this.resources) r.withdraw(ctx, 'gateway unreachable');
         }
         break;
     }

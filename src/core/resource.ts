@@ -515,6 +515,13 @@ export class ResourceMachine {
     }
   }
 
+  /** No longer fit to hold (the gateway is unreachable): release, and stay ineligible meanwhile. */
+  withdraw(ctx: NodeContext, why: string): void {
+    if (this.state !== 'STARTING' && this.state !== 'RUNNING') return;
+    ctx.log('warning', `${this.name}: ${why}: releasing it`);
+    this.release(ctx, 'release');
+  }
+
   offline(ctx: NodeContext, durationMs: number): void {
     this.offlineUntil = ctx.now + durationMs;
     ctx.log('notice', `${this.name}: offline for ${Math.round(durationMs / 1000)} s`);

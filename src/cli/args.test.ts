@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { HASTMON_USAGE, parseHastmonArgs } from './args.js';
+
+describe('parseHastmonArgs', () => {
+  it('has nothing set without flags', () => {
+    expect(parseHastmonArgs([])).toEqual({ ok: true, args: { check: false, help: false, foreground: false, forceStart: false, debug: 0 } });
+  });
+
+  it('reads every flag', () => {
+    const parsed = parseHastmonArgs(['-dFhmt', '-c', '/etc/h.conf', '-P/run/h.pid', '-l', '/run/h', '-s', '/opt/s', '-n', '3', '-N', 'lolek']);
+    expect(parsed).toEqual({
+      ok: true,
+      args: {
+        check: true,
+        help: true,
+        foreground: true,
+        forceStart: true,
+        debug: 1,
+        configPath: '/etc/h.conf',
+        pidFile: '/run/h.pid',
+        stateFile: '/run/h',
+        scriptDir: '/opt/s',
+        expectedNodes: 3,
+        nodeName: 'lolek',
+      },
+    });
+  });
+
+  it('counts -d for verbosity', () => {
+    expect(parseHastmonArgs(['-dd', '-d'])).toMatchObject({ ok: true, args: { debug: 3 } });
+  });
+
+  it.each([
+    [['-x'], 'unknown option -x'],
+    [['-c'], 'option -c requires an argument'],
+    [['extra'], "unexpected argument 'extra'"],
+    [['-n', '0'], "bad node count '0' for -n: expected a whole number from 1 to 9999"],
+    [['-n', 'two'], "bad node count 'two' for -n: expected a whole number from 1 to 9999"],
+    [['-N', 'a b'], "bad node name 'a b' for -N: expected a name without spaces or slashes"],
+    [['-N', ''], "bad node name '' for -N: expected a name without spaces or slashes"],
+  ])('rejects %j', (argv, message) => {
+    expect(parseHastmonArgs(argv)).toEqual({ ok: false, message });
+  });
+
+  it('documents every flag in the usage text', () => {
+    expect(HASTMON_USAGE.split('\n')[0]).toBe(
+      'usage: hastmon [-dFhmt] [-c config] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]',
+    );
+    for (const flag of ['-c', '-d', '-F', '-h', '-l', '-m', '-n', '-N', '-P', '-s', '-t']) {
+      expect(HASTMON_USAGE).toMatch(new RegExp(`^  ${flag} `, 'm'));
+    }
+  });
+});

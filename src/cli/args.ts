@@ -1,0 +1,108 @@
+// `hastmon [-dFhmt] [-c config] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]`
+import {
+  DEFAULT_CONFIG_PATH,
+  DEFAULT_EXPECTED_NODES,
+  DEFAULT_PID_FILE,
+  DEFAULT_SCRIPT_DIR,
+  DEFAULT_STATE_FILE,
+} from '../config/defaults.js';
+import type { NodeConfig } from '../config/model.js';
+import { getopt } from './getopt.js';
+
+export interface HastmonArgs {
+  /** `-t`: check the configuration and exit. */
+  check: boolean;
+  help: boolean;
+  /** `-F`: stay in the foreground. */
+  foreground: boolean;
+  /** `-m`: start here at once, without asking anyone (freehad). */
+  forceStart: boolean;
+  /** How many times `-d` was given. */
+  debug: number;
+  configPath?: string;
+  pidFile?: string;
+  stateFile?: string;
+  scriptDir?: string;
+  expectedNodes?: number;
+  nodeName?: string;
+}
+
+/** What the daemon is started with: the flags and this node's resolved configuration. */
+export interface DaemonOptions {
+  /** The configuration file read, or null when running without one (freehad mode). */
+  configPath: string | null;
+  /** This node's configuration, with `-l` applied. */
+  config: NodeConfig;
+  pidFile: string;
+  foreground: boolean;
+  debug: number;
+  forceStart: boolean;
+}
+
+export type ArgsResult = { ok: true; args: HastmonArgs } | { ok: false; message: string };
+
+export const HASTMON_USAGE = `usage: hastmon [-dFhmt] [-c config] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]
+  -c config     configuration file (default ${DEFAULT_CONFIG_PATH}); when the default
+                file does not exist, hastmon runs one resource 'service' with the scripts of -s
+  -d            print debugging information; repeat for more
+  -F            stay in the foreground
+  -h            print this help
+  -l statefile  state file (default ${DEFAULT_STATE_FILE})
+  -m            force this node to start its resources now, without asking the others
+  -n nodes      without a configuration file: the number of nodes in the cluster (default ${DEFAULT_EXPECTED_NODES})
+  -N name       this node's name (default: the host name up to the first dot)
+  -P pidfile    pid file (default ${DEFAULT_PID_FILE})
+  -s scriptdir  without a configuration file: the directory of starthasrv, monitorhasrv
+                and stophasrv (default ${DEFAULT_SCRIPT_DIR})
+  -t            check the configuration and exit
+`;
+
+export function parseHastmonArgs(argv: readonly string[]): ArgsResult {
+  const parsed = getopt(argv, { flags: 'dFhmt', withArgument: 'cPlsnN' });
+  if (!parsed.ok) return parsed;
+  if (parsed.operands.length > 0) return { ok: false, message: `unexpected argument '${parsed.operands[0] as string}'` };
+  const args: HastmonArgs = { check: false, help: false, foreground: false, forceStart: false, debug: 0 };
+  for (const { letter, value } of parsed.options) {
+    const text = value ?? '';
+    switch (letter) {
+      case 'd':
+        args.debug += 1;
+        break;
+      case 'F':
+        args.foreground = true;
+        break;
+      case 'h':
+        args.help = true;
+        break;
+      case 'm':
+        args.forceStart = true;
+        break;
+      case 't':
+        args.check = true;
+        break;
+      case 'c':
+        args.configPath = text;
+        break;
+      case 'P':
+        args.pidFile = text;
+        break;
+      case 'l':
+        args.stateFile = text;
+        break;
+      case 's':
+        args.scriptDir = text;
+        break;
+      case 'n': {
+        const nodes = /^[1-9]\d{0,3}$/.test(text) ? Number(text) : NaN;
+        if (Number.isNaN(nodes)) return { ok: false, message: `bad node count '${text}' for -n: expected a whole number from 1 to 9999` };
+        args.expectedNodes = nodes;
+        break;
+      }
+      case 'N':
+        if (!/^[^\s/]+$/.test(text)) return { ok: false, message: `bad node name '${text}' for -N: expected a name without spaces or slashes` };
+        args.nodeName = text;
+        break;
+    }
+  }
+  return { ok: true, args };
+}

@@ -1,0 +1,86 @@
+// Runs the compiled launchers, as users do: `npm run build` comes first.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const bin = (name: string): string => join(root, 'bin', name);
+const seed = fileURLToPath(new URL('../config/fixtures/seed-hastmon.conf', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(launcher: string, argv: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin(launcher), ...argv], { timeout: 20_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const hastmon = (...argv: string[]): Promise<Run> => run('hastmon', argv);
+
+let dir = '';
+
+beforeAll(async () => {
+  if (!existsSync(join(root, 'dist', 'cli', 'hastmon.js'))) throw new Error('dist/cli/hastmon.js is missing: run npm run build first');
+  dir = await mkdtemp(join(tmpdir(), 'hastmon-cli-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('bin/hastmon', () => {
+  it.each(['lolek', 'bolek', 'reksio'])("-t accepts HASTMON's example on %s", async (node) => {
+    expect(await hastmon('-t', '-c', seed, '-N', node)).toEqual({ code: 0, stdout: 'configuration OK\n', stderr: '' });
+  });
+
+  it('-t prints every error as file:line: message and exits 78', async () => {
+    const bad = join(dir, 'bad.conf');
+    await writeFile(bad, 'deadtime 300ms\nresource r {\n  on a {\n    priority x\n  }\n');
+    const run = await hastmon('-t', `-c${bad}`, '-N', 'a');
+    expect(run.code).toBe(78);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.split('\n')).toEqual([
+      `${bad}:1: deadtime 300ms is too short for heartbeat_interval 200ms: expected more than twice the heartbeat interval (over 400ms)`,
+      `${bad}:2: 'resource r' is never closed: expected '}'`,
+      `${bad}:3: resource 'r' has no script for node 'a': expected 'exec PATH' or 'scripts DIR' in the resource, in its 'on a' section or in the global section`,
+      `${bad}:4: bad number 'x' for priority: expected a whole number of 0 or more`,
+      '',
+    ]);
+  });
+
+  it('-t exits 78 naming a configuration file given with -c that does not exist', async () => {
+    const missing = join(dir, 'missing.conf');
+    expect(await hastmon('-t', '-c', missing)).toEqual({ code: 78, stdout: '', stderr: `${missing}: configuration file not found\n` });
+  });
+
+  it('-h prints the usage and exits 0', async () => {
+    const run = await hastmon('-h');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^usage: hastmon \[-dFhmt\]/);
+  });
+
+  it('exits 64 with the usage on a bad flag', async () => {
+    const run = await hastmon('-q');
+    expect(run.code).toBe(64);
+    expect(run.stderr).toMatch(/^hastmon: unknown option -q\nusage: hastmon /);
+  });
+});
+
+describe('bin/hastmonctl', () => {
+  it('prints its usage and exits 64 until the control commands exist', async () => {
+    const result = await run('hastmonctl', ['status']);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toContain('usage: hastmonctl status');
+  });
+});

@@ -1,0 +1,33 @@
+// The resolved node configuration in the shape the pure core takes.
+import type { NodeConfig, NodeResource } from './model.js';
+import type { CoreConfig, ResourceSpec } from '../core/types.js';
+
+export interface CoreConfigOptions {
+  /** `-m`: start here at once, without asking anyone. */
+  forceStart: boolean;
+  /** Whether the resource has an alert script (the shell looks for `alerthasrv`); none when left out. */
+  alert?: (resource: NodeResource) => boolean;
+}
+
+export function toCoreConfig(config: NodeConfig, options: CoreConfigOptions): CoreConfig {
+  return {
+    node: config.node,
+    timing: { ...config.timing },
+    forceStart: options.forceStart,
+    resources: config.resources.map((resource): ResourceSpec => ({
+      name: resource.name,
+      members: resource.members.map((member) => ({ ...member })),
+      ...(resource.discoverMembers === undefined ? {} : { discoverMembers: { ...resource.discoverMembers } }),
+      attempts: resource.attempts,
+      monitorInterval: resource.monitorInterval,
+      monitorFall: resource.monitorFall,
+      scriptTimeout: resource.scriptTimeout,
+      failback: resource.failback,
+      fence: resource.fence !== null,
+      alert: options.alert?.(resource) ?? false,
+      notify: resource.scripts.kind === 'exec',
+      complaintCount: resource.complaintCount,
+      complaintInterval: resource.complaintInterval,
+    })),
+  };
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from './freehad.js';
+
+describe('defaultConfig (no configuration file)', () => {
+  it("runs one resource 'service' with FreeHA's scripts on the default multicast channel", () => {
+    expect(defaultConfig({ node: 'alpha', scriptDir: '/opt/ha/bin', expectedNodes: 3 })).toEqual({
+      node: 'alpha',
+      listen: { text: '0.0.0.0:8458', host: '0.0.0.0', port: 8458 },
+      control: '/var/run/hastmonctl',
+      stateFile: '/var/run/hastmon',
+      channels: [{ kind: 'multicast', group: '239.255.42.99', port: 8458, interface: null, ttl: 1 }],
+      key: null,
+      friends: [],
+      remotes: [],
+      ping: null,
+      timing: { heartbeatInterval: 200, deadtime: 1_000, lease: 1_000, guard: 100, maxClockDrift: 0.01, shutdownGrace: 0, offlineDefault: 30_000 },
+      resources: [
+        {
+          name: 'service',
+          role: 'secondary',
+          priority: 100,
+          scripts: {
+            kind: 'scripts',
+            dir: '/opt/ha/bin',
+            start: '/opt/ha/bin/starthasrv',
+            monitor: '/opt/ha/bin/monitorhasrv',
+            stop: '/opt/ha/bin/stophasrv',
+            alert: '/opt/ha/bin/alerthasrv',
+          },
+          fence: null,
+          members: [{ node: 'alpha', priority: 100, roleOnStart: 'secondary' }],
+          discoverMembers: { expectedNodes: 3 },
+          remotes: [],
+          attempts: 5,
+          monitorInterval: 2_000,
+          monitorFall: 3,
+          scriptTimeout: 30_000,
+          failback: 'manual',
+          complaintCount: 3,
+          complaintInterval: 60_000,
+        },
+      ],
+    });
+  });
+});

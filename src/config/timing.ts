@@ -1,0 +1,51 @@
+// Cluster-wide timing from the global section, with the defaults and the checks that keep the
+// lease arithmetic sound.
+import {
+  DEADTIME_IN_HEARTBEATS,
+  DEFAULT_DEADTIME_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_LEASE_MS,
+  DEFAULT_OFFLINE_MS,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  GUARD_FRACTION_OF_LEASE,
+  MAX_CLOCK_DRIFT,
+} from './defaults.js';
+import type { Settings } from './model.js';
+import type { Timing } from '../core/types.js';
+
+/** `200ms`, `1s`, `1.5s`: times in messages, in the units the file uses. */
+export function formatDuration(ms: number): string {
+  return ms < 1_000 || ms % 100 !== 0 ? `${ms}ms` : `${ms / 1_000}s`;
+}
+
+export function resolveTiming(global: Settings): { timing: Timing; errors: { line: number; message: string }[] } {
+  const errors: { line: number; message: string }[] = [];
+  const heartbeatInterval = global.heartbeat_interval?.value ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+  const deadtime = global.deadtime?.value ?? Math.max(DEFAULT_DEADTIME_MS, DEADTIME_IN_HEARTBEATS * heartbeatInterval);
+  const lease = global.lease?.value ?? Math.max(DEFAULT_LEASE_MS, deadtime);
+  // Defaults always satisfy both rules, so a failing rule always has a line to point at.
+  if (global.deadtime !== undefined && deadtime <= 2 * heartbeatInterval) {
+    errors.push({
+      line: global.deadtime.line,
+      message: `deadtime ${formatDuration(deadtime)} is too short for heartbeat_interval ${formatDuration(heartbeatInterval)}: expected more than twice the heartbeat interval (over ${formatDuration(2 * heartbeatInterval)})`,
+    });
+  }
+  if (global.lease !== undefined && lease < deadtime) {
+    errors.push({
+      line: global.lease.line,
+      message: `lease ${formatDuration(lease)} is shorter than deadtime ${formatDuration(deadtime)}: expected at least the deadtime`,
+    });
+  }
+  return {
+    timing: {
+      heartbeatInterval,
+      deadtime,
+      lease,
+      guard: Math.floor(lease * GUARD_FRACTION_OF_LEASE),
+      maxClockDrift: MAX_CLOCK_DRIFT,
+      shutdownGrace: global.shutdown_grace?.value ?? DEFAULT_SHUTDOWN_GRACE_MS,
+      offlineDefault: DEFAULT_OFFLINE_MS,
+    },
+    errors,
+  };
+}
