@@ -17,8 +17,6 @@ export interface NodeContext {
   readonly votingFrom: number;
   /** Nobody is elected here before then (boot + deadtime): time to hear who is already there. */
   readonly listenUntil: number;
-  /** TERM received: release everything, then leave. */
-  readonly terminating: boolean;
   readonly gatewayReachable: boolean;
   quorumSize(resource: string): number;
   voterCount(resource: string): number;

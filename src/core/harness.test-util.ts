@@ -163,6 +163,15 @@ export class Harness {
     this.apply(name, this.node(name).core.step(this.now, { kind: 'command', command }));
   }
 
+  /** hastmonctl reload on one node; returns the refusal message, if any. */
+  reload(name: string, config: CoreConfig): string | undefined {
+    const result = this.node(name).core.reconfigure(this.now, config);
+    if (!result.ok) return result.message;
+    this.configs.set(name, config);
+    this.apply(name, result.effects);
+    return undefined;
+  }
+
   gateway(name: string, reachable: boolean): void {
     this.apply(name, this.node(name).core.step(this.now, { kind: 'gateway', reachable }));
   }

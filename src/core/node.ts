@@ -17,6 +17,8 @@ import type {
   ResourceReport,
 } from './types.js';
 
+export type ReconfigureResult = { ok: true; effects: Effect[] } | { ok: false; message: string };
+
 export interface CoreStart {
   /** Local monotonic time of the start. */
   now: number;
@@ -28,10 +30,12 @@ export interface CoreStart {
 const MIN_SEND_GAP_FRACTION = 1 / 20;
 
 export class NodeCore {
-  private readonly config: CoreConfig;
+  private config: CoreConfig;
   private readonly incarnation: number;
   private readonly peers = new PeerTable();
-  private readonly resources: ResourceMachine[];
+  private resources: ResourceMachine[];
+  /** Resources dropped by a reload: released, then forgotten once settled. */
+  private readonly removing = new Set<ResourceMachine>();
   private readonly bootAt: number;
   private seq = 0;
   private nextSendAt: number;
@@ -84,6 +88,49 @@ export class NodeCore {
     return this.effects;
   }
 
+  /**
+   * A reloaded configuration (hastmonctl reload). Resources whose definition did not change are
+   * not touched; a changed one keeps its state and follows the new definition from now on; a new
+   * one starts as at boot (probe first); a removed one is released, then forgotten. Cluster-wide
+   * timing and the node's identity cannot change under a running daemon: refused.
+   */
+  reconfigure(now: number, config: CoreConfig): ReconfigureResult {
+    if (config.node !== this.config.node) return { ok: false, message: `the node name changed (${this.config.node} to ${config.node}): restart hastmon` };
+    const before = this.config.timing;
+    const after = config.timing;
+    for (const key of ['heartbeatInterval', 'deadtime', 'lease', 'guard', 'maxClockDrift'] as const) {
+      if (before[key] !== after[key]) {
+        return { ok: false, message: `${key} changed: cluster timing must be the same on every node; restart every node to change it` };
+      }
+    }
+    this.now = Math.max(this.now, now);
+    this.effects = [];
+    const ctx = this.context();
+    const kept: ResourceMachine[] = [];
+    for (const spec of config.resources) {
+      const existing = this.resource(spec.name);
+      if (existing === undefined) {
+        ctx.log('notice', `${spec.name}: new resource`);
+        kept.push(new ResourceMachine(spec, config.node, false));
+        continue;
+      }
+      const old = this.config.resources.find((r) => r.name === spec.name);
+      if (JSON.stringify(old) !== JSON.stringify(spec)) existing.redefine(ctx, spec);
+      kept.push(existing);
+    }
+    for (const r of this.resources) {
+      if (kept.includes(r)) continue;
+      ctx.log('notice', `${r.name}: removed from the configuration: releasing it`);
+      r.terminate(ctx);
+      this.removing.add(r);
+      kept.push(r);
+    }
+    this.config = { ...config, timing: { ...before, shutdownGrace: after.shutdownGrace, offlineDefault: after.offlineDefault } };
+    this.resources = kept;
+    this.evaluate();
+    return { ok: true, effects: this.effects };
+  }
+
   /** The local time by which the core needs a tick, if nothing else arrives first. */
   nextWakeAt(): number {
     if (this.exited) return Infinity;
@@ -130,7 +177,6 @@ export class NodeCore {
       bootAt: this.bootAt,
       votingFrom: this.bootAt + timing.lease,
       listenUntil: this.bootAt + timing.deadtime,
-      terminating: this.terminating,
       gatewayReachable: this.gatewayReachable,
       quorumSize: (resource) => this.quorumSize(resource),
       voterCount: (resource) => this.voterCount(resource),
@@ -188,6 +234,11 @@ export class NodeCore {
   private evaluate(): void {
     const ctx = this.context();
     for (const r of this.resources) r.evaluate(ctx);
+    for (const r of this.removing) {
+      if (!r.settled()) continue;
+      this.removing.delete(r);
+      this.resources = this.resources.filter((x) => x !== r);
+    }
     if (this.terminating && this.resources.every((r) => r.settled())) {
       this.leave(ctx);
       return;

@@ -53,16 +53,18 @@ export class ResourceMachine {
   readonly name: string;
   state: ResourceState;
   role: Role;
-  readonly priority: number;
+  priority: number;
 
   private attempts = 0;
   private dirty = false;
   private forced = false;
   private yielding = false;
   private forceAfterStop = false;
+  /** Shutting down, or dropped from the configuration: release and never hold again. */
+  private retiring = false;
   private probe: Probe = 'todo';
   private stopReason: StopReason = 'release';
-  private readonly slot: ScriptSlot;
+  private slot: ScriptSlot;
   private startRetryAt = -Infinity;
   private nextMonitorAt = Infinity;
   private monitorFailures = 0;
@@ -81,7 +83,7 @@ export class ResourceMachine {
   private reason = 'starting up';
 
   constructor(
-    private readonly spec: ResourceSpec,
+    private spec: ResourceSpec,
     self: string,
     forceStart: boolean,
   ) {
@@ -102,6 +104,14 @@ export class ResourceMachine {
       return { node: self, priority: DEFAULT_PRIORITY, roleOnStart: 'secondary' };
     }
     throw new Error(`resource ${this.spec.name} has no section for node ${self}`);
+  }
+
+  /** A reloaded definition: the state stays as it is, later decisions follow the new one. */
+  redefine(ctx: NodeContext, spec: ResourceSpec): void {
+    this.spec = spec;
+    this.priority = this.memberSpec(ctx.self).priority;
+    this.slot.setTimeout(spec.scriptTimeout);
+    ctx.log('notice', `${this.name}: definition reloaded`);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -151,7 +161,7 @@ export class ResourceMachine {
     return (
       this.isServiceRole() &&
       this.state === 'STANDBY' &&
-      !ctx.terminating &&
+      !this.retiring &&
       ctx.gatewayReachable &&
       ctx.now >= this.offlineUntil &&
       ctx.now >= ctx.listenUntil
@@ -443,6 +453,10 @@ export class ResourceMachine {
   }
 
   forceStart(ctx: NodeContext, why: string): void {
+    if (this.retiring) {
+      ctx.log('warning', `${this.name}: ${why} ignored: shutting down`);
+      return;
+    }
     if (!this.isServiceRole()) {
       ctx.log('warning', `${this.name}: ${why} ignored: role ${this.role} never runs the resource`);
       return;
@@ -471,6 +485,7 @@ export class ResourceMachine {
   }
 
   terminate(ctx: NodeContext): void {
+    this.retiring = true;
     if (this.state === 'STARTING' || this.state === 'RUNNING') {
       this.release(ctx, 'term');
     } else if (this.state === 'STOPPING') {
@@ -578,7 +593,7 @@ export class ResourceMachine {
       this.reason = 'role init: waiting for hastmonctl role';
       return;
     }
-    if (ctx.terminating) {
+    if (this.retiring) {
       this.reason = 'shutting down';
       return;
     }
@@ -622,7 +637,7 @@ export class ResourceMachine {
   }
 
   private decideStandby(ctx: NodeContext): void {
-    if (ctx.terminating) {
+    if (this.retiring) {
       this.reason = 'shutting down';
       return;
     }

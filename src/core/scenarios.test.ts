@@ -475,3 +475,58 @@ describe('pauses', () => {
     expect(h.now - pausedAt).toBeGreaterThan(TEST_TIMING.lease);
   });
 });
+
+describe('reload', () => {
+  it('leaves an unchanged resource alone, starts a new one, releases a removed one', () => {
+    const first = threeNodeConfigs();
+    const h = new Harness(first);
+    elected(h, 'lolek');
+    const scriptsBefore = h.scriptTrace().length;
+    const same = first.find((c) => c.node === 'lolek');
+    if (same === undefined) throw new Error('no lolek');
+    expect(h.reload('lolek', structuredClone(same))).toBeUndefined();
+    h.advance(500);
+    expect(h.scriptTrace().slice(scriptsBefore).every((l) => l.includes(' run monitor '))).toBe(true);
+
+    const members = same.resources[0]?.members ?? [];
+    const withExtra = (c: CoreConfig): CoreConfig => ({ ...c, resources: [...c.resources, resourceSpec('extra', members)] });
+    for (const c of first) h.reload(c.node, withExtra(c));
+    h.until(() => h.state('lolek', 'extra') === 'RUNNING', 5000, 'extra RUNNING');
+    expect(h.state('lolek', RES)).toBe('RUNNING');
+
+    for (const c of first) h.reload(c.node, c);
+    h.until(() => h.runningOn('extra').length === 0, 2000, 'extra stopped');
+    expect(() => h.state('lolek', 'extra')).toThrow(/no resource extra/);
+    expect(h.state('lolek', RES)).toBe('RUNNING');
+  });
+
+  it('refuses a change of cluster timing and keeps running as before', () => {
+    const configs = threeNodeConfigs();
+    const h = new Harness(configs);
+    elected(h, 'lolek');
+    const lolek = configs.find((c) => c.node === 'lolek');
+    if (lolek === undefined) throw new Error('no lolek');
+    expect(h.reload('lolek', { ...lolek, timing: { ...lolek.timing, lease: 2000 } })).toMatch(/lease changed/);
+    h.advance(3000);
+    expect(h.state('lolek', RES)).toBe('RUNNING');
+  });
+
+  it('a changed priority takes effect for later elections without moving the resource', () => {
+    const configs = threeNodeConfigs();
+    const h = new Harness(configs);
+    elected(h, 'lolek');
+    const swapped = configs.map((c) => ({
+      ...c,
+      resources: c.resources.map((r) => ({
+        ...r,
+        members: r.members.map((m) => (m.node === 'lolek' ? { ...m, priority: 5 } : m.node === 'bolek' ? { ...m, priority: 0 } : m)),
+      })),
+    }));
+    for (const c of swapped) h.reload(c.node, c);
+    h.advance(3000);
+    expect(h.state('lolek', RES)).toBe('RUNNING'); // stickiness
+    expect(h.view('lolek', RES).priority).toBe(5);
+    h.command('lolek', { type: 'hup' });
+    elected(h, 'bolek');
+  });
+});

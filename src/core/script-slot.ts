@@ -25,8 +25,12 @@ export class ScriptSlot {
 
   constructor(
     private readonly resource: string,
-    private readonly timeoutMs: number,
+    private timeoutMs: number,
   ) {}
+
+  setTimeout(timeoutMs: number): void {
+    this.timeoutMs = timeoutMs;
+  }
 
   running(): Run | undefined {
     return this.current;
