@@ -1,9 +1,331 @@
-// Placeholder for the daemon loop: the daemon work replaces this file with the real loop,
-// keeping the signature that src/cli/hastmon.ts calls.
-import type { DaemonOptions } from './cli/args.js';
-import { EX_SOFTWARE } from './cli/exit-codes.js';
+// The daemon's loop: events into the core, effects out, in a fixed order.
+//
+// Inputs, each one step of the core at the current monotonic time: a datagram that passed the
+// intake, a script that ended, a signal (recorded by its handler, acted on here), a timer at the
+// core's next wake-up time. Effects of one step are carried out in this order:
+//   1. log lines (so the log explains what follows),
+//   2. kill-script (a stop overtaking a start kills the start's group before stop runs),
+//   3. run-script,
+//   4. send (the heartbeat then already reports the state the scripts were started for),
+//   5. state-changed (the state file is written once per step, however many changes),
+//   6. exit.
 
-export async function runDaemon(_options: DaemonOptions): Promise<number> {
-  process.stderr.write('hastmon: the daemon is not built yet\n');
-  return EX_SOFTWARE;
+import { readFileSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
+import { fileURLToPath } from 'node:url';
+import type { DaemonOptions } from './cli/args.js';
+import { EX_CONFIG, EX_OK, EX_OSERR, EX_TEMPFAIL } from './cli/exit-codes.js';
+import type { NodeConfig, NodeResource } from './config/model.js';
+import { toCoreConfig } from './config/core-config.js';
+import { NodeCore } from './core/node.js';
+import type { Command, Effect, Input } from './core/types.js';
+import { encodeHeartbeat } from './wire/encode.js';
+import { monotonicMs } from './io/clock.js';
+import { HeartbeatIntake } from './io/heartbeat-intake.js';
+import { acquirePidFile } from './io/pid-file.js';
+import { checkScript } from './io/script-check.js';
+import { requiredScripts, scriptCommand } from './io/script-commands.js';
+import { ScriptRunner } from './io/script-runner.js';
+import { SignalFlags, type ControlSignal } from './io/signals.js';
+import { formatStateFile, writeFileAtomically } from './io/state-file.js';
+import { UdpTransport } from './io/udp-transport.js';
+import { createDaemonLogger, type Logger } from './io/log.js';
+import { DETACHED_ENV, detach, isDetachedChild, reportStartup } from './io/detach.js';
+
+/** The directory of the low-level helpers, put first on every script's PATH. */
+const SERVICE_SCRIPTS_DIR = fileURLToPath(new URL('../service_scripts', import.meta.url));
+/** The state file is rewritten at least this often, so its time shows the daemon is alive. */
+const STATE_FILE_REFRESH_MS = 1000;
+/** A timer firing this much later than asked is worth a warning: the host or the loop is overloaded. */
+const LATE_TIMER_WARNING_MS = 100;
+
+export async function runDaemon(options: DaemonOptions): Promise<number> {
+  if (!options.foreground && !isDetachedChild()) return detach();
+  const problems = checkStartup(options.config);
+  if (problems.length > 0) {
+    process.stderr.write(problems.map((p) => `hastmon: ${p}\n`).join(''));
+    return EX_CONFIG;
+  }
+  const log = createDaemonLogger({ foreground: options.foreground, verbosity: options.debug });
+  const daemon = new Daemon(options, log);
+  const code = await daemon.run();
+  await log.close();
+  return code;
+}
+
+/** Refuse missing or unsafe scripts loudly at start (DESIGN §5): never skip one silently. */
+function checkStartup(config: NodeConfig): string[] {
+  const asRoot = process.getuid?.() === 0;
+  const problems: string[] = [];
+  for (const resource of config.resources) {
+    for (const path of requiredScripts(resource)) {
+      const problem = checkScript(path, { asRoot });
+      if (problem !== undefined) problems.push(`resource ${resource.name}: ${problem}`);
+    }
+  }
+  return problems;
+}
+
+class Daemon {
+  private readonly config: NodeConfig;
+  private readonly core: NodeCore;
+  private readonly runner: ScriptRunner;
+  private readonly signals = new SignalFlags();
+  private transport: UdpTransport | undefined;
+  private intake: HeartbeatIntake | undefined;
+  private key: Buffer | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private refresher: NodeJS.Timeout | undefined;
+  private releasePidFile: (() => void) | undefined;
+  private finish: ((code: number) => void) | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly options: DaemonOptions,
+    private readonly log: Logger,
+  ) {
+    this.config = options.config;
+    const coreConfig = toCoreConfig(this.config, {
+      forceStart: options.forceStart,
+      alert: (r) => r.scripts.kind === 'scripts' && checkScript(r.scripts.alert, { asRoot: false }) === undefined,
+    });
+    this.core = new NodeCore(coreConfig, { now: monotonicMs(), incarnation: Date.now() });
+    this.runner = new ScriptRunner({
+      log: (level, message) => this.log.log(level, message),
+      onDone: (resource, runId, outcome) => this.step({ kind: 'script-done', resource, runId, outcome }),
+    });
+  }
+
+  async run(): Promise<number> {
+    const pid = acquirePidFile(this.options.pidFile, process.pid);
+    if (!pid.ok) {
+      process.stderr.write(`hastmon: ${pid.message}\n`);
+      return EX_TEMPFAIL;
+    }
+    this.releasePidFile = pid.release;
+    if (pid.note !== undefined) this.log.log('notice', pid.note);
+    try {
+      this.key = readKey(this.config);
+    } catch (error) {
+      this.releasePidFile();
+      process.stderr.write(`hastmon: ${(error as Error).message}\n`);
+      return EX_CONFIG;
+    }
+    const friends = await resolveFriends(this.config.friends, (m) => this.log.log('warning', m));
+    this.intake = new HeartbeatIntake({
+      self: this.config.node,
+      key: this.key,
+      friends,
+      log: (level, message) => this.log.log(level, message),
+      now: monotonicMs,
+    });
+    this.transport = new UdpTransport({
+      channels: this.config.channels.map((c) => (c.kind === 'unicast' ? { kind: 'unicast' } : c)),
+      listen: { address: this.config.listen.host, port: this.config.listen.port },
+      peers: this.config.remotes.map((r) => ({ host: r.host, port: r.port })),
+      onDatagram: (data, from) => this.onDatagram(data, from),
+      log: (level, message) => this.log.log(level, message),
+    });
+    try {
+      await this.transport.start();
+    } catch (error) {
+      this.releasePidFile();
+      process.stderr.write(`hastmon: ${(error as Error).message}\n`);
+      return EX_OSERR;
+    }
+    this.warnAboutTwoNodeResources();
+    this.log.log('notice', `started as node ${this.config.node}, pid ${process.pid}`);
+    const done = new Promise<number>((resolve) => {
+      this.finish = resolve;
+    });
+    this.signals.install(() => setImmediate(() => this.onSignals()));
+    this.refresher = setInterval(() => this.writeStateFile(), STATE_FILE_REFRESH_MS);
+    this.step({ kind: 'tick' });
+    reportStartup(EX_OK);
+    return done;
+  }
+
+  private warnAboutTwoNodeResources(): void {
+    for (const r of this.config.resources) {
+      const voters = r.members.length;
+      const watchdogs = r.members.filter((m) => m.roleOnStart === 'watchdog').length;
+      if (r.discoverMembers === undefined && voters === 2 && watchdogs === 0) {
+        this.log.log(
+          'warning',
+          `resource ${r.name} has two nodes and no watchdog: quorum is impossible, so each node takes over once the ` +
+            `other is silent, and a partition can run it on both. Add a watchdog node, a second heartbeat channel, ` +
+            `ping or a fence script.`,
+        );
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Inputs.
+
+  private onDatagram(data: Buffer, from: { address: string; port: number; channel: number }): void {
+    const heartbeat = this.intake?.accept(data, from);
+    if (heartbeat === undefined) return;
+    if (this.transport?.learnPeer(from.channel, from.address, from.port) === true) {
+      this.log.log('info', `answering ${heartbeat.node} at ${from.address}:${from.port}, where it was heard`);
+    }
+    this.step({ kind: 'heartbeat', heartbeat });
+  }
+
+  private onSignals(): void {
+    for (const signal of this.signals.drain()) {
+      const command = commandFor(signal);
+      this.log.log('notice', `received ${signal}`);
+      this.step({ kind: 'command', command });
+    }
+  }
+
+  private step(input: Input): void {
+    if (this.stopped) return;
+    const effects = this.core.step(monotonicMs(), input);
+    this.carryOut(effects);
+    if (!this.stopped) this.schedule();
+  }
+
+  /**
+   * The timer only marks that a tick is due; the tick itself runs from setImmediate, after the
+   * poll phase, so datagrams that queued up while the process was stopped or the loop was late are
+   * read before the core judges anyone silent.
+   */
+  private schedule(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    const at = this.core.nextWakeAt();
+    if (!Number.isFinite(at)) return;
+    const delay = Math.max(0, at - monotonicMs());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const late = monotonicMs() - at;
+      if (late > LATE_TIMER_WARNING_MS) {
+        this.log.limited('late-timer', 10_000, 'warning', `event loop ran ${Math.round(late)} ms late`);
+      }
+      setImmediate(() => this.step({ kind: 'tick' }));
+    }, Math.ceil(delay));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Effects, in the order documented at the top of this file.
+
+  private carryOut(effects: Effect[]): void {
+    const of = <K extends Effect['kind']>(kind: K): Extract<Effect, { kind: K }>[] =>
+      effects.filter((e): e is Extract<Effect, { kind: K }> => e.kind === kind);
+    for (const e of of('log')) this.log.log(e.level, e.message);
+    for (const e of of('kill-script')) this.runner.kill(e.runId);
+    for (const e of of('run-script')) this.runScript(e);
+    for (const e of of('send')) this.send(e.heartbeat);
+    if (of('state-changed').length > 0) this.writeStateFile();
+    const exit = of('exit')[0];
+    if (exit !== undefined) void this.shutdown(exit.code);
+  }
+
+  private runScript(effect: Extract<Effect, { kind: 'run-script' }>): void {
+    const resource = this.resourceConfig(effect.resource);
+    const command = resource === undefined ? undefined : scriptCommand(resource, effect.action, effect.args);
+    if (resource === undefined || command === undefined) {
+      // The core asked for something this resource has no script for: report it done at once.
+      setImmediate(() => this.step({ kind: 'script-done', resource: effect.resource, runId: effect.runId, outcome: { code: 0, timedOut: false } }));
+      return;
+    }
+    this.runner.run({
+      resource: effect.resource,
+      runId: effect.runId,
+      label: effect.action,
+      command: command.command,
+      args: command.args,
+      timeoutMs: effect.timeoutMs,
+      env: this.scriptEnvironment(resource, effect.action),
+    });
+  }
+
+  private scriptEnvironment(resource: NodeResource, action: string): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== DETACHED_ENV) env[k] = v;
+    env['PATH'] = `${SERVICE_SCRIPTS_DIR}:${process.env['PATH'] ?? '/usr/bin:/bin'}`;
+    env['HASTMON_RESOURCE'] = resource.name;
+    env['HASTMON_NODE'] = this.config.node;
+    env['HASTMON_EVENT'] = action;
+    env['HASTMON_PEERS'] = resource.members.map((m) => m.node).filter((n) => n !== this.config.node).join(' ');
+    return env;
+  }
+
+  private resourceConfig(name: string): NodeResource | undefined {
+    return this.config.resources.find((r) => r.name === name);
+  }
+
+  private send(heartbeat: Parameters<typeof encodeHeartbeat>[0]): void {
+    let datagram: Buffer;
+    try {
+      datagram = encodeHeartbeat(heartbeat, this.key);
+    } catch (error) {
+      this.log.limited('encode', 10_000, 'error', `cannot send a heartbeat: ${(error as Error).message}`);
+      return;
+    }
+    this.transport?.send(datagram);
+  }
+
+  private writeStateFile(): void {
+    if (this.stopped) return;
+    try {
+      const text = formatStateFile(this.core.view(monotonicMs()), { pid: process.pid, writtenAt: new Date() });
+      writeFileAtomically(this.config.stateFile, text);
+    } catch (error) {
+      this.log.limited('state-file', 10_000, 'error', `cannot write ${this.config.stateFile}: ${(error as Error).message}`);
+    }
+  }
+
+  private async shutdown(code: number): Promise<void> {
+    this.writeStateFile();
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.refresher !== undefined) clearInterval(this.refresher);
+    this.signals.uninstall();
+    this.runner.killAll();
+    await this.transport?.close();
+    this.releasePidFile?.();
+    this.log.log('notice', 'exiting');
+    this.finish?.(code === 0 ? EX_OK : code);
+  }
+}
+
+function commandFor(signal: ControlSignal): Command {
+  switch (signal) {
+    case 'SIGHUP':
+      return { type: 'hup' };
+    case 'SIGUSR1':
+      return { type: 'force-start', resources: 'all' };
+    case 'SIGUSR2':
+      return { type: 'clear', resources: 'all' };
+    case 'SIGTERM':
+    case 'SIGINT':
+      return { type: 'term' };
+  }
+}
+
+function readKey(config: NodeConfig): Buffer | null {
+  const key = config.key;
+  if (key === null) return null;
+  if (key.source === 'secret') return Buffer.from(key.secret, 'utf8');
+  try {
+    return Buffer.from(readFileSync(key.path, 'utf8').trim(), 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read the key file ${key.path}: ${(error as Error).message}`);
+  }
+}
+
+/** `friends` names become addresses once, at start; a name that does not resolve admits nobody. */
+async function resolveFriends(names: string[], warn: (message: string) => void): Promise<Set<string> | null> {
+  if (names.length === 0) return null;
+  const addresses = new Set<string>();
+  for (const name of names) {
+    try {
+      for (const a of await lookup(name, { all: true })) addresses.add(a.address);
+    } catch {
+      warn(`friend ${name} does not resolve: heartbeats from it will be dropped`);
+    }
+  }
+  return addresses;
 }

@@ -1,0 +1,135 @@
+// The state file (DESIGN §7): plain text in FreeHA's shape for `watch cat /var/run/hastmon`,
+// replaced atomically so a reader never sees it torn.
+import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { NodeView, PeerView, ResourceView } from '../core/types.js';
+
+export interface StateFileInfo {
+  pid: number;
+  writtenAt: Date;
+  /** A summary of this node's role, shown in the header when given. */
+  nodeRole?: string;
+}
+
+/** One node's line in a resource block, cell by cell, before the columns are aligned. */
+type Row = string[];
+
+export function formatStateFile(view: NodeView, info: StateFileInfo): string {
+  const role = info.nodeRole === undefined ? '' : `, role ${info.nodeRole}`;
+  const epochSeconds = Math.floor(info.writtenAt.getTime() / 1000);
+  const header = [
+    `hastmon on ${view.node}, pid ${info.pid}${role}, incarnation ${view.incarnation}`,
+    // Epoch seconds too, so a script can tell a stale file without parsing the date.
+    `written ${info.writtenAt.toISOString()} (epoch ${epochSeconds})`,
+  ];
+  if (view.resources.length === 0) return [...header, '', 'no resources', ''].join('\n');
+
+  // Columns are aligned across the whole file, so that resources read as one table.
+  const blocks = view.resources.map((resource) => ({
+    heading: [resourceLine(resource), `  reason: ${resource.reason || '-'}`],
+    rows: [selfRow(view.node, resource), ...resource.peers.map(peerRow)],
+  }));
+  const widths = columnWidths(blocks.flatMap((b) => b.rows));
+  const lines = [...header];
+  for (const block of blocks) {
+    lines.push('', ...block.heading, ...block.rows.map((row) => `  ${align(row, widths)}`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function resourceLine(resource: ResourceView): string {
+  const complaints = resource.complaints > 0 ? `, complaints ${resource.complaints}` : '';
+  const quorum = `quorum ${resource.quorum} of ${resource.voters} voters${complaints}`;
+  return `resource ${resource.name}: holder ${resource.holder || 'none'} (${quorum})`;
+}
+
+function selfRow(node: string, resource: ResourceView): Row {
+  return [
+    '*',
+    node,
+    `[${resource.state}]`,
+    `role ${resource.role}`,
+    `priority ${priorityText(resource.role, resource.priority)}`,
+    'heard now',
+    `vote ${resource.vote || '-'}`,
+    `attempts ${resource.attempts}/${resource.maxAttempts}`,
+  ];
+}
+
+function peerRow(peer: PeerView): Row {
+  return [
+    ' ',
+    peer.node,
+    `[${peer.state}]`,
+    `role ${peer.role}`,
+    `priority ${priorityText(peer.role, peer.priority)}`,
+    `heard ${heardText(peer.heardAgo)}`,
+    `vote ${peer.vote || '-'}`,
+  ];
+}
+
+/** Watchdogs have no priority: they never run the resource. */
+function priorityText(role: string, priority: number): string {
+  return role === 'watchdog' ? '-' : String(priority);
+}
+
+function heardText(ago: number | null): string {
+  if (ago === null) return 'never';
+  const ms = Math.max(0, ago);
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s ago`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.floor((ms % 60_000) / 1000)}s ago`;
+  if (ms < 172_800_000) return `${Math.floor(ms / 3_600_000)}h ago`;
+  return `${Math.floor(ms / 86_400_000)}d ago`;
+}
+
+function columnWidths(rows: Row[]): number[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return widths;
+}
+
+function align(row: Row, widths: number[]): string {
+  const cells = row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)));
+  // The mark column is one character wide and sits against the name.
+  const [mark = '', ...rest] = cells;
+  return `${mark} ${rest.join('  ')}`.trimEnd();
+}
+
+/**
+ * Replaces `path` with `text` so that a reader sees the old or the new content, never a mix:
+ * a temporary file in the same directory, fsynced, renamed over the target, then the directory
+ * fsynced so the rename survives a crash. The file is left readable by all (mode 0644).
+ */
+export function writeFileAtomically(path: string, text: string): void {
+  const directory = dirname(path);
+  const temporary = join(directory, `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    const fd = openSync(temporary, 'w', 0o644);
+    try {
+      // Explicitly, so that a restrictive umask does not hide the file from `watch cat`.
+      fchmodSync(fd, 0o644);
+      writeFileSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (err) {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // Never created, or already renamed.
+    }
+    throw err;
+  }
+  const dirFd = openSync(directory, 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}
