@@ -89,6 +89,12 @@ export class Harness {
     }
   }
 
+  /** A node that boots now, later than the others. */
+  addNode(config: CoreConfig): void {
+    this.configs.set(config.node, config);
+    this.boot(config.node);
+  }
+
   /** Decide script outcomes; return undefined for the default (10 ms, success, monitor tells the truth). */
   scriptsBehave(behaviour: Behaviour): void {
     this.behaviour = behaviour;

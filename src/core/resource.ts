@@ -16,7 +16,7 @@ import {
   type EndorsementQuery,
 } from './arbitration.js';
 import type { NodeContext } from './context.js';
-import { chooseEndorsement, comparePreference, type Contender } from './election.js';
+import { chooseEndorsement, comparePreference, mostPreferred, type Contender } from './election.js';
 import { ScriptSlot } from './script-slot.js';
 import {
   RESOURCE_STATES,
@@ -243,11 +243,33 @@ export class ResourceMachine {
    * released its voters itself.
    */
   private updateVote(ctx: NodeContext): void {
-    const wanted = ctx.now < ctx.votingFrom ? '' : chooseEndorsement(this.holders(ctx), this.candidates(ctx));
+    const wanted = this.wantedEndorsement(ctx);
     if (wanted === this.vote || !this.promiseEnded(ctx)) return;
     ctx.log('debug', `${this.name}: endorsing ${wanted === '' ? 'nobody' : wanted} (was ${this.vote || 'nobody'})`);
     this.vote = wanted;
     this.selfVoteSince = wanted === ctx.self ? ctx.now : Infinity;
+  }
+
+  private wantedEndorsement(ctx: NodeContext): string {
+    if (ctx.now < ctx.votingFrom) return '';
+    const holders = this.holders(ctx);
+    const candidates = this.candidates(ctx);
+    if (holders.length === 0) {
+      // A preferred node still starting up (probing, listening) is waited for, so that the node
+      // that boots first does not take the resource from the one that should have it. Its probe
+      // has a timeout and its listening a fixed length, so the wait is bounded.
+      const best = mostPreferred(candidates);
+      const pending = mostPreferred(this.startingUp(ctx));
+      if (pending !== undefined && (best === undefined || comparePreference(pending, best) < 0)) return '';
+    }
+    return chooseEndorsement(holders, candidates);
+  }
+
+  /** Service nodes heard that have not finished their start-up probe yet. */
+  private startingUp(ctx: NodeContext): Contender[] {
+    return this.visiblePeerReports(ctx)
+      .filter((p) => p.report.state === 'INITIAL' && (p.report.role === 'primary' || p.report.role === 'secondary'))
+      .map((p) => contenderOf(p.node, p.report));
   }
 
   private promiseEnded(ctx: NodeContext): boolean {
@@ -386,8 +408,7 @@ export class ResourceMachine {
 
   private stopped(ctx: NodeContext): void {
     if (this.probe === 'cleaning') {
-      this.probe = 'done';
-      if (this.state === 'INITIAL') this.setState(ctx, 'STANDBY');
+      this.probe = 'done'; // INITIAL until the start-up wait is over too (decideInitial)
       return;
     }
     const reason = this.stopReason;
@@ -610,6 +631,11 @@ export class ResourceMachine {
         this.decideFoundRunning(ctx);
         return;
       case 'done':
+        // Still INITIAL while listening: the others then know to wait for this node.
+        if (ctx.now < ctx.listenUntil) {
+          this.reason = 'listening for the other nodes';
+          return;
+        }
         this.setState(ctx, 'STANDBY');
         return;
     }

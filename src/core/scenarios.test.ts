@@ -530,3 +530,16 @@ describe('reload', () => {
     elected(h, 'bolek');
   });
 });
+
+describe('start-up order', () => {
+  it('the preferred node wins even when it boots after the others', () => {
+    const configs = threeNodeConfigs();
+    const lolek = configs.find((c) => c.node === 'lolek');
+    if (lolek === undefined) throw new Error('no lolek');
+    const h = new Harness(configs.filter((c) => c.node !== 'lolek'));
+    h.advance(900); // bolek and the watchdog are almost through their start-up wait
+    h.addNode(lolek);
+    elected(h, 'lolek', 5000);
+    expect(runs(h, 'start')).toEqual(['lolek']);
+  });
+});
