@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { fileURLToPath } from 'node:url';
 import type { DaemonOptions } from './cli/args.js';
-import { EX_CONFIG, EX_OK, EX_OSERR, EX_TEMPFAIL } from './cli/exit-codes.js';
+import { EX_CONFIG, EX_DATAERR, EX_OK, EX_OSERR, EX_TEMPFAIL, EX_UNAVAILABLE } from './cli/exit-codes.js';
 import type { NodeConfig, NodeResource } from './config/model.js';
 import { toCoreConfig } from './config/core-config.js';
 import { NodeCore } from './core/node.js';
@@ -29,6 +29,13 @@ import { ScriptRunner } from './io/script-runner.js';
 import { SignalFlags, type ControlSignal } from './io/signals.js';
 import { formatStateFile, writeFileAtomically } from './io/state-file.js';
 import { UdpTransport } from './io/udp-transport.js';
+import { ControlServer } from './io/control-server.js';
+import type { ControlRequest, ControlResponse } from './io/control-protocol.js';
+import { buildStatus } from './io/status-document.js';
+import { GatewayCheck } from './io/gateway-check.js';
+import { formatConfigError } from './config/errors.js';
+import { loadConfigFile } from './config/load.js';
+import { resolveForNode } from './config/resolve.js';
 import { createDaemonLogger, type Logger } from './io/log.js';
 import { DETACHED_ENV, detach, isDetachedChild, reportStartup } from './io/detach.js';
 
@@ -41,7 +48,7 @@ const LATE_TIMER_WARNING_MS = 100;
 
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   if (!options.foreground && !isDetachedChild()) return detach();
-  const problems = checkStartup(options.config);
+  const problems = checkScripts(options.config);
   if (problems.length > 0) {
     process.stderr.write(problems.map((p) => `hastmon: ${p}\n`).join(''));
     return EX_CONFIG;
@@ -54,7 +61,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 }
 
 /** Refuse missing or unsafe scripts loudly at start (DESIGN §5): never skip one silently. */
-function checkStartup(config: NodeConfig): string[] {
+function checkScripts(config: NodeConfig): string[] {
   const asRoot = process.getuid?.() === 0;
   const problems: string[] = [];
   for (const resource of config.resources) {
@@ -63,15 +70,31 @@ function checkStartup(config: NodeConfig): string[] {
       if (problem !== undefined) problems.push(`resource ${resource.name}: ${problem}`);
     }
   }
+  if (config.ping !== null && findInPath('ping') === undefined) {
+    problems.push(`ping ${config.ping} is configured but there is no ping command on PATH (install iputils-ping)`);
+  }
   return problems;
 }
 
+function findInPath(command: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+    if (dir === '') continue;
+    const path = `${dir}/${command}`;
+    if (checkScript(path, { asRoot: false }) === undefined) return path;
+  }
+  return undefined;
+}
+
 class Daemon {
-  private readonly config: NodeConfig;
+  private config: NodeConfig;
   private readonly core: NodeCore;
   private readonly runner: ScriptRunner;
   private readonly signals = new SignalFlags();
   private transport: UdpTransport | undefined;
+  private control: ControlServer | undefined;
+  private gateway: GatewayCheck | undefined;
+  /** Where each peer was last heard from (`address:port`), for `hastmonctl status`. */
+  private readonly heardFrom = new Map<string, string>();
   private intake: HeartbeatIntake | undefined;
   private key: Buffer | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -87,7 +110,7 @@ class Daemon {
     this.config = options.config;
     const coreConfig = toCoreConfig(this.config, {
       forceStart: options.forceStart,
-      alert: (r) => r.scripts.kind === 'scripts' && checkScript(r.scripts.alert, { asRoot: false }) === undefined,
+      alert: hasAlertScript,
     });
     this.core = new NodeCore(coreConfig, { now: monotonicMs(), incarnation: Date.now() });
     this.runner = new ScriptRunner({
@@ -133,6 +156,18 @@ class Daemon {
       process.stderr.write(`hastmon: ${(error as Error).message}\n`);
       return EX_OSERR;
     }
+    this.control = new ControlServer(this.config.control, (request) => this.onControl(request), {
+      debug: (m) => this.log.log('debug', m),
+      warning: (m) => this.log.log('warning', m),
+    });
+    try {
+      await this.control.start();
+    } catch (error) {
+      await this.transport.close();
+      this.releasePidFile();
+      process.stderr.write(`hastmon: ${(error as Error).message}\n`);
+      return EX_OSERR;
+    }
     this.warnAboutTwoNodeResources();
     this.log.log('notice', `started as node ${this.config.node}, pid ${process.pid}`);
     const done = new Promise<number>((resolve) => {
@@ -141,6 +176,15 @@ class Daemon {
     this.signals.install(() => setImmediate(() => this.onSignals()));
     this.refresher = setInterval(() => this.writeStateFile(), STATE_FILE_REFRESH_MS);
     this.step({ kind: 'tick' });
+    this.writeStateFile(); // at once: a file left by an earlier incarnation must not be read as ours
+    if (this.config.ping !== null) {
+      const address = this.config.ping;
+      this.gateway = new GatewayCheck(address, (reachable, detail) => {
+        if (!reachable) this.log.limited('gateway', 10_000, 'warning', `gateway ${address} unreachable: ${detail}`);
+        this.step({ kind: 'gateway', reachable });
+      });
+      this.gateway.start();
+    }
     reportStartup(EX_OK);
     return done;
   }
@@ -166,6 +210,7 @@ class Daemon {
   private onDatagram(data: Buffer, from: { address: string; port: number; channel: number }): void {
     const heartbeat = this.intake?.accept(data, from);
     if (heartbeat === undefined) return;
+    this.heardFrom.set(heartbeat.node, `${from.address}:${from.port}`);
     if (this.transport?.learnPeer(from.channel, from.address, from.port) === true) {
       this.log.log('info', `answering ${heartbeat.node} at ${from.address}:${from.port}, where it was heard`);
     }
@@ -178,6 +223,84 @@ class Daemon {
       this.log.log('notice', `received ${signal}`);
       this.step({ kind: 'command', command });
     }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // hastmonctl.
+
+  private async onControl(request: ControlRequest): Promise<ControlResponse> {
+    if (request.command === 'reload') return this.reload();
+    if (request.command !== 'role' && request.command !== 'offline' && request.command !== 'clear' && request.command !== 'status') {
+      return { ok: false, exitCode: EX_DATAERR, message: 'unknown command' };
+    }
+    const unknown = request.resources === 'all' ? [] : request.resources.filter((name) => this.resourceConfig(name) === undefined);
+    if (unknown.length > 0) return { ok: false, exitCode: EX_DATAERR, message: `no such resource: ${unknown.join(', ')}` };
+    switch (request.command) {
+      case 'status':
+        return { ok: true, status: this.statusDocument(request.resources) };
+      case 'role':
+        this.log.log('notice', `hastmonctl: role ${request.role} ${describeSelection(request.resources)}`);
+        this.step({ kind: 'command', command: { type: 'role', role: request.role, resources: request.resources } });
+        return { ok: true };
+      case 'offline': {
+        this.log.log('notice', `hastmonctl: offline ${request.seconds ?? ''} ${describeSelection(request.resources)}`);
+        const command: Command =
+          request.seconds === undefined
+            ? { type: 'offline', resources: request.resources }
+            : { type: 'offline', seconds: request.seconds, resources: request.resources };
+        this.step({ kind: 'command', command });
+        return { ok: true };
+      }
+      case 'clear':
+        this.log.log('notice', `hastmonctl: clear ${describeSelection(request.resources)}`);
+        this.step({ kind: 'command', command: { type: 'clear', resources: request.resources } });
+        return { ok: true };
+    }
+  }
+
+  private statusDocument(selection: string[] | 'all') {
+    const view = this.core.view(monotonicMs());
+    const resolved = this.transport?.peerAddresses() ?? [];
+    const remoteAddresses = new Map<string, string>();
+    this.config.remotes.forEach((remote, i) => {
+      const address = resolved[i];
+      if (address !== undefined) remoteAddresses.set(remote.text, address);
+    });
+    const doc = buildStatus(view, this.config, {
+      pid: process.pid,
+      time: new Date(),
+      drops: this.intake?.drops.nonZero() ?? [],
+      heardFrom: this.heardFrom,
+      remoteAddresses,
+    });
+    return selection === 'all' ? doc : { ...doc, resources: doc.resources.filter((r) => selection.includes(r.name)) };
+  }
+
+  /**
+   * Re-read the configuration. A bad one is refused with its errors and the running one kept;
+   * what cannot change under a running daemon (its sockets, key, node, cluster timing) is refused
+   * with a word on how to change it; the rest goes to the core, which leaves unchanged resources alone.
+   */
+  private async reload(): Promise<ControlResponse> {
+    const path = this.options.configPath;
+    if (path === null) return { ok: false, exitCode: EX_UNAVAILABLE, message: 'running without a configuration file: nothing to reload' };
+    const loaded = await loadConfigFile(path);
+    if (loaded === null) return { ok: false, exitCode: EX_CONFIG, message: `${path}: configuration file not found; keeping the running one` };
+    if (!loaded.ok) return refuse(loaded.errors.map(formatConfigError));
+    const resolved = resolveForNode(loaded.config, this.config.node);
+    if (!resolved.ok) return refuse(resolved.errors.map(formatConfigError));
+    const next: NodeConfig = { ...resolved.config, stateFile: this.config.stateFile };
+    const problems = checkScripts(next);
+    if (problems.length > 0) return refuse(problems);
+    const fixed = unchangeable(this.config, next);
+    if (fixed.length > 0) return refuse([`${fixed.join(', ')} changed: restart hastmon to apply that`]);
+    const result = this.core.reconfigure(monotonicMs(), toCoreConfig(next, { forceStart: false, alert: hasAlertScript }));
+    if (!result.ok) return refuse([result.message]);
+    this.config = next;
+    this.log.log('notice', `configuration reloaded from ${path}`);
+    this.carryOut(result.effects);
+    this.schedule();
+    return { ok: true, message: 'configuration reloaded' };
   }
 
   private step(input: Input): void {
@@ -247,6 +370,7 @@ class Daemon {
     env['PATH'] = `${SERVICE_SCRIPTS_DIR}:${process.env['PATH'] ?? '/usr/bin:/bin'}`;
     env['HASTMON_RESOURCE'] = resource.name;
     env['HASTMON_NODE'] = this.config.node;
+    env['HASTMON_PID'] = String(process.pid);
     env['HASTMON_EVENT'] = action;
     env['HASTMON_PEERS'] = resource.members.map((m) => m.node).filter((n) => n !== this.config.node).join(' ');
     return env;
@@ -283,12 +407,40 @@ class Daemon {
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.refresher !== undefined) clearInterval(this.refresher);
     this.signals.uninstall();
+    this.gateway?.stop();
     this.runner.killAll();
+    await this.control?.close();
     await this.transport?.close();
     this.releasePidFile?.();
     this.log.log('notice', 'exiting');
     this.finish?.(code === 0 ? EX_OK : code);
   }
+}
+
+/** FreeHA's optional `alerthasrv`: called on every state change when it is there. */
+function hasAlertScript(resource: NodeResource): boolean {
+  return resource.scripts.kind === 'scripts' && checkScript(resource.scripts.alert, { asRoot: process.getuid?.() === 0 }) === undefined;
+}
+
+function refuse(messages: string[]): ControlResponse {
+  return { ok: false, exitCode: EX_CONFIG, message: `${messages.join('\n')}\nreload refused: the running configuration is kept` };
+}
+
+function describeSelection(selection: string[] | 'all'): string {
+  return selection === 'all' ? 'all' : selection.join(' ');
+}
+
+/** What a reload cannot change: the daemon's sockets, identity and key. */
+function unchangeable(running: NodeConfig, next: NodeConfig): string[] {
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  const changed: string[] = [];
+  if (!same(running.listen, next.listen)) changed.push('listen');
+  if (running.control !== next.control) changed.push('control');
+  if (!same(running.channels, next.channels)) changed.push('channel or remote');
+  if (!same(running.key, next.key)) changed.push('key');
+  if (!same(running.friends, next.friends)) changed.push('friends');
+  if (running.ping !== next.ping) changed.push('ping');
+  return changed;
 }
 
 function commandFor(signal: ControlSignal): Command {

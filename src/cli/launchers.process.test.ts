@@ -78,9 +78,20 @@ describe('bin/hastmon', () => {
 });
 
 describe('bin/hastmonctl', () => {
-  it('prints its usage and exits 64 until the control commands exist', async () => {
-    const result = await run('hastmonctl', ['status']);
+  it('exits 64 with its usage on bad usage', async () => {
+    const result = await run('hastmonctl', ['frobnicate']);
     expect(result.code).toBe(64);
-    expect(result.stderr).toContain('usage: hastmonctl status');
+    expect(result.stderr).toContain('usage: hastmonctl');
+  });
+
+  it('exits 69 and says so when no daemon answers on the socket', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hastmonctl-'));
+    try {
+      const result = await run('hastmonctl', ['-s', join(dir, 'nobody.sock'), 'status']);
+      expect(result.code).toBe(69);
+      expect(result.stderr).toContain('hastmon is not running');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,250 @@
+import { describe, expect, it } from 'vitest';
+import type { PeerView, ResourceState, Role } from '../core/types.js';
+import type { RemoteStatus, ResourceStatus, ShownRole, StatusDocument } from '../io/control-protocol.js';
+import { formatSeconds, formatStatus, stateWord } from './status-format.js';
+
+// The seed README's cluster: lolek primary, bolek secondary, reksio watchdog, two resources,
+// `heartbeat_interval 10`, every node connected.
+const PEERS: PeerView[] = [
+  { node: 'bolek', state: 'STANDBY', role: 'secondary', priority: 1, heardAgo: 2_000, vote: 'lolek' },
+  { node: 'lolek', state: 'RUNNING', role: 'primary', priority: 0, heardAgo: 0, vote: 'lolek' },
+  { node: 'reksio', state: 'WATCHING', role: 'watchdog', priority: 100, heardAgo: 4_000, vote: 'lolek' },
+];
+
+function remote(node: string, shownRole: string, state: string): RemoteStatus {
+  return { address: `tcp4://${node}`, node, connected: true, shownRole, state };
+}
+
+function resource(name: string, role: Role, shownRole: ShownRole, state: ResourceState, remotes: RemoteStatus[], reason: string): ResourceStatus {
+  return {
+    name,
+    role,
+    shownRole,
+    state,
+    exec: `/etc/${name}.sh`,
+    remotes,
+    attempts: 0,
+    maxAttempts: 5,
+    complaints: 0,
+    complaintIntervalSec: 60,
+    complaintThreshold: 3,
+    heartbeatSec: 10,
+    holder: 'lolek',
+    quorum: 2,
+    voters: 3,
+    reason,
+    peers: PEERS,
+  };
+}
+
+function node(name: string, make: (resourceName: string) => ResourceStatus): StatusDocument {
+  return {
+    node: name,
+    pid: 4242,
+    incarnation: 1_790_000_000_000,
+    time: '2026-11-22T12:00:00.000Z',
+    resources: ['daemon', 'storage'].map(make),
+    drops: [],
+  };
+}
+
+const lolek = node('lolek', (r) => resource(r, 'primary', 'primary', 'RUNNING', [remote('bolek', 'secondary', 'STANDBY')], 'holding with 3 of 3 endorsements'));
+const bolek = node('bolek', (r) => resource(r, 'secondary', 'secondary', 'STANDBY', [remote('lolek', 'primary', 'RUNNING')], 'lolek holds it'));
+const reksio = node('reksio', (r) =>
+  resource(r, 'watchdog', 'watchdog', 'WATCHING', [remote('lolek', 'primary', 'RUNNING'), remote('bolek', 'secondary', 'STANDBY')], 'endorsing lolek'),
+);
+
+/** The README's blocks, copied line for line, and hastmon's two lines after each block. */
+const README: Record<string, { lines: string[]; extra: string[] }> = {
+  lolek: {
+    lines: [
+      'daemon:',
+      '  role: primary',
+      '  exec: /etc/daemon.sh',
+      '  remoteaddr: tcp4://bolek(connected)',
+      '  state: run',
+      '  attempts: 0 from 5',
+      '  complaints: 0 for last 60 sec (threshold 3)',
+      '  heartbeat: 10 sec',
+      'storage:',
+      '  role: primary',
+      '  exec: /etc/storage.sh',
+      '  remoteaddr: tcp4://bolek(connected)',
+      '  state: run',
+      '  attempts: 0 from 5',
+      '  complaints: 0 for last 60 sec (threshold 3)',
+      '  heartbeat: 10 sec',
+    ],
+    extra: ['  holder: lolek (quorum 2 of 3)', '  reason: holding with 3 of 3 endorsements'],
+  },
+  bolek: {
+    lines: [
+      'daemon:',
+      '  role: secondary',
+      '  exec: /etc/daemon.sh',
+      '  remoteaddr: tcp4://lolek(connected)',
+      '  state: stopped',
+      '  attempts: 0 from 5',
+      '  complaints: 0 for last 60 sec (threshold 3)',
+      '  heartbeat: 10 sec',
+      'storage:',
+      '  role: secondary',
+      '  exec: /etc/storage.sh',
+      '  remoteaddr: tcp4://lolek(connected)',
+      '  state: stopped',
+      '  attempts: 0 from 5',
+      '  complaints: 0 for last 60 sec (threshold 3)',
+      '  heartbeat: 10 sec',
+    ],
+    extra: ['  holder: lolek (quorum 2 of 3)', '  reason: lolek holds it'],
+  },
+  reksio: {
+    lines: [
+      'daemon:',
+      '  role: watchdog',
+      '  exec: /etc/daemon.sh',
+      '  remoteaddr: tcp4://lolek(primary/run) tcp4://bolek(secondary/stopped)',
+      '  state: run',
+      '  attempts: 0 from 5',
+      '  complaints: 0 for last 60 sec (threshold 3)',
+      '  heartbeat: 10 sec',
+      'storage:',
+      '  role: watchdog',
+      '  exec: /etc/storage.sh',
+      '  remoteaddr: tcp4://lolek(primary/run) tcp4://bolek(secondary/stopped)',
+      '  state: run',
+      '  attempts: 0 from 5',
+      '  complaints: 0 for last 60 sec (threshold 3)',
+      '  heartbeat: 10 sec',
+    ],
+    extra: ['  holder: lolek (quorum 2 of 3)', '  reason: endorsing lolek'],
+  },
+};
+
+/** Each 8-line README block followed by hastmon's lines. */
+function expected(name: string): string {
+  const { lines, extra } = README[name] as { lines: string[]; extra: string[] };
+  const blocks = [lines.slice(0, 8), lines.slice(8)].map((block) => [...block, ...extra]);
+  return blocks.flat().map((line) => `${line}\n`).join('');
+}
+
+describe("formatStatus: the seed README's cluster", () => {
+  it.each([
+    ['lolek', lolek],
+    ['bolek', bolek],
+    ['reksio', reksio],
+  ])('%s prints the README block line for line, then the holder and the reason', (name, doc) => {
+    expect(formatStatus(doc)).toBe(expected(name));
+  });
+
+  it("keeps the README's lines that the storage script greps for", () => {
+    expect(formatStatus(lolek)).toMatch(/^ *role: *primary *$/m);
+    expect(formatStatus(bolek)).toMatch(/^ *role: *secondary *$/m);
+  });
+});
+
+describe('formatStatus: beyond the README', () => {
+  const base = lolek.resources[0] as ResourceStatus;
+
+  it('shows a lost link, a lone node, a fractional heartbeat and nobody holding', () => {
+    const doc: StatusDocument = {
+      ...lolek,
+      resources: [
+        {
+          ...base,
+          shownRole: 'secondary',
+          state: 'ERRORED',
+          remotes: [{ address: 'tcp4://bolek', node: null, connected: false, shownRole: null, state: null }],
+          attempts: 5,
+          heartbeatSec: 0.2,
+          complaintIntervalSec: 1.5,
+          holder: '',
+          reason: '',
+        },
+        { ...base, name: 'alone', remotes: [] },
+      ],
+    };
+    const text = formatStatus(doc).split('\n');
+    expect(text.slice(0, 10)).toEqual([
+      'daemon:',
+      '  role: secondary',
+      '  exec: /etc/daemon.sh',
+      '  remoteaddr: tcp4://bolek(disconnected)',
+      '  state: errored',
+      '  attempts: 5 from 5',
+      '  complaints: 0 for last 1.5 sec (threshold 3)',
+      '  heartbeat: 0.2 sec',
+      '  holder: none (quorum 2 of 3)',
+      '  reason: none',
+    ]);
+    expect(text[10]).toBe('alone:');
+    expect(text[13]).toBe('  remoteaddr: none');
+  });
+
+  it('shows a watchdog its disconnected and timed-out peers', () => {
+    const watching = reksio.resources[0] as ResourceStatus;
+    const doc: StatusDocument = {
+      ...reksio,
+      resources: [
+        {
+          ...watching,
+          remotes: [
+            { address: 'tcp4://lolek', node: 'lolek', connected: true, shownRole: 'primary', state: 'TIMEDOUT' },
+            { address: 'tcp4://bolek', node: null, connected: false, shownRole: null, state: null },
+          ],
+        },
+      ],
+    };
+    expect(formatStatus(doc)).toContain('  remoteaddr: tcp4://lolek(primary/timedout) tcp4://bolek(disconnected)\n');
+  });
+
+  it('keeps a multi-line reason on its one line', () => {
+    const doc: StatusDocument = { ...lolek, resources: [{ ...base, reason: 'waiting:\n  no quorum\r\n' }] };
+    expect(formatStatus(doc)).toContain('  reason: waiting: no quorum\n');
+    expect(formatStatus(doc).split('\n')).toHaveLength(11);
+  });
+
+  it('adds a node-wide line for dropped heartbeats, after every block', () => {
+    const doc: StatusDocument = {
+      ...lolek,
+      drops: [
+        { reason: 'unauthenticated', count: 3 },
+        { reason: 'malformed', count: 0 },
+        { reason: 'replayed', count: 1 },
+      ],
+    };
+    const lines = formatStatus(doc).trimEnd().split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[20]).toBe('dropped heartbeats: 3 unauthenticated, 1 replayed');
+  });
+
+  it('prints nothing for a node without resources', () => {
+    expect(formatStatus({ ...lolek, resources: [] })).toBe('');
+  });
+});
+
+describe('stateWord and formatSeconds', () => {
+  it.each([
+    ['RUNNING', 'run'],
+    ['STANDBY', 'stopped'],
+    ['STARTING', 'starting'],
+    ['STOPPING', 'stopping'],
+    ['INITIAL', 'init'],
+    ['ERRORED', 'errored'],
+    ['WATCHING', 'run'],
+    ['TIMEDOUT', 'timedout'],
+    ['UNKNOWN', 'unknown'],
+  ])('%s is %s', (state, word) => {
+    expect(stateWord(state)).toBe(word);
+  });
+
+  it.each([
+    [10, '10'],
+    [0.2, '0.2'],
+    [60, '60'],
+    [0.1 + 0.2, '0.3'],
+    [1.25, '1.25'],
+  ])('%s seconds print as %s', (seconds, text) => {
+    expect(formatSeconds(seconds)).toBe(text);
+  });
+});

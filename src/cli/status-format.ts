@@ -1,0 +1,64 @@
+// `hastmonctl status` in the format of HASTMON's README, line for line, so that scripts written
+// for it (`grep -q '^ *role: *primary *$'`) keep working. hastmon's own lines come after
+// HASTMON's in each block, and a node-wide line after all blocks.
+import type { RemoteStatus, ResourceStatus, StatusDocument } from '../io/control-protocol.js';
+
+/** HASTMON's state words; a watchdog that is watching shows `run`, as in the README. */
+const STATE_WORDS: Record<string, string> = {
+  RUNNING: 'run',
+  STANDBY: 'stopped',
+  STARTING: 'starting',
+  STOPPING: 'stopping',
+  INITIAL: 'init',
+  ERRORED: 'errored',
+  WATCHING: 'run',
+  TIMEDOUT: 'timedout',
+  UNKNOWN: 'unknown',
+};
+
+export function stateWord(state: string): string {
+  return STATE_WORDS[state] ?? state.toLowerCase();
+}
+
+/** Seconds as HASTMON prints them: `10`, `0.2`; rounded to the millisecond against float noise. */
+export function formatSeconds(seconds: number): string {
+  return String(Math.round(seconds * 1000) / 1000);
+}
+
+/** A watchdog sees each peer's role and state; the others only whether the link is up. */
+function formatRemote(remote: RemoteStatus, watchdog: boolean): string {
+  if (!remote.connected) return `${remote.address}(disconnected)`;
+  if (!watchdog) return `${remote.address}(connected)`;
+  const state = remote.state === null ? 'unknown' : stateWord(remote.state);
+  return `${remote.address}(${remote.shownRole ?? 'unknown'}/${state})`;
+}
+
+/** A block is one line per field: a line break inside a value would forge a field. */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+function formatResource(resource: ResourceStatus): string[] {
+  const watchdog = resource.role === 'watchdog';
+  const remotes = resource.remotes.map((remote) => formatRemote(remote, watchdog)).join(' ');
+  const reason = oneLine(resource.reason);
+  return [
+    `${resource.name}:`,
+    `  role: ${resource.shownRole}`,
+    `  exec: ${resource.exec}`,
+    `  remoteaddr: ${remotes === '' ? 'none' : remotes}`,
+    `  state: ${stateWord(resource.state)}`,
+    `  attempts: ${resource.attempts} from ${resource.maxAttempts}`,
+    `  complaints: ${resource.complaints} for last ${formatSeconds(resource.complaintIntervalSec)} sec (threshold ${resource.complaintThreshold})`,
+    `  heartbeat: ${formatSeconds(resource.heartbeatSec)} sec`,
+    `  holder: ${resource.holder === '' ? 'none' : resource.holder} (quorum ${resource.quorum} of ${resource.voters})`,
+    `  reason: ${reason === '' ? 'none' : reason}`,
+  ];
+}
+
+export function formatStatus(doc: StatusDocument): string {
+  const lines = doc.resources.flatMap(formatResource);
+  const drops = doc.drops.filter((drop) => drop.count > 0);
+  if (drops.length > 0) lines.push(`dropped heartbeats: ${drops.map((drop) => `${drop.count} ${drop.reason}`).join(', ')}`);
+  return lines.map((line) => `${line}\n`).join('');
+}

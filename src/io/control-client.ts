@@ -1,0 +1,91 @@
+// hastmonctl's end of the control socket: one request, one answer, within a time limit.
+import { createConnection } from 'node:net';
+import {
+  MAX_RESPONSE_BYTES,
+  encodeLine,
+  parseResponse,
+  type ControlRequest,
+  type ControlResponse,
+} from './control-protocol.js';
+
+export type TransportErrorKind = 'not-running' | 'permission' | 'timeout' | 'protocol';
+
+export interface TransportError {
+  transportError: TransportErrorKind;
+  message: string;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Why the socket could not be reached, in the words an operator needs. */
+export function connectFailure(path: string, error: unknown): TransportError {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  switch (code) {
+    case 'ENOENT':
+    case 'ECONNREFUSED':
+      return { transportError: 'not-running', message: `hastmon is not running (no daemon at ${path})` };
+    case 'EACCES':
+    case 'EPERM':
+      return {
+        transportError: 'permission',
+        message: `permission denied on the control socket ${path}: run hastmonctl as the user hastmon runs as (root)`,
+      };
+    case 'ENOTSOCK':
+      return { transportError: 'not-running', message: `hastmon is not running (${path} is not a socket)` };
+    default:
+      return { transportError: 'not-running', message: `cannot reach hastmon at ${path}: ${describe(error)}` };
+  }
+}
+
+export function sendRequest(path: string, request: ControlRequest, timeoutMs: number): Promise<ControlResponse | TransportError> {
+  return new Promise((resolve) => {
+    const socket = createConnection(path);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let connected = false;
+    let settled = false;
+    const timer = setTimeout(
+      () => finish({ transportError: 'timeout', message: `no answer from hastmon at ${path} within ${timeoutMs / 1000} s` }),
+      timeoutMs,
+    );
+    function finish(result: ControlResponse | TransportError): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    }
+    const garbled = (why: string): void => finish({ transportError: 'protocol', message: `garbled answer from hastmon at ${path}: ${why}` });
+    const complete = (): void => {
+      const response = parseResponse(Buffer.concat(chunks).toString('utf8'));
+      if ('error' in response) garbled(response.error);
+      else finish(response);
+    };
+
+    socket.once('connect', () => {
+      connected = true;
+      socket.write(encodeLine(request));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      const newline = chunk.indexOf(0x0a);
+      const part = newline === -1 ? chunk : chunk.subarray(0, newline);
+      size += part.length;
+      if (size > MAX_RESPONSE_BYTES) {
+        garbled(`larger than ${MAX_RESPONSE_BYTES} bytes`);
+        return;
+      }
+      chunks.push(part);
+      if (newline !== -1) complete();
+    });
+    socket.on('end', () => {
+      if (size === 0) garbled('the connection closed without an answer');
+      else complete();
+    });
+    socket.on('error', (error) => {
+      if (!connected) finish(connectFailure(path, error));
+      else garbled(`the connection failed: ${describe(error)}`);
+    });
+  });
+}

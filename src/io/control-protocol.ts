@@ -1,0 +1,261 @@
+// The control socket's protocol (DESIGN §6): one request per connection, one line of JSON each
+// way, each line capped in size. Both ends check everything they read against the shapes below:
+// a garbled or hostile line becomes an error value, never an exception.
+import { RESOURCE_STATES, ROLES, type PeerView, type ResourceState, type Role } from '../core/types.js';
+
+/** A request names a command and a few resources: anything larger is not a request. */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
+/**
+ * A status document grows with nodes × resources × remotes; 16 nodes and 8 resources take a few
+ * tens of KiB, so answers get more room than requests while staying bounded.
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** sysexits(3) EX_PROTOCOL: the other end spoke something that is not this protocol. */
+export const EX_PROTOCOL = 76;
+
+/** `offline` longer than a year is a typo; `clear` ends any offline period anyway. */
+export const MAX_OFFLINE_SECONDS = 365 * 24 * 60 * 60;
+
+export type ResourceSelection = string[] | 'all';
+
+export type ControlRequest =
+  | { command: 'status'; resources: ResourceSelection }
+  | { command: 'role'; role: Role; resources: ResourceSelection }
+  /** Without `seconds` the daemon applies its own default (pha's 30 s). */
+  | { command: 'offline'; seconds?: number; resources: ResourceSelection }
+  | { command: 'clear'; resources: ResourceSelection }
+  | { command: 'reload' };
+
+export type ShownRole = 'primary' | 'secondary' | 'watchdog' | 'init';
+
+export const SHOWN_ROLES: readonly ShownRole[] = ['primary', 'secondary', 'watchdog', 'init'];
+
+/** One `remote` address of this node for a resource, and the node behind it as far as known. */
+export interface RemoteStatus {
+  /** As configured, e.g. `tcp4://bolek`. */
+  address: string;
+  /** The node heard from that address, or null when none is known. */
+  node: string | null;
+  connected: boolean;
+  /** That node's shown role for the resource, or null when unknown. */
+  shownRole: string | null;
+  /** That node's state as PeerView has it (a ResourceState, 'TIMEDOUT' or 'UNKNOWN'), or null. */
+  state: string | null;
+}
+
+export interface ResourceStatus {
+  name: string;
+  /** The configured or current role of this node for the resource. */
+  role: Role;
+  /** 'primary' while this node holds the resource. */
+  shownRole: ShownRole;
+  state: ResourceState;
+  /** The exec script path, or the script directory for FreeHA's scripts. */
+  exec: string;
+  remotes: RemoteStatus[];
+  attempts: number;
+  maxAttempts: number;
+  complaints: number;
+  complaintIntervalSec: number;
+  complaintThreshold: number;
+  /** May be fractional, e.g. 0.2. */
+  heartbeatSec: number;
+  /** '' while nobody holds the resource. */
+  holder: string;
+  quorum: number;
+  voters: number;
+  reason: string;
+  /** Every node's view of the resource, as this node sees it. */
+  peers: PeerView[];
+}
+
+export interface StatusDocument {
+  node: string;
+  pid: number;
+  incarnation: number;
+  /** When the document was made, ISO 8601. */
+  time: string;
+  resources: ResourceStatus[];
+  /** Heartbeats dropped, by reason (unauthenticated, replayed, malformed…). */
+  drops: Array<{ reason: string; count: number }>;
+}
+
+export type ControlResponse =
+  | { ok: true; message?: string; status?: StatusDocument }
+  | { ok: false; exitCode: number; message: string };
+
+export type ParseError = { error: string };
+
+// A tiny checker: each check returns null when the value fits, else what is wrong and where.
+type Check = (value: unknown, at: string) => string | null;
+
+const string: Check = (v, at) => (typeof v === 'string' ? null : `${at}: expected a string`);
+const nonEmptyString: Check = (v, at) => (typeof v === 'string' && v !== '' ? null : `${at}: expected a non-empty string`);
+const boolean: Check = (v, at) => (typeof v === 'boolean' ? null : `${at}: expected true or false`);
+const number: Check = (v, at) => (typeof v === 'number' && Number.isFinite(v) ? null : `${at}: expected a number`);
+const count: Check = (v, at) => (Number.isSafeInteger(v) && (v as number) >= 0 ? null : `${at}: expected a whole number of 0 or more`);
+
+function literal(expected: unknown): Check {
+  return (v, at) => (v === expected ? null : `${at}: expected ${JSON.stringify(expected)}`);
+}
+
+function oneOf(values: readonly string[]): Check {
+  return (v, at) => (typeof v === 'string' && values.includes(v) ? null : `${at}: expected one of ${values.join(', ')}`);
+}
+
+function nullable(check: Check): Check {
+  return (v, at) => (v === null ? null : check(v, at));
+}
+
+/** The key may be absent (JSON has no undefined, so absent is the only way to be undefined). */
+function optional(check: Check): Check {
+  return (v, at) => (v === undefined ? null : check(v, at));
+}
+
+function arrayOf(check: Check, nonEmpty = false): Check {
+  return (v, at) => {
+    if (!Array.isArray(v)) return `${at}: expected a list`;
+    if (nonEmpty && v.length === 0) return `${at}: expected a non-empty list`;
+    for (const [i, item] of v.entries()) {
+      const wrong = check(item, `${at}[${i}]`);
+      if (wrong !== null) return wrong;
+    }
+    return null;
+  };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * `strict` refuses keys the shape does not name: requests are held to that, so that a typo is an
+ * error, while answers may carry more (a newer daemon talking to an older hastmonctl).
+ */
+function object(shape: Record<string, Check>, strict: boolean): Check {
+  return (v, at) => {
+    if (!isRecord(v)) return `${at}: expected an object`;
+    for (const [key, check] of Object.entries(shape)) {
+      const wrong = check(Object.hasOwn(v, key) ? v[key] : undefined, `${at}.${key}`);
+      if (wrong !== null) return wrong;
+    }
+    if (strict) {
+      const unknown = Object.keys(v).find((key) => !Object.hasOwn(shape, key));
+      if (unknown !== undefined) return `${at}: unknown field '${unknown}'`;
+    }
+    return null;
+  };
+}
+
+const resourceNames = arrayOf(nonEmptyString, true);
+const selection: Check = (v, at) =>
+  v === 'all' ? null : Array.isArray(v) ? resourceNames(v, at) : `${at}: expected 'all' or a list of resource names`;
+
+const offlineSeconds: Check = (v, at) =>
+  Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_OFFLINE_SECONDS
+    ? null
+    : `${at}: expected a whole number of seconds from 1 to ${MAX_OFFLINE_SECONDS}`;
+
+const REQUEST_SHAPES: Record<ControlRequest['command'], Record<string, Check>> = {
+  status: { command: literal('status'), resources: selection },
+  role: { command: literal('role'), role: oneOf(ROLES), resources: selection },
+  offline: { command: literal('offline'), seconds: optional(offlineSeconds), resources: selection },
+  clear: { command: literal('clear'), resources: selection },
+  reload: { command: literal('reload') },
+};
+
+const peerView = object(
+  {
+    node: string,
+    state: oneOf([...RESOURCE_STATES, 'TIMEDOUT', 'UNKNOWN']),
+    role: oneOf([...ROLES, 'unknown']),
+    priority: number,
+    heardAgo: nullable(number),
+    vote: string,
+  },
+  false,
+);
+
+const remoteStatus = object(
+  { address: string, node: nullable(string), connected: boolean, shownRole: nullable(string), state: nullable(string) },
+  false,
+);
+
+const resourceStatus = object(
+  {
+    name: string,
+    role: oneOf(ROLES),
+    shownRole: oneOf(SHOWN_ROLES),
+    state: oneOf(RESOURCE_STATES),
+    exec: string,
+    remotes: arrayOf(remoteStatus),
+    attempts: count,
+    maxAttempts: count,
+    complaints: count,
+    complaintIntervalSec: number,
+    complaintThreshold: count,
+    heartbeatSec: number,
+    holder: string,
+    quorum: count,
+    voters: count,
+    reason: string,
+    peers: arrayOf(peerView),
+  },
+  false,
+);
+
+const statusDocument = object(
+  {
+    node: string,
+    pid: count,
+    incarnation: number,
+    time: string,
+    resources: arrayOf(resourceStatus),
+    drops: arrayOf(object({ reason: string, count }, false)),
+  },
+  false,
+);
+
+const exitCode: Check = (v, at) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 255 ? null : `${at}: expected an exit status from 1 to 255`);
+
+const okResponse = object({ ok: literal(true), message: optional(string), status: optional(statusDocument) }, false);
+const errorResponse = object({ ok: literal(false), exitCode, message: string }, false);
+
+function parseJsonLine(text: string, maxBytes: number, what: string): { value: unknown } | ParseError {
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) return { error: `${what} larger than ${maxBytes} bytes` };
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return { error: `${what} is not JSON` };
+  }
+}
+
+export function parseRequest(text: string): ControlRequest | ParseError {
+  const parsed = parseJsonLine(text, MAX_REQUEST_BYTES, 'request');
+  if ('error' in parsed) return parsed;
+  const value = parsed.value;
+  if (!isRecord(value)) return { error: 'request: expected an object' };
+  const command = value['command'];
+  if (typeof command !== 'string' || !Object.hasOwn(REQUEST_SHAPES, command)) {
+    return { error: `request.command: expected one of ${Object.keys(REQUEST_SHAPES).join(', ')}` };
+  }
+  const wrong = object(REQUEST_SHAPES[command as ControlRequest['command']], true)(value, 'request');
+  return wrong === null ? (value as ControlRequest) : { error: wrong };
+}
+
+export function parseResponse(text: string): ControlResponse | ParseError {
+  const parsed = parseJsonLine(text, MAX_RESPONSE_BYTES, 'answer');
+  if ('error' in parsed) return parsed;
+  const value = parsed.value;
+  if (!isRecord(value)) return { error: 'answer: expected an object' };
+  if (typeof value['ok'] !== 'boolean') return { error: 'answer.ok: expected true or false' };
+  const wrong = (value['ok'] ? okResponse : errorResponse)(value, 'answer');
+  return wrong === null ? (value as ControlResponse) : { error: wrong };
+}
+
+/** One line: JSON.stringify escapes every line break inside strings. */
+export function encodeLine(message: ControlRequest | ControlResponse): string {
+  return `${JSON.stringify(message)}\n`;
+}

@@ -1,0 +1,81 @@
+// What `hastmonctl status` shows: the core's view of each resource, with the configuration's
+// words for it (exec script, remote addresses as written, heartbeat and complaint settings).
+
+import type { NodeConfig, NodeResource } from '../config/model.js';
+import type { NodeView, PeerView, ResourceView } from '../core/types.js';
+import type { RemoteStatus, ResourceStatus, ShownRole, StatusDocument } from './control-protocol.js';
+
+export interface StatusInfo {
+  pid: number;
+  time: Date;
+  drops: Array<{ reason: string; count: number }>;
+  /** The source address each peer was last heard from, `address:port`. */
+  heardFrom: ReadonlyMap<string, string>;
+  /** The resolved address of each configured remote, by its text as written. */
+  remoteAddresses: ReadonlyMap<string, string>;
+}
+
+export function buildStatus(view: NodeView, config: NodeConfig, info: StatusInfo): StatusDocument {
+  const resources: ResourceStatus[] = [];
+  for (const r of view.resources) {
+    const configured = config.resources.find((c) => c.name === r.name);
+    if (configured !== undefined) resources.push(resourceStatus(r, configured, config, info));
+  }
+  return {
+    node: view.node,
+    pid: info.pid,
+    incarnation: view.incarnation,
+    time: info.time.toISOString(),
+    resources,
+    drops: info.drops,
+  };
+}
+
+function resourceStatus(r: ResourceView, configured: NodeResource, config: NodeConfig, info: StatusInfo): ResourceStatus {
+  return {
+    name: r.name,
+    role: r.role,
+    shownRole: shownRole(r.role, r.state),
+    state: r.state,
+    exec: configured.scripts.kind === 'exec' ? configured.scripts.path : configured.scripts.dir,
+    remotes: remotes(r.peers, configured, info),
+    attempts: r.attempts,
+    maxAttempts: r.maxAttempts,
+    complaints: r.complaints,
+    complaintIntervalSec: configured.complaintInterval / 1000,
+    complaintThreshold: configured.complaintCount,
+    heartbeatSec: config.timing.heartbeatInterval / 1000,
+    holder: r.holder,
+    quorum: r.quorum,
+    voters: r.voters,
+    reason: r.reason,
+    peers: r.peers,
+  };
+}
+
+/** HASTMON's words: the holder is primary, whatever role it was given. */
+function shownRole(role: ResourceView['role'], state: string): ShownRole {
+  const holding = state === 'STARTING' || state === 'RUNNING' || state === 'STOPPING';
+  return holding && (role === 'primary' || role === 'secondary') ? 'primary' : role;
+}
+
+/** Each configured remote with the node heard from it; without remotes (multicast), every peer. */
+function remotes(peers: PeerView[], configured: NodeResource, info: StatusInfo): RemoteStatus[] {
+  const describe = (address: string, peer: PeerView | undefined): RemoteStatus => {
+    const known = peer !== undefined && peer.state !== 'UNKNOWN';
+    return {
+      address,
+      node: peer?.node ?? null,
+      connected: known && peer.state !== 'TIMEDOUT',
+      shownRole: known && peer.role !== 'unknown' ? shownRole(peer.role, peer.state) : null,
+      state: peer?.state ?? null,
+    };
+  };
+  if (configured.remotes.length === 0) return peers.map((p) => describe(p.node, p));
+  return configured.remotes.map((remote) => {
+    const resolved = info.remoteAddresses.get(remote.text);
+    const byAddress = peers.find((p) => resolved !== undefined && info.heardFrom.get(p.node) === `${resolved}:${remote.port}`);
+    const byName = peers.find((p) => p.node.toLowerCase() === remote.host.toLowerCase());
+    return describe(remote.text, byAddress ?? byName);
+  });
+}
