@@ -420,6 +420,12 @@ export class ResourceMachine {
     }
     switch (reason) {
       case 'restart':
+        // The restart must still be this node's to make: quorum may have gone while it stopped.
+        if (this.quorumLost(ctx) !== undefined || this.holders(ctx).some((h) => h.node !== ctx.self)) {
+          ctx.log('warning', `${this.name}: not restarting here: no longer entitled to hold it`);
+          this.toStandby(ctx);
+          return;
+        }
         this.beginStart(ctx);
         return;
       case 'failed':
@@ -740,13 +746,19 @@ export class ResourceMachine {
 
   /** DESIGN §4.5: fewer than a quorum of valid endorsements: stop at once (self-fencing). */
   private lostQuorum(ctx: NodeContext): boolean {
-    if (this.forced || this.isTwoNode(ctx) || ctx.now < this.keepGraceUntil) return false;
-    const quorum = ctx.quorumSize(this.name);
-    const endorsements = countEndorsements(ctx.peers, ctx.timing, this.endorsementQuery(ctx, ctx.bootAt));
-    if (endorsements >= quorum) return false;
-    ctx.log('warning', `${this.name}: lost quorum (${endorsements} of ${quorum} valid endorsements): stopping it here (self-fencing)`);
+    const lost = this.quorumLost(ctx);
+    if (lost === undefined) return false;
+    ctx.log('warning', `${this.name}: lost quorum (${lost}): stopping it here (self-fencing)`);
     this.release(ctx, 'self-fence');
     return true;
+  }
+
+  /** Why this holder may not keep the resource for want of endorsements, or undefined if it may. */
+  private quorumLost(ctx: NodeContext): string | undefined {
+    if (this.forced || this.isTwoNode(ctx) || ctx.now < this.keepGraceUntil) return undefined;
+    const quorum = ctx.quorumSize(this.name);
+    const endorsements = countEndorsements(ctx.peers, ctx.timing, this.endorsementQuery(ctx, ctx.bootAt));
+    return endorsements >= quorum ? undefined : `${endorsements} of ${quorum} valid endorsements`;
   }
 
   /** Two holders see each other (a forced start, a healed two-node partition): the less preferred stops. */

@@ -249,6 +249,26 @@ describe('scripts and failures', () => {
     expect(h.state('lolek', RES)).toBe('ERRORED');
   });
 
+  it('does not restart locally once quorum went away while it stopped', () => {
+    const h = new Harness(threeNodeConfigs({ attempts: 3, monitorFall: 1 }));
+    let failing = false;
+    h.scriptsBehave((node, _r, action) => {
+      if (!failing || node !== 'lolek') return undefined;
+      if (action === 'monitor') return { ms: 10, code: 1 };
+      if (action === 'stop') return { ms: 900, code: 0 };
+      return undefined;
+    });
+    elected(h, 'lolek');
+    failing = true;
+    h.until(() => h.state('lolek', RES) === 'STOPPING', 3000, 'the restart begins');
+    h.isolate('lolek'); // while its stop runs, its endorsements expire
+    elected(h, 'bolek');
+    h.advance(3000);
+    expect(runs(h, 'start')).toEqual(['lolek', 'bolek']);
+    expect(h.state('lolek', RES)).toBe('STANDBY');
+    expect(h.logs.some((l) => l.includes('not restarting here'))).toBe(true);
+  });
+
   it('a monitor that hangs is a failure once its timeout kills it', () => {
     const h = new Harness(threeNodeConfigs({ attempts: 1, monitorFall: 1, scriptTimeout: 700 }));
     let hang = false;

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { runCli, summaryLine } from './cli-run.js';
+
+function cli(args: string[]): { code: number; lines: string[] } {
+  const lines: string[] = [];
+  const code = runCli(args, (line) => lines.push(line));
+  return { code, lines };
+}
+
+describe('sim command line', () => {
+  it('runs a range of seeds and prints the summary line last', () => {
+    const { code, lines } = cli(['--seeds', '3', '--first', '10']);
+    expect(code).toBe(0);
+    expect(lines.at(-1)).toBe('sim: 3 runs, 0 safety violations, 0 liveness failures');
+    expect(lines).toContain('liveness bound: 40 heartbeats (8000 ms) after the heal');
+  });
+
+  it('replays one seed with a step-by-step trace, or only the summary when quiet', () => {
+    const traced = cli(['--seed', '5']);
+    expect(traced.code).toBe(0);
+    expect(traced.lines[0]).toMatch(/^plan seed=5 /);
+    expect(traced.lines.some((l) => / n1 L=[\d.]+ tick => .*send n1#1@/.test(l))).toBe(true);
+    expect(traced.lines.at(-1)).toBe(summaryLine(1, 0, 0));
+    expect(cli(['--seed', '5', '--quiet']).lines).toEqual([summaryLine(1, 0, 0)]);
+  });
+
+  it('names each failing seed and exits 1 (two voters cannot keep safety, by design)', () => {
+    const { code, lines } = cli(['--seeds', '2', '--watchdogs', '0', '--quiet']);
+    expect(code).toBe(1);
+    expect(lines.some((l) => /^seed 1: safety: r\d at [\d.]+ ms: /.test(l))).toBe(true);
+    expect(lines.at(-1)).toMatch(/^sim: 2 runs, [1-9]\d* safety violations, 0 liveness failures$/);
+  });
+
+  it('rejects unknown options and bad numbers with exit code 2', () => {
+    expect(cli(['--bogus']).code).toBe(2);
+    expect(cli(['--seeds', 'many']).code).toBe(2);
+    expect(cli(['--nodes', '0']).code).toBe(2);
+  });
+});

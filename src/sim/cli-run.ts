@@ -1,0 +1,138 @@
+// `npm run sim`: runs a range of seeds (or replays one with its trace) and prints one summary
+// line last: `sim: R runs, V safety violations, L liveness failures`.
+
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { SIM_TIMING } from './cluster.js';
+import { DEFAULT_LIVENESS_BOUND, runBatch, runSimulation, type SimResult } from './run-simulation.js';
+
+export const USAGE = `usage: npm run sim -- [--seeds N] [--first F] [--seed S] [--nodes K] [--watchdogs W]
+                     [--resources R] [--bound HEARTBEATS] [--long-pauses] [--stop-failures] [--quiet]
+  --seeds N        run seeds F..F+N-1 (default 100)
+  --first F        first seed of the range (default 1)
+  --seed S         replay one seed and print its step-by-step trace
+  --nodes K        service nodes (default 2)
+  --watchdogs W    watchdogs (default 1)
+  --resources R    resources (default 2)
+  --bound H        heartbeats after the heal by which every resource must settle (default ${DEFAULT_LIVENESS_BOUND})
+  --long-pauses    also pause nodes longer than the guard: they must stop first on waking
+  --stop-failures  let some stops fail (a failed stop blocks its resource: reported as errored)
+  --quiet          print only failures and the summary`;
+
+const MAX_LINES_PER_KIND = 5;
+
+/** Returns the exit code: 0 all good, 1 violations or failures, 2 bad usage. */
+export function runCli(argv: string[], print: (line: string) => void): number {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        seeds: { type: 'string' },
+        first: { type: 'string' },
+        seed: { type: 'string' },
+        nodes: { type: 'string' },
+        watchdogs: { type: 'string' },
+        resources: { type: 'string' },
+        bound: { type: 'string' },
+        'long-pauses': { type: 'boolean' },
+        'stop-failures': { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    print(`sim: ${error instanceof Error ? error.message : String(error)}`);
+    print(USAGE);
+    return 2;
+  }
+  if (values.help === true) {
+    print(USAGE);
+    return 0;
+  }
+  const numbers: Record<string, number> = {};
+  const limits: Record<string, [number, number, number]> = {
+    // name: [default, minimum, maximum]
+    seeds: [100, 1, 10_000_000],
+    first: [1, 0, Number.MAX_SAFE_INTEGER],
+    seed: [1, 0, Number.MAX_SAFE_INTEGER],
+    nodes: [2, 1, 16],
+    watchdogs: [1, 0, 16],
+    resources: [2, 1, 8],
+    bound: [DEFAULT_LIVENESS_BOUND, 1, 100_000],
+  };
+  for (const [name, [fallback, min, max]] of Object.entries(limits)) {
+    const raw = values[name as keyof typeof values];
+    const value = typeof raw === 'string' ? Number(raw) : fallback;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      print(`sim: --${name} must be an integer from ${min} to ${max}, got ${String(raw)}`);
+      return 2;
+    }
+    numbers[name] = value;
+  }
+  const quiet = values.quiet === true;
+  const shape = {
+    nodes: numbers.nodes as number,
+    watchdogs: numbers.watchdogs as number,
+    resources: numbers.resources as number,
+    livenessBound: numbers.bound as number,
+    longPauses: values['long-pauses'] === true,
+    stopFailures: values['stop-failures'] === true,
+  };
+  if (shape.nodes === 2 && shape.watchdogs === 0 && !quiet) {
+    print('note: 2 voters: no quorum is possible, so FreeHA\'s rule applies (DESIGN §4.6) and a partition may run a resource twice; safety violations are expected');
+  }
+  const boundLine = `liveness bound: ${shape.livenessBound} heartbeats (${shape.livenessBound * SIM_TIMING.heartbeatInterval} ms) after the heal`;
+  const started = performance.now();
+
+  if (values.seed !== undefined) {
+    const seed = numbers.seed as number;
+    const result = runSimulation({ ...shape, seed, ...(quiet ? {} : { trace: print }) });
+    reportRun(result, print);
+    if (!quiet) {
+      for (const r of result.resources) print(`${r.resource}: ${r.kind}${r.settledAfter === null ? '' : `, settled ${r.settledAfter.toFixed(0)} ms after the heal`} (${r.detail})`);
+      print(boundLine);
+    }
+    print(summaryLine(1, result.safetyViolations.length, result.livenessFailures.length));
+    return result.safetyViolations.length + result.livenessFailures.length > 0 ? 1 : 0;
+  }
+
+  const summary = runBatch({
+    ...shape,
+    first: numbers.first as number,
+    count: numbers.seeds as number,
+    onResult: (result) => reportRun(result, print),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (!quiet) {
+    print(boundLine);
+    print(`slowest settling after the heal: ${summary.slowestSettle.toFixed(0)} ms (${(summary.slowestSettle / SIM_TIMING.heartbeatInterval).toFixed(1)} heartbeats)`);
+    print(`closest handover: ${Number.isFinite(summary.closestHandover) ? `${summary.closestHandover.toFixed(1)} ms` : 'none'} (guard ${SIM_TIMING.guard} ms)`);
+    print(`${summary.errored} errored (every service node ERRORED or blocked by a failed stop; not failures)`);
+    print(`${summary.runs} runs in ${seconds.toFixed(1)} s`);
+  }
+  if (summary.failingSeeds.length > 0) {
+    print(`failing seeds: ${summary.failingSeeds.join(' ')} (replay one with --seed S)`);
+  }
+  print(summaryLine(summary.runs, summary.safetyViolations, summary.livenessFailures));
+  return summary.safetyViolations + summary.livenessFailures > 0 ? 1 : 0;
+}
+
+export function summaryLine(runs: number, violations: number, failures: number): string {
+  return `sim: ${runs} runs, ${violations} safety violations, ${failures} liveness failures`;
+}
+
+/** A failing run names its seed and what failed; a passing one prints nothing. */
+function reportRun(result: SimResult, print: (line: string) => void): void {
+  const lines = (kind: string, items: string[]): void => {
+    for (const item of items.slice(0, MAX_LINES_PER_KIND)) print(`seed ${result.seed}: ${kind}: ${item}`);
+    if (items.length > MAX_LINES_PER_KIND) print(`seed ${result.seed}: ${kind}: … and ${items.length - MAX_LINES_PER_KIND} more`);
+  };
+  lines(
+    'safety',
+    result.safetyViolations.map((v) => `${v.resource} at ${v.at.toFixed(1)} ms: ${v.message}`),
+  );
+  lines('liveness', result.livenessFailures);
+}

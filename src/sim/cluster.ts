@@ -1,0 +1,88 @@
+// The simulated cluster's configuration, drawn from the seed: node names, priorities, and the
+// CoreConfig every node runs with (the same for all but the node's own name, as in hastmon.conf).
+
+import type { Prng } from './prng.js';
+import type { CoreConfig, MemberSpec, ResourceSpec, Timing } from '../core/types.js';
+
+export interface ClusterShape {
+  /** Service nodes: may run the resources. */
+  nodes: number;
+  /** Watchdogs: vote, never run anything. */
+  watchdogs: number;
+  resources: number;
+}
+
+export interface SimNodeSpec {
+  name: string;
+  watchdog: boolean;
+}
+
+export interface ClusterPlan {
+  nodes: SimNodeSpec[];
+  resources: ResourceSpec[];
+  timing: Timing;
+}
+
+/** hastmon's default timing. */
+export const SIM_TIMING: Timing = {
+  heartbeatInterval: 200,
+  deadtime: 1000,
+  lease: 1000,
+  guard: 100,
+  maxClockDrift: 0.01,
+  shutdownGrace: 0,
+  offlineDefault: 30_000,
+};
+
+const DEFAULT_PRIORITY = 100;
+
+export function planCluster(shape: ClusterShape, rng: Prng): ClusterPlan {
+  if (shape.nodes < 1 || shape.watchdogs < 0 || shape.resources < 1) {
+    throw new Error(`a cluster needs a service node and a resource: ${JSON.stringify(shape)}`);
+  }
+  // The order of preference ignores case, so sometimes mix it to prove that.
+  const mixCase = rng.chance(0.3);
+  const name = (prefix: string, i: number): string =>
+    `${mixCase && rng.chance(0.5) ? prefix.toUpperCase() : prefix}${i}`;
+  const nodes: SimNodeSpec[] = [];
+  for (let i = 1; i <= shape.nodes; i++) nodes.push({ name: name('n', i), watchdog: false });
+  for (let i = 1; i <= shape.watchdogs; i++) nodes.push({ name: name('w', i), watchdog: true });
+
+  const resources: ResourceSpec[] = [];
+  for (let r = 1; r <= shape.resources; r++) {
+    const priorities = drawPriorities(shape.nodes, rng);
+    const members: MemberSpec[] = nodes.map((node, i) =>
+      node.watchdog
+        ? { node: node.name, priority: DEFAULT_PRIORITY, roleOnStart: 'watchdog' }
+        : { node: node.name, priority: priorities[i] as number, roleOnStart: 'secondary' },
+    );
+    resources.push({
+      name: `r${r}`,
+      members,
+      attempts: 3,
+      monitorInterval: 1000,
+      monitorFall: 2,
+      scriptTimeout: 3000,
+      failback: 'manual',
+      fence: false,
+      alert: false,
+      notify: false,
+      complaintCount: 3,
+      complaintInterval: 60_000,
+    });
+  }
+  return { nodes, resources, timing: SIM_TIMING };
+}
+
+/** Equal (the name decides), distinct, or a mix with ties. */
+function drawPriorities(count: number, rng: Prng): number[] {
+  const mode = rng.pick(['equal', 'distinct', 'ties'] as const);
+  if (mode === 'equal') return Array.from({ length: count }, () => DEFAULT_PRIORITY);
+  if (mode === 'distinct') return rng.shuffle(Array.from({ length: count }, (_, i) => 10 * (i + 1)));
+  return Array.from({ length: count }, () => rng.pick([10, 20]));
+}
+
+/** Each node gets its own copy, as each daemon parses its own file. */
+export function coreConfigFor(plan: ClusterPlan, node: string): CoreConfig {
+  return structuredClone({ node, timing: plan.timing, resources: plan.resources, forceStart: false });
+}

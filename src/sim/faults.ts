@@ -1,0 +1,179 @@
+// The fault plan of one run, drawn from the seed before the run starts: when each node boots,
+// its clock, the network conditions of the fault phase, crashes and restarts, process pauses,
+// resources dying under a node, and how often scripts fail, hang or crawl.
+
+import type { ClusterPlan } from './cluster.js';
+import type { Prng } from './prng.js';
+
+/** What the network does to datagrams for a while. */
+export interface NetworkCondition {
+  label: string;
+  loss: number;
+  duplicate: number;
+  /** Extra delay per datagram, uniform in [0, maxDelay] ms: independent delays reorder. */
+  maxDelay: number;
+  /** A few datagrams are held back much longer. */
+  longDelayChance: number;
+  longDelayMax: number;
+  /** Directed links that deliver nothing, as linkKey(from, to). */
+  blocked: ReadonlySet<number>;
+}
+
+const MAX_LINK_NODES = 1024;
+
+export function linkKey(from: number, to: number): number {
+  return from * MAX_LINK_NODES + to;
+}
+
+export function linkEnds(key: number): { from: number; to: number } {
+  return { from: Math.floor(key / MAX_LINK_NODES), to: key % MAX_LINK_NODES };
+}
+
+export const HEALTHY_NETWORK: NetworkCondition = {
+  label: 'healthy',
+  loss: 0,
+  duplicate: 0,
+  maxDelay: 0,
+  longDelayChance: 0,
+  longDelayMax: 0,
+  blocked: new Set(),
+};
+
+export interface ScriptFaultRates {
+  /** A probe or monitor exits with a failure code, a start exits 1. */
+  fail: number;
+  hang: number;
+  /** Runs for seconds: may pass the script timeout. */
+  slow: number;
+  /** Stops fail, hang or crawl only when stop failures were asked for. */
+  stopFail: number;
+}
+
+export interface ClockSpec {
+  offset: number;
+  rate: number;
+}
+
+export interface FaultPlanOptions {
+  /** Also pause nodes longer than the guard (up to several leases). */
+  longPauses: boolean;
+  /** Let stop scripts fail: a failed stop blocks the resource for good. */
+  stopFailures: boolean;
+}
+
+export interface FaultPlan {
+  bootAt: number[];
+  clocks: ClockSpec[];
+  faultsFrom: number;
+  healAt: number;
+  network: { at: number; condition: NetworkCondition }[];
+  crashes: { at: number; node: number; restartAt: number }[];
+  pauses: { at: number; node: number; duration: number }[];
+  deaths: { at: number; node: number; resource: string }[];
+  scripts: ScriptFaultRates;
+}
+
+const MAX_EVENTS_PER_NODE = 200;
+
+export function planFaults(cluster: ClusterPlan, options: FaultPlanOptions, rng: Prng): FaultPlan {
+  const count = cluster.nodes.length;
+  const { guard, lease, maxClockDrift } = cluster.timing;
+  const bootAt = cluster.nodes.map(() => rng.range(0, 3000));
+  const clocks = cluster.nodes.map(() => drawClock(maxClockDrift, rng));
+  const faultsFrom = rng.range(0, 10_000);
+  const healAt = faultsFrom + rng.range(5000, 30_000);
+
+  const network: FaultPlan['network'] = [];
+  for (let at = faultsFrom, i = 0; at < healAt && i < 1000; at += rng.range(300, 4000), i++) {
+    network.push({ at, condition: drawCondition(count, rng) });
+  }
+
+  const crashGap = rng.pick([Infinity, Infinity, 20_000, 8000]);
+  const pauseGap = rng.pick([Infinity, 5000, 1500]);
+  const deathGap = rng.pick([Infinity, Infinity, 10_000]);
+  const crashes: FaultPlan['crashes'] = [];
+  const pauses: FaultPlan['pauses'] = [];
+  const deaths: FaultPlan['deaths'] = [];
+  for (let node = 0; node < count; node++) {
+    // Crashes do not overlap on one node: the next one comes after the restart. Whatever is
+    // still down at the heal comes back just after it.
+    let at = faultsFrom + exponential(crashGap, rng);
+    for (let i = 0; at < healAt && i < MAX_EVENTS_PER_NODE; i++) {
+      const restartAt = Math.min(at + rng.range(300, 10_000), healAt + rng.range(0, 300));
+      crashes.push({ at, node, restartAt });
+      at = restartAt + exponential(crashGap, rng);
+    }
+    at = faultsFrom + exponential(pauseGap, rng);
+    for (let i = 0; at < healAt && i < MAX_EVENTS_PER_NODE; i++) {
+      const long = options.longPauses && rng.chance(0.5);
+      const duration = long
+        ? rng.chance(0.8)
+          ? rng.range(guard, 3 * lease)
+          : rng.range(3 * lease, 8000)
+        : rng.range(1, guard);
+      pauses.push({ at, node, duration });
+      at += duration + exponential(pauseGap, rng);
+    }
+    if (cluster.nodes[node]?.watchdog === true) continue;
+    for (const resource of cluster.resources) {
+      at = faultsFrom + exponential(deathGap, rng);
+      for (let i = 0; at < healAt && i < MAX_EVENTS_PER_NODE; i++) {
+        deaths.push({ at, node, resource: resource.name });
+        at += exponential(deathGap, rng);
+      }
+    }
+  }
+
+  const scripts: ScriptFaultRates = {
+    fail: rng.pick([0, 0.05, 0.15]),
+    hang: rng.pick([0, 0.02, 0.06]),
+    slow: rng.pick([0, 0.05, 0.15]),
+    stopFail: options.stopFailures ? rng.pick([0.005, 0.02]) : 0,
+  };
+  return { bootAt, clocks, faultsFrom, healAt, network, crashes, pauses, deaths, scripts };
+}
+
+/** Rate within the tolerated drift, often at its very edge; offset: whenever the machine booted. */
+export function drawClock(maxDrift: number, rng: Prng): ClockSpec {
+  const skew = rng.chance(0.4) ? rng.pick([-1, 1]) : rng.range(-1, 1);
+  return { offset: rng.range(0, 1e9), rate: 1 + skew * maxDrift };
+}
+
+function exponential(mean: number, rng: Prng): number {
+  if (!Number.isFinite(mean)) return Infinity;
+  return -mean * Math.log(1 - rng.float());
+}
+
+function drawCondition(count: number, rng: Prng): NetworkCondition {
+  const kind = rng.pick(['clean', 'lossy', 'lossy', 'split', 'one-way', 'isolated', 'deaf', 'mute'] as const);
+  const blocked = new Set<number>();
+  const block = (from: number, to: number): void => {
+    if (from !== to) blocked.add(linkKey(from, to));
+  };
+  const everyone = Array.from({ length: count }, (_, i) => i);
+  if (kind === 'split' && count > 1) {
+    // Two non-empty sides, cut both ways.
+    const shuffled = rng.shuffle([...everyone]);
+    const cut = rng.int(1, count - 1);
+    const side = new Set(shuffled.slice(0, cut));
+    for (const a of everyone) for (const b of everyone) if (side.has(a) !== side.has(b)) block(a, b);
+  } else if (kind === 'one-way') {
+    for (const a of everyone) for (const b of everyone) if (rng.chance(0.35)) block(a, b);
+  } else if (kind === 'isolated' || kind === 'deaf' || kind === 'mute') {
+    const node = rng.int(0, count - 1);
+    for (const other of everyone) {
+      if (kind !== 'deaf') block(node, other);
+      if (kind !== 'mute') block(other, node);
+    }
+  }
+  const clean = kind === 'clean';
+  return {
+    label: kind,
+    loss: clean ? 0 : rng.chance(0.5) ? rng.range(0, 0.2) : rng.range(0.2, 0.6),
+    duplicate: rng.chance(0.3) ? rng.range(0, 0.2) : 0,
+    maxDelay: rng.pick([2, 50, 200, 500]),
+    longDelayChance: rng.chance(0.2) ? rng.range(0, 0.05) : 0,
+    longDelayMax: rng.range(500, 3000),
+    blocked,
+  };
+}
