@@ -203,12 +203,22 @@ export class ResourceMachine {
     return out;
   }
 
+  /**
+   * Nodes that hold the resource. One that is stopping is on its way out: it is still endorsed
+   * while it is the only holder, but never preferred to one that is starting or running.
+   */
   private holders(ctx: NodeContext): Contender[] {
     const out = this.visiblePeerReports(ctx)
       .filter((p) => reportHolds(p.report))
-      .map((p) => contenderOf(p.node, p.report));
-    if (this.holds()) out.push(this.selfContender(ctx));
+      .map((p) => ({ ...contenderOf(p.node, p.report), yielding: p.report.yielding || p.report.state === 'STOPPING' }));
+    if (this.holds()) out.push({ ...this.selfContender(ctx), yielding: this.yielding || this.state === 'STOPPING' });
     return out;
+  }
+
+  /** A node that stepped down stops yielding once the resource runs elsewhere: its hand-over is done. */
+  private noticeHandOverDone(ctx: NodeContext): void {
+    if (!this.yielding || this.holds()) return;
+    if (this.visiblePeerReports(ctx).some((p) => p.report.state === 'RUNNING')) this.yielding = false;
   }
 
   private candidates(ctx: NodeContext): Contender[] {
@@ -575,6 +585,7 @@ export class ResourceMachine {
 
   evaluate(ctx: NodeContext): void {
     this.noticeVisibility(ctx);
+    this.noticeHandOverDone(ctx);
     this.updateVote(ctx);
     this.decide(ctx);
     this.updateVote(ctx);

@@ -563,3 +563,29 @@ describe('start-up order', () => {
     expect(runs(h, 'start')).toEqual(['lolek']);
   });
 });
+
+describe('found by the process-level tests', () => {
+  it('HUP hands over every time, back and forth', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    for (const [from, to] of [['lolek', 'bolek'], ['bolek', 'lolek'], ['lolek', 'bolek'], ['bolek', 'lolek']] as const) {
+      h.advance(1500);
+      h.command(from, { type: 'hup' });
+      elected(h, to, 3000);
+      expect(startsAndStops(h).slice(-2)).toEqual([`${from} stop`, `${to} start`]);
+    }
+  });
+
+  it('a holder that wakes from a long pause stops, and the new holder keeps the resource', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.freeze('lolek');
+    elected(h, 'bolek');
+    h.advance(1000);
+    h.thaw('lolek');
+    h.advance(5000);
+    expect(h.state('bolek', RES)).toBe('RUNNING');
+    expect(h.state('lolek', RES)).toBe('STANDBY');
+    expect(runs(h, 'start')).toEqual(['lolek', 'bolek']);
+  });
+});
