@@ -1,0 +1,396 @@
+// A cluster of real hastmon daemons on one host, for the process-level tests and the failover
+// benchmark: it writes the configuration and a recording service script into a private temporary
+// directory, starts, signals and kills the compiled daemons (`npm run build` first), and waits for
+// conditions on their state files with bounded polls. Traffic stays on loopback: unicast to
+// 127.0.0.1 ports, or multicast on interface 127.0.0.1 with TTL 0.
+//
+// Every process the cluster starts carries a random token in its environment (the daemons pass
+// their environment on to the scripts, and the scripts to the services they start), so `destroy`
+// kills exactly the processes it started, by pid, and nothing else.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { daemonEnvironment, freePort, HASTMON_BIN, isGone, signalQuietly, sleep } from './processes.js';
+import { intervalsOf, overlapViolations, parseRecord, type Interruption, type Interval, type RecordLine } from './record.js';
+import { parseStateFile, type ResourceStatus, type StateFileView } from './state-view.js';
+import { serviceScript } from './test-service.js';
+
+/** The resource every test cluster runs. */
+const RESOURCE = 'daemon';
+
+export interface NodeSpec {
+  name: string;
+  /** Omitted: the default priority, so that the name decides among equals. */
+  priority?: number;
+  watchdog?: boolean;
+}
+
+export interface ClusterOptions {
+  nodes: NodeSpec[];
+  transport: 'unicast' | 'multicast';
+  /** Extra lines for the resource section, e.g. `attempts 2`, `timeout 1s`. */
+  resourceLines?: string[];
+  /** The prefix of the temporary directory's name. */
+  label?: string;
+}
+
+/** One incarnation of a node's daemon. */
+export interface DaemonProcess {
+  name: string;
+  pid: number;
+  child: ChildProcess;
+  /** Resolves with the exit code, or null when a signal ended it. */
+  exited: Promise<number | null>;
+  hasExited(): boolean;
+}
+
+/** An administratively scoped group of its own per cluster, never hastmon's default one. */
+function randomGroup(): string {
+  for (;;) {
+    const group = `239.255.${randomInt(1, 255)}.${randomInt(1, 255)}`;
+    if (group !== '239.255.42.99') return group;
+  }
+}
+
+export class Cluster {
+  readonly dir: string;
+  readonly configPath: string;
+  readonly scriptPath: string;
+  readonly recordPath: string;
+  /** hastmon's default timing, which every test cluster runs at; the guard is a tenth of the lease. */
+  readonly heartbeatMs = 200;
+  readonly deadtimeMs = 1000;
+  readonly leaseMs = 1000;
+  readonly guardMs = 100;
+  readonly token = randomBytes(8).toString('hex');
+  private readonly daemons = new Map<string, DaemonProcess>();
+  private readonly everStarted: DaemonProcess[] = [];
+  private readonly interruptions: Interruption[] = [];
+
+  private constructor(
+    readonly options: ClusterOptions,
+    private readonly ports: Map<string, number>,
+    private readonly multicast: { group: string; port: number } | undefined,
+  ) {
+    this.dir = mkdtempSync(join(tmpdir(), `hastmon-${options.label ?? 'e2e'}-`));
+    this.configPath = join(this.dir, 'hastmon.conf');
+    this.scriptPath = join(this.dir, 'service.sh');
+    this.recordPath = join(this.dir, 'record');
+    writeFileSync(this.scriptPath, serviceScript(this.dir), { mode: 0o755 });
+    chmodSync(this.scriptPath, 0o755);
+    writeFileSync(this.recordPath, '');
+    writeFileSync(this.configPath, this.configText());
+  }
+
+  static async create(options: ClusterOptions): Promise<Cluster> {
+    const ports = new Map<string, number>();
+    for (const node of options.nodes) ports.set(node.name, await freePort());
+    const multicast = options.transport === 'multicast' ? { group: randomGroup(), port: await freePort() } : undefined;
+    return new Cluster(options, ports, multicast);
+  }
+
+  get names(): string[] {
+    return this.options.nodes.map((n) => n.name);
+  }
+
+  path(file: string): string {
+    return join(this.dir, file);
+  }
+
+  private configText(): string {
+    const { nodes, resourceLines = [] } = this.options;
+    const lines = [
+      '# hastmon e2e test cluster',
+      `heartbeat_interval ${this.heartbeatMs}ms`,
+      `deadtime ${this.deadtimeMs}ms`,
+    ];
+    if (this.multicast !== undefined) {
+      lines.push(`channel multicast ${this.multicast.group}:${this.multicast.port} interface 127.0.0.1 ttl 0`);
+    }
+    for (const node of nodes) {
+      lines.push(
+        `on ${node.name} {`,
+        `  listen 127.0.0.1:${this.ports.get(node.name)}`,
+        `  control ${this.path(`${node.name}.sock`)}`,
+        `  state_file ${this.path(`${node.name}.state`)}`,
+        '}',
+      );
+    }
+    lines.push(`resource ${RESOURCE} {`, `  exec ${this.scriptPath}`, ...resourceLines.map((l) => `  ${l}`));
+    for (const node of nodes) {
+      lines.push(`  on ${node.name} {`);
+      if (this.options.transport === 'unicast') {
+        const remotes = nodes.filter((n) => n.name !== node.name).map((n) => `127.0.0.1:${this.ports.get(n.name)}`);
+        lines.push(`    remote ${remotes.join(' ')}`);
+      }
+      if (node.priority !== undefined) lines.push(`    priority ${node.priority}`);
+      if (node.watchdog === true) lines.push('    role_on_start watchdog');
+      lines.push('  }');
+    }
+    lines.push('}', '');
+    return lines.join('\n');
+  }
+
+  /** The daemon's environment, marked with the token, which scripts and services inherit. */
+  private environment(): NodeJS.ProcessEnv {
+    return daemonEnvironment({ HASTMON_E2E_TOKEN: this.token });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Processes.
+
+  /** Starts `name` in the foreground (`-F`), its log appended to NAME.log. */
+  start(name: string): DaemonProcess {
+    const running = this.daemons.get(name);
+    if (running !== undefined && !running.hasExited()) throw new Error(`${name} is already running as pid ${running.pid}`);
+    const log = openSync(this.path(`${name}.log`), 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(
+        process.execPath,
+        [HASTMON_BIN, '-F', '-c', this.configPath, '-N', name, '-P', this.path(`${name}.pid`)],
+        { cwd: this.dir, env: this.environment(), stdio: ['ignore', log, log] },
+      );
+    } finally {
+      closeSync(log);
+    }
+    const pid = child.pid;
+    if (pid === undefined) throw new Error(`cannot start hastmon for ${name}`);
+    let done = false;
+    const exited = new Promise<number | null>((resolve) => {
+      child.once('exit', (code) => {
+        done = true;
+        resolve(code);
+      });
+    });
+    const daemon: DaemonProcess = { name, pid, child, exited, hasExited: () => done };
+    this.daemons.set(name, daemon);
+    this.everStarted.push(daemon);
+    return daemon;
+  }
+
+  /** Starts every node and waits until each has written its state file. */
+  async startAll(timeoutMs = 10_000): Promise<void> {
+    for (const name of this.names) this.start(name);
+    for (const name of this.names) await this.waitUntilUp(name, timeoutMs);
+  }
+
+  /** Waits for the state file written by the current incarnation of `name`. */
+  async waitUntilUp(name: string, timeoutMs = 10_000): Promise<void> {
+    const pid = this.daemon(name).pid;
+    await this.waitFor(`${name} (pid ${pid}) to write its state file`, () => this.state(name)?.pid === pid, timeoutMs);
+  }
+
+  daemon(name: string): DaemonProcess {
+    const daemon = this.daemons.get(name);
+    if (daemon === undefined) throw new Error(`${name} was never started`);
+    return daemon;
+  }
+
+  signal(name: string, signal: NodeJS.Signals): number {
+    const at = Date.now();
+    process.kill(this.daemon(name).pid, signal);
+    return at;
+  }
+
+  /** The service pids the test service recorded for `name` (the one it runs now). */
+  private servicePids(name: string): number[] {
+    try {
+      const pid = Number(readFileSync(this.path(`service.${name}`), 'utf8').trim());
+      return Number.isInteger(pid) && pid > 1 ? [pid] : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * The node's host dies: its daemon and its service are killed with SIGKILL. Returns the time of
+   * the kill, which also ends the node's run in the record.
+   */
+  crash(name: string): number {
+    const at = Date.now();
+    const daemon = this.daemon(name);
+    process.kill(daemon.pid, 'SIGKILL');
+    for (const pid of this.servicePids(name)) signalQuietly(pid, 'SIGKILL');
+    this.interruptions.push({ node: name, kind: 'crash', atMs: at });
+    return at;
+  }
+
+  /** The node's host stops dead (SIGSTOP to the daemon and its service), as a paused VM does. */
+  freeze(name: string): number {
+    const at = Date.now();
+    process.kill(this.daemon(name).pid, 'SIGSTOP');
+    for (const pid of this.servicePids(name)) signalQuietly(pid, 'SIGSTOP');
+    this.interruptions.push({ node: name, kind: 'freeze', atMs: at });
+    return at;
+  }
+
+  /** Wakes a frozen node: its service first, then the daemon, which must find out at once that it lost its lease. */
+  thaw(name: string): number {
+    for (const pid of this.servicePids(name)) signalQuietly(pid, 'SIGCONT');
+    const at = Date.now();
+    process.kill(this.daemon(name).pid, 'SIGCONT');
+    return at;
+  }
+
+  /** Waits for the current daemon of `name` to exit; returns its exit code (null: killed by a signal). */
+  async waitForExit(name: string, timeoutMs = 10_000): Promise<number | null> {
+    const daemon = this.daemon(name);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), timeoutMs);
+    });
+    const result = await Promise.race([daemon.exited, late]).finally(() => clearTimeout(timer));
+    if (result === 'late') throw new Error(`${name} (pid ${daemon.pid}) did not exit within ${timeoutMs} ms`);
+    return result;
+  }
+
+  /**
+   * Kills everything the cluster started, by pid: the daemons (woken first if frozen), the
+   * services and scripts they started; waits until all are gone, then removes the directory.
+   */
+  async destroy(options: { keepDirectory?: boolean } = {}): Promise<void> {
+    const pids = new Set<number>();
+    for (const daemon of this.everStarted) if (!daemon.hasExited()) pids.add(daemon.pid);
+    for (const pid of this.recordedPids()) pids.add(pid);
+    for (const pid of this.processesWithToken()) pids.add(pid);
+    for (const pid of pids) {
+      if (isGone(pid) || !this.isOurs(pid)) continue;
+      signalQuietly(pid, 'SIGKILL');
+      signalQuietly(pid, 'SIGCONT');
+    }
+    const deadline = Date.now() + 5_000;
+    while ([...pids].some((pid) => !isGone(pid)) && Date.now() < deadline) await sleep(20);
+    await Promise.all(this.everStarted.map((d) => Promise.race([d.exited, sleep(2_000)])));
+    if (options.keepDirectory !== true) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private recordedPids(): number[] {
+    try {
+      return readFileSync(this.path('pids'), 'utf8')
+        .split('\n')
+        .map(Number)
+        .filter((pid) => Number.isInteger(pid) && pid > 1);
+    } catch {
+      return [];
+    }
+  }
+
+  private isOurs(pid: number): boolean {
+    if (this.everStarted.some((d) => d.pid === pid && !d.hasExited())) return true;
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`HASTMON_E2E_TOKEN=${this.token}`);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Scripts still running when the test ended (a hung start, a monitor) carry the token too. */
+  private processesWithToken(): number[] {
+    const out: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const pid = Number(entry);
+      if (pid !== process.pid && this.isOurs(pid)) out.push(pid);
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Observation.
+
+  /** `name`'s state file, or undefined while it is missing or unreadable. */
+  state(name: string): StateFileView | undefined {
+    try {
+      return parseStateFile(readFileSync(this.path(`${name}.state`), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The resource as `name`'s state file shows it. */
+  resource(name: string): ResourceStatus | undefined {
+    return this.state(name)?.resources.find((r) => r.name === RESOURCE);
+  }
+
+  /** The node's own state for the resource, from its state file. */
+  ownState(name: string): string | undefined {
+    return this.resource(name)?.rows.find((r) => r.self)?.state;
+  }
+
+  /** Nodes whose daemon is running now. */
+  running(): string[] {
+    return this.names.filter((n) => {
+      const daemon = this.daemons.get(n);
+      return daemon !== undefined && !daemon.hasExited();
+    });
+  }
+
+  /**
+   * True when every node in `observers` (default: every running one) names `holder` as the
+   * holder, the holder itself says RUNNING and every observer sees it RUNNING.
+   */
+  agreeOn(holder: string, observers: string[] = this.running()): boolean {
+    if (this.ownState(holder) !== 'RUNNING') return false;
+    return observers.every((o) => {
+      const r = this.resource(o);
+      return r !== undefined && r.holder === holder && r.rows.find((row) => row.node === holder)?.state === 'RUNNING';
+    });
+  }
+
+  /** Polls `probe` every `pollMs` until it returns something other than undefined or false. */
+  async waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000, pollMs = 25): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = probe();
+      if (value !== undefined && value !== false) return value;
+      if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await sleep(pollMs);
+    }
+  }
+
+  records(): RecordLine[] {
+    return parseRecord(readFileSync(this.recordPath, 'utf8'));
+  }
+
+  /** The first record line of `event` by `node` after `afterMs`. */
+  recordAfter(node: string, event: RecordLine['event'], afterMs: number): RecordLine | undefined {
+    return this.records().find((l) => l.node === node && l.event === event && l.atMs >= afterMs);
+  }
+
+  intervals(): Interval[] {
+    return intervalsOf(this.records(), this.interruptions);
+  }
+
+  /** Every breach of "one node at a time, a guard apart" in the record so far. */
+  violations(): string[] {
+    return overlapViolations(this.intervals(), this.guardMs);
+  }
+
+  log(name: string): string {
+    try {
+      return readFileSync(this.path(`${name}.log`), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Waits for a log line of `name` matching `pattern`: the daemon writes its log off the event loop, a little after the fact. */
+  async waitForLog(name: string, pattern: RegExp, timeoutMs = 3_000): Promise<string> {
+    return this.waitFor(`${name}'s log to match ${pattern}`, () => this.log(name).split('\n').find((line) => pattern.test(line)), timeoutMs);
+  }
+
+  /** The state files, the end of each log and the record, for a failure message. */
+  diagnostics(): string {
+    const parts: string[] = [];
+    for (const name of this.names) {
+      const stateFile = this.path(`${name}.state`);
+      parts.push(`--- ${name} state file`, existsSync(stateFile) ? readFileSync(stateFile, 'utf8') : '(none)');
+      parts.push(`--- ${name} log (end)`, this.log(name).split('\n').slice(-25).join('\n'));
+    }
+    parts.push('--- record', existsSync(this.recordPath) ? readFileSync(this.recordPath, 'utf8') : '(none)');
+    return parts.join('\n');
+  }
+}

@@ -1,0 +1,150 @@
+// Failures on a three-node unicast cluster (lolek priority 0, bolek priority 1, reksio watchdog):
+// a failing monitor, losing the quorum, a hung start script. One fresh cluster per test.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Cluster, type ClusterOptions } from './cluster.js';
+import { isGone, sleep } from './processes.js';
+
+const NODES: ClusterOptions['nodes'] = [
+  { name: 'lolek', priority: 0 },
+  { name: 'bolek', priority: 1 },
+  { name: 'reksio', watchdog: true },
+];
+
+let cluster: Cluster | undefined;
+
+async function startCluster(resourceLines: string[], before?: (c: Cluster) => void): Promise<Cluster> {
+  cluster = await Cluster.create({ transport: 'unicast', nodes: NODES, resourceLines, label: 'failures' });
+  before?.(cluster);
+  await cluster.startAll();
+  return cluster;
+}
+
+beforeEach((context) => {
+  context.onTestFailed(() => {
+    if (cluster !== undefined) console.log(cluster.diagnostics());
+  });
+});
+
+afterEach(async () => {
+  await cluster?.destroy();
+  cluster = undefined;
+});
+
+/** From now on the node's monitor (`status`) fails, or works again. */
+function monitorFails(c: Cluster, node: string, failing: boolean): number {
+  const path = c.path(`fail-monitor.${node}`);
+  if (failing) writeFileSync(path, '');
+  else rmSync(path, { force: true });
+  return Date.now();
+}
+
+describe('failures on three unicast nodes', () => {
+  it('4. a failing monitor restarts locally up to attempts, then ERRORED and failover; USR2 clears it; USR1 forces a start', async () => {
+    // attempts 3: the first start and two local restarts; monitor_fall 2: two failed runs count as one failure.
+    const c = await startCluster(['attempts 3', 'monitor_interval 200ms', 'monitor_fall 2']);
+    await c.waitFor('lolek to run it', () => c.agreeOn('lolek'), 15_000);
+
+    // lolek's monitor fails: two local restarts, then ERRORED, released, and bolek takes over.
+    const lolekFailsAt = monitorFails(c, 'lolek', true);
+    const takeover = await c.waitFor('bolek to start', () => c.recordAfter('bolek', 'start-begin', lolekFailsAt), 15_000);
+    await c.waitFor('lolek ERRORED and bolek running', () => c.ownState('lolek') === 'ERRORED' && c.agreeOn('bolek'));
+    const lolekSince = c.records().filter((l) => l.node === 'lolek' && l.atMs >= lolekFailsAt);
+    expect(lolekSince.map((l) => l.event)).toEqual([
+      ...['stop-begin', 'stop-end', 'start-begin', 'start-end'],
+      ...['stop-begin', 'stop-end', 'start-begin', 'start-end'],
+      ...['stop-begin', 'stop-end'],
+    ]);
+    expect(lolekSince.every((l) => l.atMs < takeover.atMs)).toBe(true);
+    expect(c.resource('lolek')).toMatchObject({ attempts: '3/3', reason: 'ERRORED: clear with USR2 or hastmonctl clear' });
+    await c.waitFor("bolek's state file to show lolek ERRORED", () => c.resource('bolek')?.rows.find((r) => r.node === 'lolek')?.state === 'ERRORED');
+
+    // USR2 clears lolek: STANDBY, eligible again, but the resource stays on bolek.
+    monitorFails(c, 'lolek', false);
+    const clearedAt = c.signal('lolek', 'SIGUSR2');
+    await c.waitFor('lolek to stand by', () => c.ownState('lolek') === 'STANDBY' && c.resource('lolek')?.reason === 'bolek holds it');
+    await sleep(c.deadtimeMs);
+    expect(c.recordAfter('lolek', 'start-begin', clearedAt)).toBeUndefined();
+    expect(c.agreeOn('bolek')).toBe(true);
+
+    // Now bolek fails the same way; the cleared lolek is a candidate again and takes over.
+    const bolekFailsAt = monitorFails(c, 'bolek', true);
+    await c.waitFor('lolek to start', () => c.recordAfter('lolek', 'start-begin', bolekFailsAt), 15_000);
+    await c.waitFor('bolek ERRORED and lolek running', () => c.ownState('bolek') === 'ERRORED' && c.agreeOn('lolek'));
+
+    // lolek fails again: both are ERRORED, nobody may run it.
+    const bothFailAt = monitorFails(c, 'lolek', true);
+    await c.waitFor('lolek ERRORED again', () => c.ownState('lolek') === 'ERRORED' && c.recordAfter('lolek', 'stop-end', bothFailAt), 15_000);
+    await c.waitFor('nobody to hold it', () => c.names.every((n) => c.resource(n)?.holder === ''));
+    await sleep(c.deadtimeMs);
+    expect(c.records().filter((l) => l.event === 'start-begin' && l.node === 'bolek' && l.atMs >= bothFailAt)).toEqual([]);
+
+    // USR1 on bolek, ERRORED and not a candidate: the forced start happens, so the signal reached
+    // hastmon's listener and not Node's inspector (which SIGUSR1 would otherwise start).
+    monitorFails(c, 'bolek', false);
+    const forcedAt = c.signal('bolek', 'SIGUSR1');
+    const forced = await c.waitFor('bolek to start', () => c.recordAfter('bolek', 'start-begin', forcedAt), 5_000);
+    console.log(`USR1 on bolek: the start script ran ${Math.round(forced.atMs - forcedAt)} ms after the signal`);
+    await c.waitFor('bolek to run it', () => c.ownState('bolek') === 'RUNNING');
+    await c.waitForLog('bolek', /USR1: FORCED START without asking anyone/);
+    expect(c.log('bolek')).not.toMatch(/Debugger listening|inspector/i);
+    expect(c.daemon('bolek').hasExited()).toBe(false);
+    expect(c.violations()).toEqual([]);
+  });
+
+  it('7. the watchdog killed: nothing moves; the holder killed too: the survivor alone does not start and says why', async () => {
+    const c = await startCluster([]);
+    await c.waitFor('lolek to run it', () => c.agreeOn('lolek'), 15_000);
+
+    const watchdogKilledAt = c.crash('reksio');
+    await c.waitFor('both service nodes to see reksio time out', () =>
+      ['lolek', 'bolek'].every((n) => c.resource(n)?.rows.find((r) => r.node === 'reksio')?.state === 'TIMEDOUT'),
+    );
+    // Beyond the lease: lolek and bolek are 2 of 3 voters, still a quorum.
+    await sleep(c.leaseMs + c.deadtimeMs);
+    expect(c.records().filter((l) => l.atMs >= watchdogKilledAt)).toEqual([]);
+    expect(c.agreeOn('lolek', ['lolek', 'bolek'])).toBe(true);
+
+    const holderKilledAt = c.crash('lolek');
+    const why = 'no quorum: 1 of 2 endorsements needed (3 voters)';
+    await c.waitFor(`bolek to say "${why}"`, () => c.resource('bolek')?.reason === why, 10_000);
+    // Well beyond the deadtime and the lease, it still has not started.
+    await sleep(Math.max(0, holderKilledAt + c.deadtimeMs + 2 * c.leaseMs - Date.now()));
+    expect(c.records().filter((l) => l.atMs >= holderKilledAt)).toEqual([]);
+    expect(c.resource('bolek')).toMatchObject({ holder: '', reason: why });
+    expect(c.ownState('bolek')).toBe('STANDBY');
+
+    // The operator's emergency: USR1 starts it without asking anyone.
+    const forcedAt = c.signal('bolek', 'SIGUSR1');
+    await c.waitFor('bolek to start', () => c.recordAfter('bolek', 'start-begin', forcedAt), 5_000);
+    await c.waitFor('bolek to run it', () => c.ownState('bolek') === 'RUNNING');
+    await c.waitForLog('bolek', /USR1: FORCED START without asking anyone/);
+    expect(c.violations()).toEqual([]);
+  });
+
+  it('8. a hung start script is killed at its timeout with its children', async () => {
+    const timeoutMs = 1000;
+    const c = await startCluster(['timeout 1s', 'attempts 1'], (cl) => writeFileSync(cl.path('hang-start.lolek'), ''));
+    const began = await c.waitFor("lolek's start to begin", () => c.recordAfter('lolek', 'start-begin', 0), 15_000);
+    const pidOf = (file: string): number | undefined => {
+      const path = c.path(file);
+      return existsSync(path) ? Number(readFileSync(path, 'utf8').trim()) || undefined : undefined;
+    };
+    const { script, child } = await c.waitFor('the hung script and its child', () => {
+      const script = pidOf('hang-script.lolek');
+      const child = pidOf('hang-child.lolek');
+      return script !== undefined && child !== undefined && { script, child };
+    });
+    const goneAt = await c.waitFor('the script and its child to be killed', () => isGone(script) && isGone(child) && Date.now(), 10_000);
+    const lived = goneAt - began.atMs;
+    console.log(`hung start (timeout ${timeoutMs} ms): the script and its child were gone ${Math.round(lived)} ms after it began`);
+    expect(lived).toBeGreaterThanOrEqual(timeoutMs - 50);
+    // SIGTERM to the whole group at the timeout did it, well before the SIGKILL that follows 2 s later.
+    expect(lived).toBeLessThan(timeoutMs + 1000);
+    await c.waitForLog('lolek', /daemon: start: timed out after 1000 ms/);
+
+    // attempts 1: ERRORED at once, and bolek takes over after lolek's stop.
+    await c.waitFor('lolek ERRORED and bolek running', () => c.ownState('lolek') === 'ERRORED' && c.agreeOn('bolek'), 10_000);
+    expect(c.violations()).toEqual([]);
+  });
+});

@@ -1,0 +1,91 @@
+// Starting hastmon: configuration checks, refusals before anything runs, one daemon per pid file,
+// and going into the background.
+import { chmodSync, existsSync, readFileSync, renameSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Cluster, type ClusterOptions } from './cluster.js';
+import { isGone, runHastmon } from './processes.js';
+
+const NODES: ClusterOptions['nodes'] = [
+  { name: 'lolek', priority: 0 },
+  { name: 'bolek', priority: 1 },
+  { name: 'reksio', watchdog: true },
+];
+const EX_CONFIG = 78;
+
+let cluster: Cluster | undefined;
+
+async function newCluster(transport: ClusterOptions['transport'] = 'unicast'): Promise<Cluster> {
+  cluster = await Cluster.create({ transport, nodes: NODES, label: 'startup' });
+  return cluster;
+}
+
+beforeEach((context) => {
+  context.onTestFailed(() => {
+    if (cluster !== undefined) console.log(cluster.diagnostics());
+  });
+});
+
+afterEach(async () => {
+  await cluster?.destroy();
+  cluster = undefined;
+});
+
+/** `hastmon -F` for `node` of `c`, run once; its environment carries the cluster's token so cleanup finds it. */
+function runNode(c: Cluster, node: string, flags: string[] = ['-F']): ReturnType<typeof runHastmon> {
+  return runHastmon([...flags, '-c', c.configPath, '-N', node, '-P', c.path(`${node}.pid`)], {
+    dir: c.dir,
+    env: { HASTMON_E2E_TOKEN: c.token },
+  });
+}
+
+describe('hastmon start-up', () => {
+  it.each(['unicast', 'multicast'] as const)('-t prints "configuration OK" for every node of the %s test configuration', async (transport) => {
+    const c = await newCluster(transport);
+    for (const node of c.names) {
+      expect(await runHastmon(['-t', '-c', c.configPath, '-N', node], { dir: c.dir })).toEqual({ code: 0, stdout: 'configuration OK\n', stderr: '' });
+    }
+  });
+
+  it('refuses to start with a missing exec script: exit 78 naming the file', async () => {
+    const c = await newCluster();
+    renameSync(c.scriptPath, `${c.scriptPath}.away`);
+    const run = await runNode(c, 'lolek');
+    expect(run.code).toBe(EX_CONFIG);
+    expect(run.stderr).toContain(c.scriptPath);
+    expect(run.stderr).toMatch(/does not exist/);
+    expect(existsSync(c.path('lolek.pid'))).toBe(false);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('as root, refuses a group-writable exec script: exit 78 naming the file', async () => {
+    const c = await newCluster();
+    chmodSync(c.scriptPath, 0o775);
+    const run = await runNode(c, 'lolek');
+    expect(run.code).toBe(EX_CONFIG);
+    expect(run.stderr).toContain(`${c.scriptPath}: is writable by group or others`);
+  });
+
+  it('refuses a second daemon with the same pid file, with a clear message; the first keeps running', async () => {
+    const c = await newCluster();
+    const first = c.start('lolek');
+    await c.waitUntilUp('lolek');
+    const second = await runNode(c, 'lolek');
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toBe(`hastmon: hastmon already running as pid ${first.pid} (pid file ${c.path('lolek.pid')})\n`);
+    expect(first.hasExited()).toBe(false);
+    expect(readFileSync(c.path('lolek.pid'), 'utf8').trim()).toBe(String(first.pid));
+  });
+
+  it('in the background (no -F), returns 0 once the daemon is up, and the pid file names it', async () => {
+    const c = await newCluster();
+    const run = await runNode(c, 'lolek', []);
+    expect(run).toMatchObject({ code: 0, stdout: '' });
+    const pid = Number(readFileSync(c.path('lolek.pid'), 'utf8').trim());
+    expect(Number.isInteger(pid) && pid > 1).toBe(true);
+    expect(isGone(pid)).toBe(false);
+    await c.waitFor('the background daemon to write its state file', () => c.state('lolek')?.pid === pid);
+
+    process.kill(pid, 'SIGTERM');
+    await c.waitFor(`pid ${pid} to exit after TERM`, () => isGone(pid), 10_000);
+    await c.waitFor('its pid file to be removed', () => !existsSync(c.path('lolek.pid')), 5_000);
+  });
+});
