@@ -98,6 +98,8 @@ class Daemon {
   private intake: HeartbeatIntake | undefined;
   private key: Buffer | null = null;
   private timer: NodeJS.Timeout | undefined;
+  private readonly pending: Input[] = [];
+  private flushQueued = false;
   private refresher: NodeJS.Timeout | undefined;
   private releasePidFile: (() => void) | undefined;
   private finish: ((code: number) => void) | undefined;
@@ -303,18 +305,30 @@ class Daemon {
     return { ok: true, message: 'configuration reloaded' };
   }
 
+  /**
+   * Every input waits for the end of the loop's poll phase (setImmediate) and goes to the core in
+   * one batch with whatever else arrived meanwhile. After the process was stopped or the loop ran
+   * late, the due tick and the datagrams queued in the kernel are thus decided on together, and no
+   * peer is judged silent before its waiting heartbeats were read.
+   */
   private step(input: Input): void {
     if (this.stopped) return;
-    const effects = this.core.step(monotonicMs(), input);
-    this.carryOut(effects);
+    this.pending.push(input);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    const inputs = this.pending.splice(0, this.pending.length);
+    if (this.stopped || inputs.length === 0) return;
+    // The tick goes last: it is the moment of deciding, after everything else was taken in.
+    const ordered = [...inputs.filter((i) => i.kind !== 'tick'), ...inputs.filter((i) => i.kind === 'tick').slice(0, 1)];
+    this.carryOut(this.core.stepAll(monotonicMs(), ordered));
     if (!this.stopped) this.schedule();
   }
 
-  /**
-   * The timer only marks that a tick is due; the tick itself runs from setImmediate, after the
-   * poll phase, so datagrams that queued up while the process was stopped or the loop was late are
-   * read before the core judges anyone silent.
-   */
   private schedule(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     const at = this.core.nextWakeAt();
@@ -326,7 +340,7 @@ class Daemon {
       if (late > LATE_TIMER_WARNING_MS) {
         this.log.limited('late-timer', 10_000, 'warning', `event loop ran ${Math.round(late)} ms late`);
       }
-      setImmediate(() => this.step({ kind: 'tick' }));
+      this.step({ kind: 'tick' });
     }, Math.ceil(delay));
   }
 

@@ -27,7 +27,7 @@ export interface CoreStart {
 }
 
 /** The shortest gap between two heartbeats sent early because something changed. */
-const MIN_SEND_GAP_FRACTION = 1 / 20;
+const MIN_SEND_GAP_FRACTION = 1 / 50;
 
 export class NodeCore {
   private config: CoreConfig;
@@ -60,32 +60,45 @@ export class NodeCore {
 
   /** Feed one input at local time `now`; returns what the shell must do, in order. */
   step(now: number, input: Input): Effect[] {
+    return this.stepAll(now, [input]);
+  }
+
+  /**
+   * Feed several inputs that arrived together (datagrams queued while the process was stopped, and
+   * the tick that was due meanwhile), then decide once: nobody is judged silent before everything
+   * that was waiting has been read.
+   */
+  stepAll(now: number, inputs: readonly Input[]): Effect[] {
     if (this.exited) return [];
     this.now = Math.max(this.now, now);
     this.effects = [];
     const ctx = this.context();
+    for (const input of inputs) this.apply(ctx, input);
+    this.evaluate();
+    return this.effects;
+  }
+
+  private apply(ctx: NodeContext, input: Input): void {
     switch (input.kind) {
       case 'tick':
-        break;
+        return;
       case 'heartbeat':
         this.receive(ctx, input.heartbeat);
-        break;
+        return;
       case 'script-done':
         this.resource(input.resource)?.onScriptDone(ctx, input.runId, input.outcome);
-        break;
+        return;
       case 'command':
         this.command(ctx, input.command);
-        break;
+        return;
       case 'gateway':
         if (input.reachable !== this.gatewayReachable) {
           this.gatewayReachable = input.reachable;
           ctx.log(input.reachable ? 'notice' : 'warning', `gateway ${input.reachable ? 'reachable again' : 'unreachable: withdrawing'}`);
           if (!input.reachable) for (const r of this.resources) r.withdraw(ctx, 'gateway unreachable');
         }
-        break;
+        return;
     }
-    this.evaluate();
-    return this.effects;
   }
 
   /**
