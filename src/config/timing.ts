@@ -49,3 +49,6 @@ export function resolveTiming(global: Settings): { timing: Timing; errors: { lin
     errors,
   };
 }
+
+/** The timing of a configuration that sets none: what the simulator and the scenario tests run at. */
+export const DEFAULT_TIMING: Timing = resolveTiming({}).timing;

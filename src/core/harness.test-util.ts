@@ -2,18 +2,12 @@
 // delivers after 1 ms unless a link is cut, and scripts whose outcome each test decides.
 // (The seeded simulator in src/sim/ adds faults and drift; this one is for readable step-by-step tests.)
 
+import { DEFAULT_TIMING } from '../config/timing.js';
 import { NodeCore } from './node.js';
 import type { Command, CoreConfig, Effect, ResourceSpec, ResourceState, ScriptAction, Timing } from './types.js';
 
-export const TEST_TIMING: Timing = {
-  heartbeatInterval: 200,
-  deadtime: 1000,
-  lease: 1000,
-  guard: 100,
-  maxClockDrift: 0.01,
-  shutdownGrace: 0,
-  offlineDefault: 30_000,
-};
+/** hastmon's default timing: heartbeat 200 ms, deadtime and lease 1 s, guard 100 ms. */
+export const TEST_TIMING: Timing = DEFAULT_TIMING;
 
 export function resourceSpec(name: string, members: ResourceSpec['members'], extra: Partial<ResourceSpec> = {}): ResourceSpec {
   return {

@@ -4,35 +4,25 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { clusterPerTest } from './per-test.js';
 import { Cluster } from './cluster.js';
 import { ROOT, daemonEnvironment, sleep } from './processes.js';
 
 const HASTMONCTL = join(ROOT, 'bin', 'hastmonctl');
 
-let cluster: Cluster | undefined;
-
 async function startCluster(): Promise<Cluster> {
-  cluster = await Cluster.create({
+  const cluster = clusters.track(await Cluster.create({
     transport: 'unicast',
     nodes: [{ name: 'lolek', priority: 0 }, { name: 'bolek', priority: 1 }, { name: 'reksio', watchdog: true }],
     label: 'control',
-  });
+  }));
   await cluster.startAll();
-  await cluster.waitFor('lolek to run it, all agreeing', () => cluster?.agreeOn('lolek'), 15_000);
+  await cluster.waitFor('lolek to run it, all agreeing', () => cluster.agreeOn('lolek'), 15_000);
   return cluster;
 }
 
-beforeEach((context) => {
-  context.onTestFailed(() => {
-    if (cluster !== undefined) console.log(cluster.diagnostics());
-  });
-});
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = undefined;
-});
+const clusters = clusterPerTest();
 
 interface CtlResult {
   code: number | null;

@@ -1,7 +1,8 @@
 // Failures on a three-node unicast cluster (lolek priority 0, bolek priority 1, reksio watchdog):
 // a failing monitor, losing the quorum, a hung start script. One fresh cluster per test.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { clusterPerTest } from './per-test.js';
 import { Cluster, type ClusterOptions } from './cluster.js';
 import { isGone, sleep } from './processes.js';
 
@@ -11,25 +12,14 @@ const NODES: ClusterOptions['nodes'] = [
   { name: 'reksio', watchdog: true },
 ];
 
-let cluster: Cluster | undefined;
-
 async function startCluster(resourceLines: string[], before?: (c: Cluster) => void): Promise<Cluster> {
-  cluster = await Cluster.create({ transport: 'unicast', nodes: NODES, resourceLines, label: 'failures' });
+  const cluster = clusters.track(await Cluster.create({ transport: 'unicast', nodes: NODES, resourceLines, label: 'failures' }));
   before?.(cluster);
   await cluster.startAll();
   return cluster;
 }
 
-beforeEach((context) => {
-  context.onTestFailed(() => {
-    if (cluster !== undefined) console.log(cluster.diagnostics());
-  });
-});
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = undefined;
-});
+const clusters = clusterPerTest();
 
 /** From now on the node's monitor (`status`) fails, or works again. */
 function monitorFails(c: Cluster, node: string, failing: boolean): number {

@@ -1,7 +1,8 @@
 // Starting hastmon: configuration checks, refusals before anything runs, one daemon per pid file,
 // and going into the background.
 import { chmodSync, existsSync, readFileSync, renameSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { clusterPerTest } from './per-test.js';
 import { Cluster, type ClusterOptions } from './cluster.js';
 import { isGone, runHastmon } from './processes.js';
 
@@ -12,23 +13,12 @@ const NODES: ClusterOptions['nodes'] = [
 ];
 const EX_CONFIG = 78;
 
-let cluster: Cluster | undefined;
-
 async function newCluster(transport: ClusterOptions['transport'] = 'unicast'): Promise<Cluster> {
-  cluster = await Cluster.create({ transport, nodes: NODES, label: 'startup' });
+  const cluster = clusters.track(await Cluster.create({ transport, nodes: NODES, label: 'startup' }));
   return cluster;
 }
 
-beforeEach((context) => {
-  context.onTestFailed(() => {
-    if (cluster !== undefined) console.log(cluster.diagnostics());
-  });
-});
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = undefined;
-});
+const clusters = clusterPerTest();
 
 /** `hastmon -F` for `node` of `c`, run once; its environment carries the cluster's token so cleanup finds it. */
 function runNode(c: Cluster, node: string, flags: string[] = ['-F']): ReturnType<typeof runHastmon> {

@@ -1,20 +1,10 @@
 // Two service nodes and no watchdog: quorum is impossible, so FreeHA's rule applies (take over once
 // the peer has been silent for the deadtime), and hastmon warns about it at start.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { clusterPerTest } from './per-test.js';
 import { Cluster } from './cluster.js';
 
-let cluster: Cluster | undefined;
-
-beforeEach((context) => {
-  context.onTestFailed(() => {
-    if (cluster !== undefined) console.log(cluster.diagnostics());
-  });
-});
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = undefined;
-});
+const clusters = clusterPerTest();
 
 describe('two nodes without a watchdog', () => {
   it('warn at start, and fail over as FreeHA did', async () => {
@@ -23,7 +13,7 @@ describe('two nodes without a watchdog', () => {
       nodes: [{ name: 'lolek', priority: 0 }, { name: 'bolek', priority: 1 }],
       label: 'two-node',
     });
-    cluster = c;
+    clusters.track(c);
     await c.startAll();
     for (const name of c.names) {
       await c.waitForLog(name, /warning: resource daemon has two nodes and no watchdog: .*a partition can run it on both/);

@@ -1,6 +1,7 @@
 // The simulated cluster's configuration, drawn from the seed: node names, priorities, and the
 // CoreConfig every node runs with (the same for all but the node's own name, as in hastmon.conf).
 
+import { DEFAULT_TIMING } from '../config/timing.js';
 import type { Prng } from './prng.js';
 import type { CoreConfig, MemberSpec, ResourceSpec, Timing } from '../core/types.js';
 
@@ -24,15 +25,7 @@ export interface ClusterPlan {
 }
 
 /** hastmon's default timing. */
-export const SIM_TIMING: Timing = {
-  heartbeatInterval: 200,
-  deadtime: 1000,
-  lease: 1000,
-  guard: 100,
-  maxClockDrift: 0.01,
-  shutdownGrace: 0,
-  offlineDefault: 30_000,
-};
+export const SIM_TIMING: Timing = DEFAULT_TIMING;
 
 const DEFAULT_PRIORITY = 100;
 
