@@ -512,8 +512,11 @@ export class ResourceMachine {
     this.beginStart(ctx);
   }
 
+  /** USR2, hastmonctl clear: forget errors and an offline period; eligible again. */
   clear(ctx: NodeContext): void {
     this.attempts = 0;
+    if (this.offlineUntil > ctx.now) ctx.log('notice', `${this.name}: offline period ended early`);
+    this.offlineUntil = -Infinity;
     if (this.state !== 'ERRORED') return;
     ctx.log('notice', `${this.name}: error cleared${this.dirty ? ' (a failed stop: the operator vouches it is stopped)' : ''}`);
     this.dirty = false;

@@ -410,6 +410,16 @@ describe('operator commands', () => {
     elected(h, 'lolek', 5000);
   });
 
+  it('clear ends an offline period early', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.command('lolek', { type: 'offline', seconds: 600, resources: 'all' });
+    elected(h, 'bolek');
+    h.command('lolek', { type: 'clear', resources: 'all' });
+    h.crash('bolek');
+    elected(h, 'lolek', 5000);
+  });
+
   it('offline releases the resource and refuses it for that long', () => {
     const h = new Harness(threeNodeConfigs());
     elected(h, 'lolek');
