@@ -32,6 +32,8 @@ export interface ClusterOptions {
   transport: 'unicast' | 'multicast';
   /** Extra lines for the resource section, e.g. `attempts 2`, `timeout 1s`. */
   resourceLines?: string[];
+  /** Extra lines for the global section, e.g. a `key { … }`. */
+  globalLines?: string[];
   /** The prefix of the temporary directory's name. */
   label?: string;
 }
@@ -100,11 +102,12 @@ export class Cluster {
   }
 
   private configText(): string {
-    const { nodes, resourceLines = [] } = this.options;
+    const { nodes, resourceLines = [], globalLines = [] } = this.options;
     const lines = [
       '# hastmon e2e test cluster',
       `heartbeat_interval ${this.heartbeatMs}ms`,
       `deadtime ${this.deadtimeMs}ms`,
+      ...globalLines,
     ];
     if (this.multicast !== undefined) {
       lines.push(`channel multicast ${this.multicast.group}:${this.multicast.port} interface 127.0.0.1 ttl 0`);
