@@ -89,6 +89,11 @@ export class Harness {
     this.boot(config.node);
   }
 
+  /** The resource runs on `name` without hastmon having started it (a boot script, an operator). */
+  startServiceOn(name: string, resource: string): void {
+    this.node(name).running.add(resource);
+  }
+
   /** Decide script outcomes; return undefined for the default (10 ms, success, monitor tells the truth). */
   scriptsBehave(behaviour: Behaviour): void {
     this.behaviour = behaviour;

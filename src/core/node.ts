@@ -43,6 +43,8 @@ export class NodeCore {
   private lastReportKey = '';
   private sendSoon = false;
   private terminating = false;
+  /** TERM was held up by a failed stop, and the log said so. */
+  private saidBlocked = false;
   private exited = false;
   private gatewayReachable = true;
   private runIds = 0;
@@ -248,13 +250,20 @@ export class NodeCore {
     const ctx = this.context();
     for (const r of this.resources) r.evaluate(ctx);
     for (const r of this.removing) {
-      if (!r.settled()) continue;
+      if (!r.settled() || r.blocksLeaving()) continue;
       this.removing.delete(r);
       this.resources = this.resources.filter((x) => x !== r);
     }
     if (this.terminating && this.resources.every((r) => r.settled())) {
-      this.leave(ctx);
-      return;
+      const blocked = this.resources.filter((r) => r.blocksLeaving()).map((r) => r.name);
+      if (blocked.length === 0) {
+        this.leave(ctx);
+        return;
+      }
+      if (!this.saidBlocked) {
+        this.saidBlocked = true;
+        ctx.log('error', `not exiting: a stop failed for ${blocked.join(', ')}, which may still run here; leaving now would let another node start it. Clear it (USR2, hastmonctl clear) once it is stopped, and hastmon exits.`);
+      }
     }
     this.maybeSend(ctx);
   }

@@ -149,8 +149,14 @@ export class ResourceMachine {
   }
 
   /** Nothing is starting, running or stopping here and no script runs: the node may exit. */
+  /** Nothing is starting, running or stopping here and no script runs. */
   settled(): boolean {
     return this.state !== 'STARTING' && this.state !== 'RUNNING' && this.state !== 'STOPPING' && this.slot.running() === undefined;
+  }
+
+  /** A failed stop: the resource may still run here, so this node must stay and keep others off it. */
+  blocksLeaving(): boolean {
+    return this.state === 'ERRORED' && this.dirty;
   }
 
   private isServiceRole(): boolean {
@@ -667,10 +673,10 @@ export class ResourceMachine {
       this.reason = 'found running; listening for the other nodes first';
       return;
     }
-    const other = this.holders(ctx).find((h) => h.node !== ctx.self);
     this.probe = 'done';
-    if (other !== undefined && !this.forced) {
-      ctx.log('warning', `${this.name}: found running here but ${other.node} holds it: stopping it here`);
+    const objection = this.forced ? undefined : this.adoptionObjection(ctx);
+    if (objection !== undefined) {
+      ctx.log('warning', `${this.name}: found running here but ${objection}: stopping it here`);
       this.stopReason = 'cleanup';
       this.setState(ctx, 'STOPPING');
       this.run(ctx, 'stop', []);
@@ -680,6 +686,23 @@ export class ResourceMachine {
     // The voters need a moment to move their endorsements here before quorum is required.
     this.keepGraceUntil = ctx.now + ctx.timing.lease + ctx.timing.deadtime;
     this.started(ctx);
+  }
+
+  /**
+   * Why a resource found running here must not be kept, or undefined. Another visible holder
+   * settles it. With a quorum to respect, a quorum of voters must be in sight and none of them may
+   * endorse another node: otherwise a holder this node cannot see may be running it right now.
+   */
+  private adoptionObjection(ctx: NodeContext): string | undefined {
+    const other = this.holders(ctx).find((h) => h.node !== ctx.self);
+    if (other !== undefined) return `${other.node} holds it`;
+    if (this.isTwoNode(ctx)) return undefined; // FreeHA's rule: nobody visible holds it
+    const seen = this.visiblePeerReports(ctx);
+    const elsewhere = seen.find((p) => p.report.vote !== '' && p.report.vote !== ctx.self);
+    if (elsewhere !== undefined) return `${elsewhere.node} endorses ${elsewhere.report.vote}`;
+    const quorum = ctx.quorumSize(this.name);
+    if (seen.length + 1 < quorum) return `only ${seen.length + 1} of the ${quorum} voters needed are in sight`;
+    return undefined;
   }
 
   private decideStandby(ctx: NodeContext): void {

@@ -599,3 +599,49 @@ describe('found by the process-level tests', () => {
     expect(runs(h, 'start')).toEqual(['lolek', 'bolek']);
   });
 });
+
+describe('found by review', () => {
+  it('TERM after a failed stop does not leave: the node stays, blocking takeover, until cleared', () => {
+    const h = new Harness(threeNodeConfigs());
+    let stopFails = true;
+    h.scriptsBehave((node, _r, action) => (stopFails && node === 'lolek' && action === 'stop' && h.now > 500 ? { ms: 10, code: 1 } : undefined));
+    elected(h, 'lolek');
+    h.command('lolek', { type: 'term' });
+    h.advance(5000);
+    expect(h.isAlive('lolek')).toBe(true);
+    expect(h.state('lolek', RES)).toBe('ERRORED');
+    expect(runs(h, 'start')).toEqual(['lolek']);
+    expect(h.logs.some((l) => l.includes('not exiting: a stop failed for daemon'))).toBe(true);
+    stopFails = false;
+    h.command('lolek', { type: 'clear', resources: 'all' });
+    expect(h.isAlive('lolek')).toBe(false);
+    elected(h, 'bolek');
+  });
+
+  it('a node that finds the resource running but cannot see a quorum stops it instead of adopting it', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.crash('bolek');
+    h.isolate('bolek');
+    h.advance(500);
+    h.startServiceOn('bolek', RES); // enabled at boot, say, outside hastmon
+    h.restart('bolek');
+    h.advance(3000);
+    expect(h.state('lolek', RES)).toBe('RUNNING');
+    expect(h.runningOn(RES)).toEqual(['lolek']);
+    expect(h.logs.some((l) => /bolek warning: daemon: found running here but only 1 of the 2 voters needed are in sight/.test(l))).toBe(true);
+  });
+
+  it('a node that finds the resource running while a voter endorses another node stops it', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.crash('bolek');
+    h.cutLink('bolek', 'lolek');
+    h.advance(500);
+    h.startServiceOn('bolek', RES);
+    h.restart('bolek');
+    h.advance(3000);
+    expect(h.runningOn(RES)).toEqual(['lolek']);
+    expect(h.logs.some((l) => /bolek warning: daemon: found running here but reksio endorses lolek/.test(l))).toBe(true);
+  });
+});
