@@ -26,7 +26,7 @@ import { acquirePidFile } from './io/pid-file.js';
 import { checkScript } from './io/script-check.js';
 import { requiredScripts, scriptCommand } from './io/script-commands.js';
 import { ScriptRunner } from './io/script-runner.js';
-import { SignalFlags, type ControlSignal } from './io/signals.js';
+import { controlSignals, type ControlSignal } from './io/signals.js';
 import { formatStateFile, writeFileAtomically } from './io/state-file.js';
 import { UdpTransport } from './io/udp-transport.js';
 import { ControlServer } from './io/control-server.js';
@@ -89,12 +89,13 @@ class Daemon {
   private config: NodeConfig;
   private readonly core: NodeCore;
   private readonly runner: ScriptRunner;
-  private readonly signals = new SignalFlags();
   private transport: UdpTransport | undefined;
   private control: ControlServer | undefined;
   private gateway: GatewayCheck | undefined;
   /** Where each peer was last heard from (`address:port`), for `hastmonctl status`. */
   private readonly heardFrom = new Map<string, string>();
+  /** Resources a reload removed, until their stop has run. */
+  private readonly retired = new Map<string, NodeResource>();
   private intake: HeartbeatIntake | undefined;
   private key: Buffer | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -114,7 +115,7 @@ class Daemon {
       forceStart: options.forceStart,
       alert: hasAlertScript,
     });
-    this.core = new NodeCore(coreConfig, { now: monotonicMs(), incarnation: Date.now() });
+    this.core = new NodeCore(coreConfig, { now: monotonicMs(), incarnation: nextIncarnation(this.config.stateFile) });
     this.runner = new ScriptRunner({
       log: (level, message) => this.log.log(level, message),
       onDone: (resource, runId, outcome) => this.step({ kind: 'script-done', resource, runId, outcome }),
@@ -175,14 +176,14 @@ class Daemon {
     const done = new Promise<number>((resolve) => {
       this.finish = resolve;
     });
-    this.signals.install(() => setImmediate(() => this.onSignals()));
+    controlSignals.wakeWith(() => setImmediate(() => this.onSignals()));
     this.refresher = setInterval(() => this.writeStateFile(), STATE_FILE_REFRESH_MS);
     this.step({ kind: 'tick' });
     this.writeStateFile(); // at once: a file left by an earlier incarnation must not be read as ours
     if (this.config.ping !== null) {
       const address = this.config.ping;
-      this.gateway = new GatewayCheck(address, (reachable, detail) => {
-        if (!reachable) this.log.limited('gateway', 10_000, 'warning', `gateway ${address} unreachable: ${detail}`);
+      this.gateway = new GatewayCheck(address, (reachable, failure) => {
+        if (failure !== undefined) this.log.limited('gateway', 10_000, 'warning', `gateway ${address} did not answer: ${failure}`);
         this.step({ kind: 'gateway', reachable });
       });
       this.gateway.start();
@@ -220,7 +221,7 @@ class Daemon {
   }
 
   private onSignals(): void {
-    for (const signal of this.signals.drain()) {
+    for (const signal of controlSignals.drain()) {
       const command = commandFor(signal);
       this.log.log('notice', `received ${signal}`);
       this.step({ kind: 'command', command });
@@ -298,6 +299,11 @@ class Daemon {
     if (fixed.length > 0) return refuse([`${fixed.join(', ')} changed: restart hastmon to apply that`]);
     const result = this.core.reconfigure(monotonicMs(), toCoreConfig(next, { forceStart: false, alert: hasAlertScript }));
     if (!result.ok) return refuse([result.message]);
+    // A removed resource is still stopped with its old scripts: keep them until the core lets go.
+    for (const old of this.config.resources) {
+      if (!next.resources.some((r) => r.name === old.name)) this.retired.set(old.name, old);
+    }
+    for (const name of next.resources.map((r) => r.name)) this.retired.delete(name);
     this.config = next;
     this.log.log('notice', `configuration reloaded from ${path}`);
     this.carryOut(result.effects);
@@ -360,11 +366,12 @@ class Daemon {
   }
 
   private runScript(effect: Extract<Effect, { kind: 'run-script' }>): void {
-    const resource = this.resourceConfig(effect.resource);
+    const resource = this.scriptsOf(effect.resource);
     const command = resource === undefined ? undefined : scriptCommand(resource, effect.action, effect.args);
     if (resource === undefined || command === undefined) {
-      // The core asked for something this resource has no script for: report it done at once.
-      setImmediate(() => this.step({ kind: 'script-done', resource: effect.resource, runId: effect.runId, outcome: { code: 0, timedOut: false } }));
+      // Never pretend a script ran: a stop that could not run is a failed stop.
+      this.log.log('error', `${effect.resource}: no ${effect.action} script to run; counted as a failure`);
+      this.step({ kind: 'script-done', resource: effect.resource, runId: effect.runId, outcome: { code: null, timedOut: false } });
       return;
     }
     this.runner.run({
@@ -394,6 +401,11 @@ class Daemon {
     return this.config.resources.find((r) => r.name === name);
   }
 
+  /** The scripts to run for `name`: its configuration, or the one it had before a reload dropped it. */
+  private scriptsOf(name: string): NodeResource | undefined {
+    return this.resourceConfig(name) ?? this.retired.get(name);
+  }
+
   private send(heartbeat: Parameters<typeof encodeHeartbeat>[0]): void {
     let datagram: Buffer;
     try {
@@ -420,7 +432,7 @@ class Daemon {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.refresher !== undefined) clearInterval(this.refresher);
-    this.signals.uninstall();
+    controlSignals.stopWaking();
     this.gateway?.stop();
     this.runner.killAll();
     await this.control?.close();
@@ -455,6 +467,21 @@ function unchangeable(running: NodeConfig, next: NodeConfig): string[] {
   if (!same(running.friends, next.friends)) changed.push('friends');
   if (running.ping !== next.ping) changed.push('ping');
   return changed;
+}
+
+/**
+ * The wall clock at start, but always above the incarnation the previous run wrote into the state
+ * file: peers ignore a lower one, and a clock stepped back before a restart must not make this
+ * node invisible to them.
+ */
+function nextIncarnation(stateFile: string): number {
+  let previous = 0;
+  try {
+    previous = Number(/\bincarnation (\d+)/.exec(readFileSync(stateFile, 'utf8'))?.[1] ?? 0);
+  } catch {
+    // No earlier run here.
+  }
+  return Math.max(Date.now(), previous + 1);
 }
 
 function commandFor(signal: ControlSignal): Command {

@@ -1,5 +1,6 @@
 // The hastmon command: parse the flags, load this node's configuration, then check it (-t) or
 // start the daemon.
+import './early-signals.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_PID_FILE } from '../config/defaults.js';
 import { runDaemon } from '../daemon.js';
 import { HASTMON_USAGE, parseHastmonArgs } from './args.js';

@@ -234,6 +234,11 @@ describe('parseConfig: errors as file:line: message', () => {
     ['deadtime not above twice the heartbeat', 'heartbeat_interval 500ms\ndeadtime 1s\n', [`${FILE}:2: deadtime 1s is too short for heartbeat_interval 500ms: expected more than twice the heartbeat interval (over 1s)`]],
     ['a lease shorter than deadtime', 'deadtime 2s\nlease 1500ms\n', [`${FILE}:2: lease 1.5s is shorter than deadtime 2s: expected at least the deadtime`]],
     ['a lease shorter than a derived deadtime', 'heartbeat_interval 1s\nlease 2s\n', [`${FILE}:2: lease 2s is shorter than deadtime 5s: expected at least the deadtime`]],
+    [
+      'a lease too short for the heartbeat to renew endorsements in time',
+      'heartbeat_interval 1s\ndeadtime 2001ms\n',
+      [`${FILE}:2: lease 2001ms is too short for heartbeat_interval 1s: a holder would count each endorsement for only 1540ms, expected at least 3 heartbeat intervals (lease 3897ms or more)`],
+    ],
     ['an unterminated string', 'exec "/etc/r.sh\n', [`${FILE}:1: unterminated string: expected a closing '"' on the same line`]],
     ['a stray }', 'attempts 3\n}\n', [`${FILE}:2: unexpected '}': no section is open here`]],
     ['a watchdog with a priority in its own section', 'on a {\n  role_on_start watchdog\n  priority 2\n}\n', [`${FILE}:3: priority for watchdog 'a': a watchdog votes but never runs a resource, so it has no priority`]],

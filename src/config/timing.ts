@@ -11,7 +11,11 @@ import {
   MAX_CLOCK_DRIFT,
 } from './defaults.js';
 import type { Settings } from './model.js';
+import { endorsementWindow } from '../core/arbitration.js';
 import type { Timing } from '../core/types.js';
+
+/** Heartbeat intervals a holder's endorsement window must span: one there, one back, one lost. */
+const HEARTBEATS_PER_ENDORSEMENT_WINDOW = 3;
 
 /** `200ms`, `1s`, `1.5s`: times in messages, in the units the file uses. */
 export function formatDuration(ms: number): string {
@@ -36,18 +40,27 @@ export function resolveTiming(global: Settings): { timing: Timing; errors: { lin
       message: `lease ${formatDuration(lease)} is shorter than deadtime ${formatDuration(deadtime)}: expected at least the deadtime`,
     });
   }
-  return {
-    timing: {
-      heartbeatInterval,
-      deadtime,
-      lease,
-      guard: Math.floor(lease * GUARD_FRACTION_OF_LEASE),
-      maxClockDrift: MAX_CLOCK_DRIFT,
-      shutdownGrace: global.shutdown_grace?.value ?? DEFAULT_SHUTDOWN_GRACE_MS,
-      offlineDefault: DEFAULT_OFFLINE_MS,
-    },
-    errors,
+  const timing: Timing = {
+    heartbeatInterval,
+    deadtime,
+    lease,
+    guard: Math.floor(lease * GUARD_FRACTION_OF_LEASE),
+    maxClockDrift: MAX_CLOCK_DRIFT,
+    shutdownGrace: global.shutdown_grace?.value ?? DEFAULT_SHUTDOWN_GRACE_MS,
+    offlineDefault: DEFAULT_OFFLINE_MS,
   };
+  // A holder counts an endorsement for less than the lease (drift and guards off); within that
+  // window it must hear it renewed, a round of heartbeats each way, with room for a lost one.
+  const window = endorsementWindow(timing);
+  const given = global.lease ?? global.deadtime ?? global.heartbeat_interval;
+  if (errors.length === 0 && given !== undefined && window < HEARTBEATS_PER_ENDORSEMENT_WINDOW * heartbeatInterval) {
+    const needed = Math.ceil((HEARTBEATS_PER_ENDORSEMENT_WINDOW * heartbeatInterval) / (1 - 3 * MAX_CLOCK_DRIFT - 2 * GUARD_FRACTION_OF_LEASE));
+    errors.push({
+      line: given.line,
+      message: `lease ${formatDuration(lease)} is too short for heartbeat_interval ${formatDuration(heartbeatInterval)}: a holder would count each endorsement for only ${formatDuration(Math.floor(window))}, expected at least ${HEARTBEATS_PER_ENDORSEMENT_WINDOW} heartbeat intervals (lease ${formatDuration(needed)} or more)`,
+    });
+  }
+  return { timing, errors };
 }
 
 /** The timing of a configuration that sets none: what the simulator and the scenario tests run at. */

@@ -2,7 +2,7 @@
 // commands, offline, reload (refused when bad, unchanged resources untouched), and a standby
 // stopped past the deadtime that reads what queued up before judging anyone silent.
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clusterPerTest } from './per-test.js';
@@ -140,6 +140,42 @@ describe('hastmonctl against a running cluster', () => {
     const timing = await hastmonctl(c, 'lolek', 'reload');
     expect(timing.code).toBe(78);
     expect(timing.stderr).toMatch(/heartbeatInterval changed/);
+  });
+
+  it('reload that removes a running resource stops it with its own script first', async () => {
+    const c = await startCluster();
+    const extra = c.path('extra.sh');
+    writeFileSync(
+      extra,
+      `#!/bin/sh\ncase "$1" in\nstart) echo "$HASTMON_NODE start" >> ${c.path('extra.record')}; touch ${c.path('extra.$HASTMON_NODE')};;\n` +
+        `stop) echo "$HASTMON_NODE stop" >> ${c.path('extra.record')}; rm -f ${c.path('extra.$HASTMON_NODE')};;\n` +
+        `status) [ -e ${c.path('extra.$HASTMON_NODE')} ];;\n*) exit 0;;\nesac\n`,
+      { mode: 0o755 },
+    );
+    const original = readFileSync(c.configPath, 'utf8');
+    const sections = original.slice(original.indexOf('resource daemon {')).replace('resource daemon {', 'resource extra {').replace(/exec \S+/, `exec ${extra}`);
+    writeFileSync(c.configPath, `${original}${sections}`);
+    for (const n of c.names) expect((await hastmonctl(c, n, 'reload')).code).toBe(0);
+    await c.waitFor('extra to run on lolek', () => readFileSync(c.path('extra.record'), 'utf8').includes('lolek start'), 10_000);
+
+    writeFileSync(c.configPath, original);
+    expect((await hastmonctl(c, 'lolek', 'reload')).code).toBe(0);
+    // The start-up probe ran stop once before the start; the one that counts comes after it.
+    const afterStart = (): string[] => {
+      const lines = readFileSync(c.path('extra.record'), 'utf8').split('\n');
+      return lines.slice(lines.indexOf('lolek start') + 1);
+    };
+    await c.waitFor('extra to be stopped on lolek by its own script', () => afterStart().includes('lolek stop'), 10_000);
+    expect(existsSync(c.path('extra.lolek'))).toBe(false);
+    let status = '';
+    for (let i = 0; i < 50; i++) {
+      status = (await hastmonctl(c, 'lolek', 'status')).stdout;
+      if (!status.includes('extra:')) break;
+      await sleep(100);
+    }
+    expect(status).not.toContain('extra:');
+    expect(status).toContain('daemon:');
+    expect(c.agreeOn('lolek')).toBe(true);
   });
 
   it('a standby stopped past the deadtime reads the queued heartbeats before judging anyone silent', async () => {

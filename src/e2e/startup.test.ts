@@ -1,6 +1,6 @@
 // Starting hastmon: configuration checks, refusals before anything runs, one daemon per pid file,
 // and going into the background.
-import { chmodSync, existsSync, readFileSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { clusterPerTest } from './per-test.js';
 import { Cluster, type ClusterOptions } from './cluster.js';
@@ -52,6 +52,28 @@ describe('hastmon start-up', () => {
     const run = await runNode(c, 'lolek');
     expect(run.code).toBe(EX_CONFIG);
     expect(run.stderr).toContain(`${c.scriptPath}: is writable by group or others`);
+  });
+
+  it('a USR1 that arrives while the daemon is still starting up is kept for it, not taken by the inspector', async () => {
+    const c = await newCluster();
+    const daemon = c.start('bolek');
+    // The pid file is taken before the sockets are bound and the core runs: signal right then.
+    await c.waitFor('the pid file', () => existsSync(c.path('bolek.pid')), 10_000, 1);
+    process.kill(daemon.pid, 'SIGUSR1');
+    await c.waitForLog('bolek', /received SIGUSR1/, 10_000);
+    await c.waitForLog('bolek', /FORCED START/, 10_000);
+    expect(c.log('bolek')).not.toMatch(/Debugger listening/);
+    expect(daemon.hasExited()).toBe(false);
+  });
+
+  it('a restarted node whose wall clock went back still gets a newer incarnation than its last one', async () => {
+    const c = await newCluster();
+    const future = Date.now() + 3_600_000;
+    writeFileSync(c.path('lolek.state'), `hastmon on lolek, pid 1, incarnation ${future}\n`);
+    c.start('lolek');
+    await c.waitUntilUp('lolek');
+    const header = readFileSync(c.path('lolek.state'), 'utf8').split('\n')[0] ?? '';
+    expect(Number(/incarnation (\d+)/.exec(header)?.[1])).toBe(future + 1);
   });
 
   it('refuses a second daemon with the same pid file, with a clear message; the first keeps running', async () => {

@@ -7,24 +7,35 @@ export const CONTROL_SIGNALS: readonly ControlSignal[] = ['SIGHUP', 'SIGUSR1', '
 
 export class SignalFlags {
   private readonly received: ControlSignal[] = [];
-  private readonly handlers = new Map<ControlSignal, () => void>();
+  private wake: (() => void) | undefined;
+  private installed = false;
 
-  /** `wake` is called after a signal was recorded, to get the loop to look at the flags soon. */
-  install(wake: () => void): void {
+  /**
+   * Installed first thing at start (src/cli/early-signals.ts), before anything slow: until then a
+   * SIGUSR1 opens Node's inspector and a HUP or TERM kills the process. Signals that arrive before
+   * the daemon is ready wait here; the handlers stay until the process exits.
+   */
+  install(): void {
+    if (this.installed) return;
+    this.installed = true;
     for (const signal of CONTROL_SIGNALS) {
       // Node keeps SIGUSR1 for its inspector unless a listener is installed; this one replaces it.
-      const handler = (): void => {
+      process.on(signal, () => {
         this.received.push(signal);
-        wake();
-      };
-      this.handlers.set(signal, handler);
-      process.on(signal, handler);
+        this.wake?.();
+      });
     }
   }
 
-  uninstall(): void {
-    for (const [signal, handler] of this.handlers) process.off(signal, handler);
-    this.handlers.clear();
+  /** `wake` is called after each signal (and at once if some are waiting) to get the loop to look. */
+  wakeWith(wake: () => void): void {
+    this.wake = wake;
+    if (this.received.length > 0) wake();
+  }
+
+  /** The daemon is gone: signals are recorded but nobody is woken any more. */
+  stopWaking(): void {
+    this.wake = undefined;
   }
 
   /** The signals received since the last call, in order. */
@@ -32,3 +43,6 @@ export class SignalFlags {
     return this.received.splice(0, this.received.length);
   }
 }
+
+/** The one set of flags of this process. */
+export const controlSignals = new SignalFlags();

@@ -101,8 +101,10 @@ function align(row: Row, widths: number[]): string {
 
 /**
  * Replaces `path` with `text` so that a reader sees the old or the new content, never a mix:
- * a temporary file in the same directory, fsynced, renamed over the target, then the directory
- * fsynced so the rename survives a crash. The file is left readable by all (mode 0644).
+ * a temporary file in the same directory, fsynced, renamed over the target. The directory is not
+ * fsynced: the file describes the running daemon, nothing needs it after a crash of the host,
+ * and a second synchronous flush on every change would only stall the event loop. The file is
+ * left readable by all (mode 0644).
  */
 export function writeFileAtomically(path: string, text: string): void {
   const directory = dirname(path);
@@ -125,11 +127,5 @@ export function writeFileAtomically(path: string, text: string): void {
       // Never created, or already renamed.
     }
     throw err;
-  }
-  const dirFd = openSync(directory, 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
   }
 }
