@@ -71,6 +71,8 @@ export class Harness {
   private readonly cut = new Set<string>();
   private behaviour: Behaviour = () => undefined;
   private readonly configs = new Map<string, CoreConfig>();
+  /** Resources already running on a node that has not booted yet. */
+  private readonly runningAtBoot = new Map<string, Set<string>>();
 
   constructor(
     configs: CoreConfig[],
@@ -91,7 +93,9 @@ export class Harness {
 
   /** The resource runs on `name` without hastmon having started it (a boot script, an operator). */
   startServiceOn(name: string, resource: string): void {
-    this.node(name).running.add(resource);
+    const node = this.nodes.get(name);
+    if (node !== undefined) node.running.add(resource);
+    else this.runningAtBoot.set(name, new Set([...(this.runningAtBoot.get(name) ?? []), resource]));
   }
 
   /** Decide script outcomes; return undefined for the default (10 ms, success, monitor tells the truth). */
@@ -108,7 +112,7 @@ export class Harness {
       incarnation,
       alive: true,
       frozen: false,
-      running: this.nodes.get(name)?.running ?? new Set(),
+      running: this.nodes.get(name)?.running ?? this.runningAtBoot.get(name) ?? new Set(),
     };
     this.nodes.set(name, node);
     this.apply(name, node.core.step(this.now, { kind: 'tick' }));

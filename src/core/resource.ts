@@ -9,6 +9,7 @@
 import {
   contenderOf,
   countEndorsements,
+  endorsementWindow,
   isHolding,
   nextEndorsementExpiry,
   releasesVoters,
@@ -69,7 +70,6 @@ export class ResourceMachine {
   private nextMonitorAt = Infinity;
   private monitorFailures = 0;
   private monitorSuccesses = 0;
-  private keepGraceUntil = -Infinity;
   private graceUntil = -Infinity;
   private offlineUntil = -Infinity;
   /** The node this one endorses, and since when it endorses itself. */
@@ -78,6 +78,8 @@ export class ResourceMachine {
   /** A node seen holding that was never seen to stop cleanly: fenced before taking over. */
   private uncleanHolder = '';
   private complaintTimes: number[] = [];
+  /** When a copy of the resource was found running here at start-up (and first reported). */
+  private foundAt = -Infinity;
   private visibleMembers = new Set<string>();
   private shownRole: string;
   private reason = 'starting up';
@@ -362,8 +364,13 @@ export class ResourceMachine {
 
   private probeDone(ctx: NodeContext, outcome: ScriptOutcome, how: string): void {
     if (outcome.code === 0 && !outcome.timedOut) {
+      // A copy runs here: from now on this node reports it (as a holder on its way out, unless it
+      // is adopted), so that nobody starts another one while this node decides.
       ctx.log('notice', `${this.name}: found running at start-up`);
       this.probe = 'found-running';
+      this.foundAt = ctx.now;
+      this.stopReason = 'cleanup';
+      this.setState(ctx, 'STOPPING');
       return;
     }
     if (outcome.code !== 1) ctx.log('warning', `${this.name}: start-up monitor ${how}; cleaning up with stop`);
@@ -378,6 +385,10 @@ export class ResourceMachine {
 
   private started(ctx: NodeContext): void {
     ctx.log('notice', `${this.name}: started`);
+    this.nowRunning(ctx);
+  }
+
+  private nowRunning(ctx: NodeContext): void {
     this.setState(ctx, 'RUNNING');
     this.uncleanHolder = '';
     this.monitorFailures = 0;
@@ -537,10 +548,8 @@ export class ResourceMachine {
     } else if (this.state === 'STOPPING') {
       if (this.stopReason !== 'failed') this.stopReason = 'term';
       this.forceAfterStop = false;
-    } else if (this.state === 'INITIAL' || this.state === 'STANDBY') {
-      this.slot.killAll(ctx);
-      this.probe = 'done';
     }
+    // A start-up check under way is left to finish: a copy it finds is stopped before leaving.
   }
 
   setRole(ctx: NodeContext, role: Role): void {
@@ -553,7 +562,9 @@ export class ResourceMachine {
     ctx.log('notice', `${this.name}: role ${old} -> ${role}`);
     if (role === 'primary' || role === 'secondary') {
       this.yielding = false;
-      if (this.state === 'WATCHING' || this.state === 'INITIAL') {
+      if (this.state === 'STOPPING' && (this.stopReason === 'to-init' || this.stopReason === 'to-watchdog')) {
+        this.stopReason = 'release'; // changed back before the stop ended: a service node again
+      } else if (this.state === 'WATCHING' || (this.state === 'INITIAL' && !this.probing())) {
         this.slot.killAll(ctx);
         this.probe = 'todo';
         this.setState(ctx, 'INITIAL');
@@ -568,6 +579,8 @@ export class ResourceMachine {
       this.release(ctx, target);
     } else if (this.state === 'STOPPING') {
       this.stopReason = target;
+    } else if (this.state === 'INITIAL' && this.probing()) {
+      // The start-up check finishes first: a copy it finds must be stopped, not forgotten.
     } else if (!this.dirty) {
       this.slot.killAll(ctx);
       this.probe = 'todo';
@@ -616,6 +629,10 @@ export class ResourceMachine {
         this.decideHolding(ctx);
         return;
       case 'STOPPING':
+        if (this.probe === 'found-running') {
+          this.decideFoundRunning(ctx);
+          return;
+        }
         if (this.graceUntil <= ctx.now && this.graceUntil !== -Infinity) {
           this.graceUntil = -Infinity;
           this.toStandby(ctx);
@@ -635,74 +652,98 @@ export class ResourceMachine {
     }
   }
 
+  private probing(): boolean {
+    return this.probe === 'running' || this.probe === 'cleaning';
+  }
+
   private decideInitial(ctx: NodeContext): void {
+    if (this.probing()) return; // the start-up check (or its clean-up stop) finishes first
     if (!this.isServiceRole()) {
-      this.reason = 'role init: waiting for hastmonctl role';
+      if (this.role === 'watchdog') this.setState(ctx, 'WATCHING');
+      else this.reason = 'role init: waiting for hastmonctl role';
       return;
     }
     if (this.retiring) {
-      this.reason = 'shutting down';
+      // Never a candidate again; not INITIAL either, which would hold up the others' elections.
+      this.setState(ctx, 'STANDBY');
       return;
     }
-    switch (this.probe) {
-      case 'todo':
-        this.probe = 'running';
-        this.reason = 'checking whether it already runs here';
-        this.run(ctx, 'probe', []);
-        return;
-      case 'running':
-      case 'cleaning':
-        return;
-      case 'found-running':
-        this.decideFoundRunning(ctx);
-        return;
-      case 'done':
-        // Still INITIAL while listening: the others then know to wait for this node.
-        if (ctx.now < ctx.listenUntil) {
-          this.reason = 'listening for the other nodes';
-          return;
-        }
-        this.setState(ctx, 'STANDBY');
-        return;
-    }
-  }
-
-  /** FreeHA's start-up rule: a resource found running is adopted if nobody else holds it. */
-  private decideFoundRunning(ctx: NodeContext): void {
-    if (!this.forced && ctx.now < ctx.listenUntil) {
-      this.reason = 'found running; listening for the other nodes first';
+    if (this.probe === 'todo') {
+      this.probe = 'running';
+      this.reason = 'checking whether it already runs here';
+      this.run(ctx, 'probe', []);
       return;
     }
-    this.probe = 'done';
-    const objection = this.forced ? undefined : this.adoptionObjection(ctx);
-    if (objection !== undefined) {
-      ctx.log('warning', `${this.name}: found running here but ${objection}: stopping it here`);
-      this.stopReason = 'cleanup';
-      this.setState(ctx, 'STOPPING');
-      this.run(ctx, 'stop', []);
+    // Still INITIAL while listening: the others then know to wait for this node.
+    if (ctx.now < ctx.listenUntil) {
+      this.reason = 'listening for the other nodes';
       return;
     }
-    ctx.log('notice', `${this.name}: adopting it: found running and nobody else holds it`);
-    // The voters need a moment to move their endorsements here before quorum is required.
-    this.keepGraceUntil = ctx.now + ctx.timing.lease + ctx.timing.deadtime;
-    this.started(ctx);
+    this.setState(ctx, 'STANDBY');
   }
 
   /**
-   * Why a resource found running here must not be kept, or undefined. Another visible holder
-   * settles it. With a quorum to respect, a quorum of voters must be in sight and none of them may
-   * endorse another node: otherwise a holder this node cannot see may be running it right now.
+   * FreeHA's start-up rule, with a quorum's care: a copy found running is kept (adopted) only when
+   * nobody else holds the resource and, where a quorum applies, a quorum of voters endorses this
+   * node for it, as they would a holder; meanwhile the node reports it as a holder about to stop,
+   * so that nobody starts it. Otherwise, or if the endorsements do not come in time, it is stopped.
    */
-  private adoptionObjection(ctx: NodeContext): string | undefined {
+  private decideFoundRunning(ctx: NodeContext): void {
+    if (this.forced) {
+      this.adopt(ctx, 'forced');
+      return;
+    }
+    const objection = this.foundCopyObjection(ctx);
+    if (objection !== undefined) {
+      ctx.log('warning', `${this.name}: found running here but ${objection}: stopping it here`);
+      this.probe = 'done';
+        if (this.isServiceRole()) this.stopReason = 'cleanup';
+      else this.stopReason = this.role === 'init' ? 'to-init' : 'to-watchdog';
+      this.run(ctx, 'stop', []);
+      return;
+    }
+    if (this.isTwoNode(ctx)) {
+      if (ctx.now < ctx.listenUntil) this.reason = 'found running; listening for the other node first';
+      else this.adopt(ctx, 'nobody else holds it');
+      return;
+    }
+    const quorum = ctx.quorumSize(this.name);
+    const endorsements = countEndorsements(ctx.peers, ctx.timing, this.endorsementQuery(ctx, ctx.bootAt));
+    if (endorsements >= quorum) {
+      this.adopt(ctx, `${endorsements} of ${quorum} voters endorse keeping it`);
+      return;
+    }
+    this.reason = `found running: waiting for endorsements to keep it (${endorsements} of ${quorum})`;
+  }
+
+  /** Why a copy found running here must be stopped now, or undefined while it may still be kept. */
+  private foundCopyObjection(ctx: NodeContext): string | undefined {
+    if (this.retiring) return 'hastmon is shutting down';
+    if (!this.isServiceRole()) return `this node's role is ${this.role}`;
     const other = this.holders(ctx).find((h) => h.node !== ctx.self);
     if (other !== undefined) return `${other.node} holds it`;
-    if (this.isTwoNode(ctx)) return undefined; // FreeHA's rule: nobody visible holds it
-    const seen = this.visiblePeerReports(ctx);
-    const elsewhere = seen.find((p) => p.report.vote !== '' && p.report.vote !== ctx.self);
+    if (this.isTwoNode(ctx)) return undefined;
+    const elsewhere = this.visiblePeerReports(ctx).find((p) => p.report.vote !== '' && p.report.vote !== ctx.self);
     if (elsewhere !== undefined) return `${elsewhere.node} endorses ${elsewhere.report.vote}`;
-    const quorum = ctx.quorumSize(this.name);
-    if (seen.length + 1 < quorum) return `only ${seen.length + 1} of the ${quorum} voters needed are in sight`;
+    if (ctx.now >= this.adoptionDeadline(ctx)) return 'no quorum endorsed keeping it in time';
     return undefined;
+  }
+
+  /**
+   * A voter that heard the copy reported endorses it, as it would a holder, and may drop it a lease
+   * after it last heard this node; this node cannot know which voters heard which report. So, like
+   * a holder's endorsements, the copy may wait for adoption only for the endorsement window after
+   * it was first reported.
+   */
+  private adoptionDeadline(ctx: NodeContext): number {
+    return this.foundAt + endorsementWindow(ctx.timing);
+  }
+
+  private adopt(ctx: NodeContext, why: string): void {
+    ctx.log('notice', `${this.name}: adopting it: found running here and ${why}`);
+    this.probe = 'done';
+    this.forceAfterStop = false;
+    this.nowRunning(ctx);
   }
 
   private decideStandby(ctx: NodeContext): void {
@@ -792,7 +833,7 @@ export class ResourceMachine {
 
   /** Why this holder may not keep the resource for want of endorsements, or undefined if it may. */
   private quorumLost(ctx: NodeContext): string | undefined {
-    if (this.forced || this.isTwoNode(ctx) || ctx.now < this.keepGraceUntil) return undefined;
+    if (this.forced || this.isTwoNode(ctx)) return undefined;
     const quorum = ctx.quorumSize(this.name);
     const endorsements = countEndorsements(ctx.peers, ctx.timing, this.endorsementQuery(ctx, ctx.bootAt));
     return endorsements >= quorum ? undefined : `${endorsements} of ${quorum} valid endorsements`;
@@ -839,7 +880,6 @@ export class ResourceMachine {
     }
     if (this.state !== 'STARTING' && this.state !== 'RUNNING') return;
     this.stopReason = reason;
-    this.keepGraceUntil = -Infinity;
     this.nextMonitorAt = Infinity;
     this.setState(ctx, 'STOPPING');
     this.run(ctx, 'stop', []);
@@ -912,7 +952,7 @@ export class ResourceMachine {
       this.promiseEndsAt(ctx),
       this.state === 'RUNNING' && this.slot.running() === undefined ? this.nextMonitorAt : Infinity,
       this.state === 'STARTING' ? this.startRetryAt : Infinity,
-      this.keepGraceUntil,
+      this.probe === 'found-running' ? this.adoptionDeadline(ctx) : Infinity,
       this.graceUntil,
       this.offlineUntil,
       ctx.votingFrom,

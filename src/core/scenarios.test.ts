@@ -352,15 +352,26 @@ describe('start-up', () => {
   it('stops a resource found running when another node holds it', () => {
     const h = new Harness(threeNodeConfigs());
     elected(h, 'lolek');
-    h.crash('lolek');
-    elected(h, 'bolek');
-    h.killDaemon('bolek');
+    h.killDaemon('lolek'); // the daemon alone dies: its service runs on, as after kill -9
+    elected(h, 'bolek'); // which the others cannot tell from a crash: the service now runs twice
+    expect(h.runningOn(RES).sort()).toEqual(['bolek', 'lolek']);
     h.restart('lolek');
-    // lolek's machine is back without the service; bolek's daemon died, its service still runs.
-    h.restart('bolek');
-    h.advance(5000);
+    h.advance(3000);
     expect(h.runningOn(RES)).toEqual(['bolek']);
-    expect(h.state('bolek', RES)).toBe('RUNNING');
+    expect(h.logs.some((l) => l.includes('lolek warning: daemon: found running here but bolek holds it'))).toBe(true);
+  });
+
+  it('a restarted daemon keeps the service it finds running when the others endorse it', () => {
+    const h = new Harness(threeNodeConfigs());
+    elected(h, 'lolek');
+    h.advance(500);
+    h.killDaemon('lolek');
+    h.advance(200); // back before its lease ran out: the others still hold to it
+    h.restart('lolek');
+    h.advance(5000);
+    expect(runs(h, 'start')).toEqual(['lolek']);
+    expect(h.state('lolek', RES)).toBe('RUNNING');
+    expect(h.logs.some((l) => /lolek notice: daemon: adopting it: found running here and 2 of 2 voters endorse keeping it/.test(l))).toBe(true);
   });
 
   it('-m starts at once without asking anyone', () => {
@@ -626,10 +637,13 @@ describe('found by review', () => {
     h.advance(500);
     h.startServiceOn('bolek', RES); // enabled at boot, say, outside hastmon
     h.restart('bolek');
+    h.advance(300);
+    expect(h.state('bolek', RES)).toBe('STOPPING'); // reports the copy while it waits for endorsements
+    expect(h.view('bolek', RES).reason).toMatch(/found running: waiting for endorsements to keep it \(0 of 2\)/);
     h.advance(3000);
     expect(h.state('lolek', RES)).toBe('RUNNING');
     expect(h.runningOn(RES)).toEqual(['lolek']);
-    expect(h.logs.some((l) => /bolek warning: daemon: found running here but only 1 of the 2 voters needed are in sight/.test(l))).toBe(true);
+    expect(h.logs.some((l) => /bolek warning: daemon: found running here but no quorum endorsed keeping it in time/.test(l))).toBe(true);
   });
 
   it('a node that finds the resource running while a voter endorses another node stops it', () => {
@@ -645,3 +659,72 @@ describe('found by review', () => {
     expect(h.logs.some((l) => /bolek warning: daemon: found running here but reksio endorses lolek/.test(l))).toBe(true);
   });
 });
+
+describe('found by the simulator with operator commands', () => {
+  it('a copy found running at boot is reported at once, so nobody else starts the resource meanwhile', () => {
+    const configs = threeNodeConfigs();
+    const h = new Harness([]);
+    h.startServiceOn('bolek', RES);
+    for (const c of configs) h.addNode(c);
+    h.advance(6000);
+    expect(h.runningOn(RES)).toEqual(['lolek']);
+    // Everybody was starting up, so nobody could endorse keeping the copy in time: bolek stopped
+    // it, and only then did the election start the resource, on the preferred node.
+    const order = startsAndStops(h).filter((l) => l !== 'lolek stop');
+    expect(order).toEqual(['bolek stop', 'lolek start']);
+  });
+
+  it('TERM during the start-up check stops a copy it finds before leaving', () => {
+    const configs = threeNodeConfigs();
+    const h = new Harness([]);
+    h.scriptsBehave((node, _r, action) => (node === 'bolek' && action === 'probe' ? { ms: 300, code: 0 } : undefined));
+    h.startServiceOn('bolek', RES);
+    for (const c of configs) h.addNode(c);
+    h.advance(100);
+    h.command('bolek', { type: 'term' });
+    h.advance(2000);
+    expect(h.isAlive('bolek')).toBe(false);
+    expect(h.runningOn(RES)).not.toContain('bolek');
+  });
+
+  it('role watchdog and back before the stop ends leaves a service node, not a stuck watchdog', () => {
+    const h = new Harness(threeNodeConfigs());
+    h.scriptsBehave((_n, _r, action) => (action === 'stop' && h.now > 500 ? { ms: 500, code: 0 } : undefined));
+    elected(h, 'lolek');
+    h.command('lolek', { type: 'role', role: 'watchdog', resources: 'all' });
+    h.advance(100);
+    h.command('lolek', { type: 'role', role: 'secondary', resources: 'all' });
+    h.advance(3000);
+    expect(h.view('lolek', RES).role).toBe('secondary');
+    expect(h.state('lolek', RES)).not.toBe('WATCHING');
+    h.command('bolek', { type: 'hup' });
+    elected(h, 'lolek', 5000);
+  });
+
+  it('a node kept from exiting by a failed stop does not hold up the election of its other resources', () => {
+    const members: ResourceSpec['members'] = [
+      { node: 'lolek', priority: 0, roleOnStart: 'secondary' },
+      { node: 'bolek', priority: 1, roleOnStart: 'secondary' },
+      { node: 'reksio', priority: 100, roleOnStart: 'watchdog' },
+    ];
+    const configs = members.map((m) => ({ node: m.node, timing: TEST_TIMING, resources: [resourceSpec('A', members), resourceSpec('B', members)], forceStart: false }));
+    const h = new Harness(configs);
+    h.until(() => h.state('lolek', 'A') === 'RUNNING' && h.state('lolek', 'B') === 'RUNNING', 5000);
+    let stopsOfB = 0;
+    h.scriptsBehave((node, resource, action) => (node === 'lolek' && resource === 'B' && action === 'stop' && stopsOfB++ === 0 ? { ms: 10, code: 1 } : undefined));
+    h.command('lolek', { type: 'term' }); // A stops and goes to bolek; B's stop fails, so lolek stays
+    elected2(h, 'bolek', 'A');
+    h.command('lolek', { type: 'role', role: 'watchdog', resources: ['A'] });
+    h.advance(500);
+    h.command('lolek', { type: 'role', role: 'secondary', resources: ['A'] });
+    h.advance(500);
+    h.command('bolek', { type: 'hup' }); // A must find a new holder; lolek, shutting down, is none
+    h.advance(10_000);
+    expect(h.state('lolek', 'A')).toBe('STANDBY');
+    expect(h.runningOn('A')).toEqual(['bolek']);
+  });
+});
+
+function elected2(h: Harness, node: string, resource: string): void {
+  h.until(() => h.state(node, resource) === 'RUNNING', 5000, `${node} running ${resource}`);
+}

@@ -9,10 +9,19 @@ function cli(args: string[]): { code: number; lines: string[] } {
 
 describe('sim command line', () => {
   it('runs a range of seeds and prints the summary line last', () => {
-    const { code, lines } = cli(['--seeds', '3', '--first', '10']);
+    const { code, lines } = cli(['--seeds', '3', '--first', '10', '--no-commands', '--no-found-running']);
     expect(code).toBe(0);
     expect(lines.at(-1)).toBe('sim: 3 runs, 0 safety violations, 0 liveness failures');
     expect(lines).toContain('liveness bound: 40 heartbeats (8000 ms) after the heal');
+    expect(lines).toContain('operator: 0 commands read, 0 exits after TERM, 0 failed stops cleaned up by hand before clear');
+    expect(lines).toContain('found running at start-up: 0 services, 0 adopted, 0 starts elsewhere before anyone could know');
+  });
+
+  it('gives operator commands and finds services running unless told not to', () => {
+    const { lines } = cli(['--seeds', '20']);
+    expect(lines.find((l) => l.startsWith('operator: '))).toMatch(/^operator: [1-9]\d* commands read, [1-9]\d* exits after TERM/);
+    expect(lines.find((l) => l.startsWith('found running at start-up: '))).toMatch(/^found running at start-up: [1-9]\d* services, [1-9]\d* adopted/);
+    expect(cli(['--seed', '5']).lines.some((l) => / \*\* operator: \{"type":"\w+"/.test(l))).toBe(true);
   });
 
   it('replays one seed with a step-by-step trace, or only the summary when quiet', () => {
@@ -25,7 +34,7 @@ describe('sim command line', () => {
   });
 
   it('names each failing seed and exits 1 (two voters cannot keep safety, by design)', () => {
-    const { code, lines } = cli(['--seeds', '2', '--watchdogs', '0', '--quiet']);
+    const { code, lines } = cli(['--seeds', '2', '--watchdogs', '0', '--no-commands', '--no-found-running', '--quiet']);
     expect(code).toBe(1);
     expect(lines.some((l) => /^seed 1: safety: r\d at [\d.]+ ms: /.test(l))).toBe(true);
     expect(lines.at(-1)).toMatch(/^sim: 2 runs, [1-9]\d* safety violations, 0 liveness failures$/);

@@ -7,7 +7,8 @@ import { SIM_TIMING } from './cluster.js';
 import { DEFAULT_LIVENESS_BOUND, runBatch, runSimulation, type SimResult } from './run-simulation.js';
 
 export const USAGE = `usage: npm run sim -- [--seeds N] [--first F] [--seed S] [--nodes K] [--watchdogs W]
-                     [--resources R] [--bound HEARTBEATS] [--long-pauses] [--stop-failures] [--quiet]
+                     [--resources R] [--bound HEARTBEATS] [--long-pauses] [--stop-failures]
+                     [--no-commands] [--no-found-running] [--quiet]
   --seeds N        run seeds F..F+N-1 (default 100)
   --first F        first seed of the range (default 1)
   --seed S         replay one seed and print its step-by-step trace
@@ -17,6 +18,11 @@ export const USAGE = `usage: npm run sim -- [--seeds N] [--first F] [--seed S] [
   --bound H        heartbeats after the heal by which every resource must settle (default ${DEFAULT_LIVENESS_BOUND})
   --long-pauses    also pause nodes longer than the guard: they must stop first on waking
   --stop-failures  let some stops fail (a failed stop blocks its resource: reported as errored)
+  --no-commands    no operator commands (by default the fault phase has hup, offline, role and
+                   back, clear, and term then a restart, at random nodes and times)
+  --no-found-running
+                   no services already running when a machine boots (by default some are, at the
+                   first boot and after a crash, and the node must adopt or stop them safely)
   --quiet          print only failures and the summary`;
 
 const MAX_LINES_PER_KIND = 5;
@@ -39,6 +45,8 @@ export function runCli(argv: string[], print: (line: string) => void): number {
         bound: { type: 'string' },
         'long-pauses': { type: 'boolean' },
         'stop-failures': { type: 'boolean' },
+        'no-commands': { type: 'boolean' },
+        'no-found-running': { type: 'boolean' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -80,6 +88,8 @@ export function runCli(argv: string[], print: (line: string) => void): number {
     livenessBound: numbers.bound as number,
     longPauses: values['long-pauses'] === true,
     stopFailures: values['stop-failures'] === true,
+    commands: values['no-commands'] !== true,
+    foundRunning: values['no-found-running'] !== true,
   };
   if (shape.nodes === 2 && shape.watchdogs === 0 && !quiet) {
     print('note: 2 voters: no quorum is possible, so FreeHA\'s rule applies (DESIGN §4.6) and a partition may run a resource twice; safety violations are expected');
@@ -111,6 +121,9 @@ export function runCli(argv: string[], print: (line: string) => void): number {
     print(`slowest settling after the heal: ${summary.slowestSettle.toFixed(0)} ms (${(summary.slowestSettle / SIM_TIMING.heartbeatInterval).toFixed(1)} heartbeats)`);
     print(`closest handover: ${Number.isFinite(summary.closestHandover) ? `${summary.closestHandover.toFixed(1)} ms` : 'none'} (guard ${SIM_TIMING.guard} ms)`);
     print(`${summary.errored} errored (every service node ERRORED or blocked by a failed stop; not failures)`);
+    const x = summary.exercised;
+    print(`operator: ${x.commands} commands read, ${x.exits} exits after TERM, ${x.clearedByHand} failed stops cleaned up by hand before clear`);
+    print(`found running at start-up: ${x.foundRunning} services, ${x.adoptions} adopted, ${x.excusedFoundOverlaps} starts elsewhere before anyone could know`);
     print(`${summary.runs} runs in ${seconds.toFixed(1)} s`);
   }
   if (summary.failingSeeds.length > 0) {

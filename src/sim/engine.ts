@@ -1,6 +1,8 @@
 // The discrete-event simulation of one seeded run: N service nodes and W watchdogs, each a core
 // on its own drifting clock, a faulty network, fake scripts, crashes, restarts and pauses; then a
-// healed phase in which the cluster must settle. Every fault and every timing comes from the seed.
+// healed phase in which the cluster must settle. Every fault and every timing comes from the seed,
+// and so does what the operator does meanwhile (operator-plan.ts): commands to random nodes, and
+// services already running when a machine boots.
 //
 // The engine plays the shell's part for each node: it feeds the core ticks, heartbeats and script
 // results at the node's local time, and carries out the effects. It takes any core through a
@@ -11,14 +13,15 @@ import { coreConfigFor, planCluster, type ClusterPlan } from './cluster.js';
 import { EventQueue } from './event-queue.js';
 import { drawScriptFate } from './fake-scripts.js';
 import { HEALTHY_NETWORK, planFaults, type ClockSpec, type FaultPlan, type NetworkCondition } from './faults.js';
-import { LivenessTracker, type NodeSnapshot } from './liveness-checker.js';
+import { judgeRoles, LivenessTracker, type NodeSnapshot } from './liveness-checker.js';
 import { copyHeartbeat, SimNetwork } from './network.js';
 import { Prng } from './prng.js';
 import { SafetyChecker, type SafetyViolation } from './safety-checker.js';
 import { newSimNode, type ActiveRun, type QueuedInput, type SimNode } from './sim-node.js';
+import { planOperator, type OperatorPlan } from './operator-plan.js';
 import type { CoreFactory, SimCore } from './sim-core.js';
 import { formatCondition, formatEffect, formatInput, formatView } from './trace-format.js';
-import type { Effect, Heartbeat, Input } from '../core/types.js';
+import type { Command, Effect, Heartbeat, Input, Role } from '../core/types.js';
 
 export type { CoreFactory, SimCore };
 
@@ -34,6 +37,10 @@ export interface SimOptions {
   longPauses?: boolean;
   /** Let some stops fail in the fault phase (a failed stop blocks the resource for good). */
   stopFailures?: boolean;
+  /** Operator commands in the fault phase: hup, offline, role and back, clear, term and restart (default on). */
+  commands?: boolean;
+  /** Services already running when a machine boots or comes back from a crash (default on). */
+  foundRunning?: boolean;
   /** Heartbeat intervals after the heal by which every resource must have settled. */
   livenessBound?: number;
   /** Receives one line per step and per fault. */
@@ -48,6 +55,22 @@ export interface ResourceOutcome {
   detail: string;
 }
 
+/** How much of the operator's part a run exercised. */
+export interface Exercised {
+  /** Commands a core read (a command to a node that is down is not given). */
+  commands: number;
+  /** Nodes that exited after TERM (each comes back later). */
+  exits: number;
+  /** Failed stops the operator cleaned up by hand before clearing them. */
+  clearedByHand: number;
+  /** Resources found running when a node started. */
+  foundRunning: number;
+  /** Resources a node adopted (RUNNING without a start). */
+  adoptions: number;
+  /** Starts that overlapped a copy found running elsewhere, by a node that could not know (allowed). */
+  excusedFoundOverlaps: number;
+}
+
 export interface SimResult {
   seed: number;
   safetyViolations: SafetyViolation[];
@@ -58,6 +81,7 @@ export interface SimResult {
   closestHandover: number;
   simulatedMs: number;
   steps: number;
+  exercised: Exercised;
 }
 
 export const DEFAULT_LIVENESS_BOUND = 40;
@@ -68,16 +92,20 @@ const MAX_STEPS = 3_000_000;
 /** A core asking for a tick "now" this many times at one instant is looping. */
 const MAX_STEPS_AT_ONE_INSTANT = 10_000;
 const WALL_CLOCK_AT_ZERO = 1_700_000_000_000;
+/** How often the operator checks on a node that was told to TERM and has not exited. */
+const TERM_FOLLOW_UP_EVERY = 1000;
 
 type SimEvent =
   | { type: 'boot'; node: number }
   | { type: 'wake'; node: number; token: number }
-  | { type: 'deliver'; node: number; heartbeat: Heartbeat }
+  | { type: 'deliver'; node: number; heartbeat: Heartbeat; sentReal: number }
   | { type: 'script-exit'; node: number; life: number; runId: number }
   | { type: 'script-effect'; node: number; life: number; runId: number }
   | { type: 'network'; condition: NetworkCondition }
   | { type: 'crash'; node: number }
-  | { type: 'restart'; node: number }
+  | { type: 'restart'; node: number; reboot: boolean; found: readonly string[] }
+  | { type: 'command'; node: number; command: Command; downFor: number }
+  | { type: 'term-follow-up'; node: number; life: number }
   | { type: 'pause'; node: number; duration: number }
   | { type: 'resume'; node: number; life: number }
   | { type: 'death'; node: number; resource: string }
@@ -91,6 +119,7 @@ class Simulation {
   private readonly queue = new EventQueue<SimEvent>();
   private readonly cluster: ClusterPlan;
   private readonly faults: FaultPlan;
+  private readonly operator: OperatorPlan;
   private readonly network: SimNetwork;
   private readonly scriptRng: Prng;
   private readonly restartRng: Prng;
@@ -101,8 +130,11 @@ class Simulation {
   private readonly bound: number;
   private now = 0;
   private steps = 0;
+  private readonly exercised = { commands: 0, exits: 0, clearedByHand: 0, foundRunning: 0, adoptions: 0 };
   private healed = false;
   private ended = false;
+  /** Live nodes not back in their configured role, or in a state their role does not allow, at the end. */
+  private roleProblems: string[] = [];
 
   constructor(
     private readonly options: SimOptions,
@@ -114,6 +146,8 @@ class Simulation {
     this.network = new SimNetwork(root.fork());
     this.scriptRng = root.fork();
     this.restartRng = root.fork();
+    // Forked last: turning commands off leaves every other draw of the seed as it was.
+    const operatorRng = root.fork();
     this.cluster = planCluster(
       { nodes: options.nodes ?? 2, watchdogs: options.watchdogs ?? 1, resources: options.resources ?? 2 },
       clusterRng,
@@ -123,9 +157,17 @@ class Simulation {
       { longPauses: options.longPauses ?? false, stopFailures: options.stopFailures ?? false },
       faultRng,
     );
+    this.operator = planOperator(
+      this.cluster,
+      this.faults,
+      { commands: options.commands ?? true, foundRunning: options.foundRunning ?? true },
+      operatorRng,
+    );
     this.nodes = this.cluster.nodes.map((spec, index) => newSimNode(index, spec, this.faults.clocks[index] as ClockSpec));
     const timing = this.cluster.timing;
-    this.safety = new SafetyChecker(timing.guard, timing.lease);
+    // An adopter keeps the resource for lease + deadtime on its clock before it needs endorsements.
+    const adoptionGrace = (timing.lease + timing.deadtime) / (1 - timing.maxClockDrift);
+    this.safety = new SafetyChecker({ guard: timing.guard, lease: timing.lease, adoptionGrace });
     this.liveness = new LivenessTracker(this.cluster.resources.map((r) => r.name));
     this.bound = (options.livenessBound ?? DEFAULT_LIVENESS_BOUND) * timing.heartbeatInterval;
   }
@@ -156,10 +198,11 @@ class Simulation {
     }
     f.bootAt.forEach((at, node) => this.queue.push(at, { type: 'boot', node }));
     for (const { at, condition } of f.network) this.queue.push(at, { type: 'network', condition });
-    for (const c of f.crashes) {
+    f.crashes.forEach((c, i) => {
       this.queue.push(c.at, { type: 'crash', node: c.node });
-      this.queue.push(c.restartAt, { type: 'restart', node: c.node });
-    }
+      this.queue.push(c.restartAt, { type: 'restart', node: c.node, reboot: true, found: this.operator.foundAtRestart[i] ?? [] });
+    });
+    for (const c of this.operator.commands) this.queue.push(c.at, { type: 'command', node: c.node, command: c.command, downFor: c.downFor ?? 0 });
     for (const p of f.pauses) this.queue.push(p.at, { type: 'pause', node: p.node, duration: p.duration });
     for (const d of f.deaths) this.queue.push(d.at, { type: 'death', node: d.node, resource: d.resource });
     this.queue.push(f.healAt, { type: 'heal' });
@@ -174,6 +217,7 @@ class Simulation {
       case 'boot': {
         const node = this.node(event.node);
         node.booted = true;
+        for (const resource of this.operator.foundAtBoot[event.node] ?? []) node.running.add(resource);
         return this.startNode(node);
       }
       case 'wake': {
@@ -187,7 +231,7 @@ class Simulation {
       case 'deliver': {
         const node = this.node(event.node);
         if (node.core === null) return;
-        return this.receive(node, { input: { kind: 'heartbeat', heartbeat: event.heartbeat }, runId: null });
+        return this.receive(node, { input: { kind: 'heartbeat', heartbeat: event.heartbeat }, runId: null, sentReal: event.sentReal });
       }
       case 'script-exit':
         return this.scriptExited(event.node, event.life, event.runId);
@@ -209,9 +253,14 @@ class Simulation {
         const node = this.node(event.node);
         // A crash planned before the machine first booted did nothing; nor does its restart.
         if (!node.booted || node.core !== null) return;
-        this.maybeReboot(node);
+        if (event.reboot) this.maybeReboot(node);
+        for (const resource of event.found) node.running.add(resource);
         return this.startNode(node);
       }
+      case 'command':
+        return this.command(this.node(event.node), event.command, event.downFor);
+      case 'term-follow-up':
+        return this.termFollowUp(this.node(event.node), event.life);
       case 'pause':
         return this.pause(this.node(event.node), event.duration);
       case 'resume':
@@ -219,6 +268,7 @@ class Simulation {
       case 'death': {
         const node = this.node(event.node);
         if (this.healed || !node.running.delete(event.resource)) return;
+        this.safety.serviceDied(node.name, event.resource, this.now);
         return this.note(`${node.name}: ${event.resource} dies`);
       }
       case 'heal':
@@ -227,8 +277,16 @@ class Simulation {
         return this.liveness.sample(this.now, this.snapshots());
       case 'end':
         this.ended = true;
+        this.roleProblems = judgeRoles(this.snapshots(), (node, resource) => this.configuredRole(node, resource));
         return;
     }
+  }
+
+  private configuredRole(node: string, resource: string): Role {
+    const spec = this.cluster.resources.find((r) => r.name === resource);
+    const member = spec?.members.find((m) => m.node === node);
+    if (member === undefined) throw new Error(`${node} is not a member of ${resource}`);
+    return member.roleOnStart;
   }
 
   private node(index: number): SimNode {
@@ -248,7 +306,12 @@ class Simulation {
     node.incarnation = Math.max(node.incarnation + 1, Math.floor(WALL_CLOCK_AT_ZERO + this.now));
     node.lastLocal = node.clock.localAt(this.now);
     node.stepsAtInstant = 0;
-    this.note(`${node.name} starts, incarnation ${node.incarnation}, clock ${node.lastLocal.toFixed(1)}`);
+    node.terminating = false;
+    const found = [...node.running];
+    this.note(`${node.name} starts, incarnation ${node.incarnation}, clock ${node.lastLocal.toFixed(1)}${found.length > 0 ? `, ${found.join(' ')} already running` : ''}`);
+    this.safety.newCore(node.name);
+    for (const resource of found) this.safety.foundRunning(node.name, resource, this.now);
+    this.exercised.foundRunning += found.length;
     const config = coreConfigFor(this.cluster, node.name);
     node.core = this.guarded(node, () => this.factory(config, { now: node.lastLocal, incarnation: node.incarnation }));
     this.step(node, { kind: 'tick' });
@@ -256,7 +319,8 @@ class Simulation {
 
   /** A machine crash: the process and every script vanish, and the services with them. */
   private crash(node: SimNode): void {
-    if (node.core === null) return;
+    // A machine whose hastmon exited (TERM) can crash too, and what ran on it goes with it.
+    if (!node.booted || (node.core === null && node.running.size === 0)) return;
     this.note(`${node.name} crashes`);
     node.core = null;
     node.life++;
@@ -299,6 +363,59 @@ class Simulation {
     }
   }
 
+  /**
+   * The operator runs hastmonctl (or sends a signal) on `node`. A daemon that is down cannot hear
+   * it; a stopped one reads it when it runs again.
+   */
+  private command(node: SimNode, command: Command, downFor: number): void {
+    const text = JSON.stringify(command);
+    if (node.core === null) return this.note(`operator: ${node.name} is down, ${text} not given`);
+    this.note(`operator: ${text} to ${node.name}`);
+    if (command.type === 'term') node.downFor = downFor;
+    this.receive(node, { input: { kind: 'command', command }, runId: null });
+  }
+
+  /** What the shell and the operator do as the core reads a command. */
+  private commandRead(node: SimNode, command: Command): void {
+    this.exercised.commands++;
+    if (command.type === 'term' && !node.terminating) {
+      node.terminating = true;
+      this.queue.push(this.now + node.downFor, { type: 'term-follow-up', node: node.index, life: node.life });
+    }
+    if (command.type !== 'clear') return;
+    // Clearing a failed stop says the resource is stopped: the operator stops it by hand first.
+    for (const resource of [...node.dirty]) {
+      if (command.resources !== 'all' && !command.resources.includes(resource)) continue;
+      node.dirty.delete(resource);
+      this.safety.stopSucceeded(node.name, resource, this.now);
+      if (!node.running.delete(resource)) continue;
+      this.exercised.clearedByHand++;
+      this.note(`operator: stops ${resource} on ${node.name} by hand before clearing it`);
+    }
+  }
+
+  /**
+   * hastmon will not exit while a failed stop may leave a resource running, and says so: the
+   * operator does as the log asks, stops it by hand and clears it. Checked again every second.
+   */
+  private termFollowUp(node: SimNode, life: number): void {
+    if (node.life !== life || node.core === null) return;
+    this.queue.push(this.now + TERM_FOLLOW_UP_EVERY, { type: 'term-follow-up', node: node.index, life });
+    if (node.dirty.size === 0) return;
+    this.note(`operator: ${node.name} does not exit after TERM: a stop failed`);
+    this.receive(node, { input: { kind: 'command', command: { type: 'clear', resources: [...node.dirty] } }, runId: null });
+  }
+
+  /** hastmon exited after TERM: the operator starts it again later (sooner after the heal). */
+  private exited(node: SimNode): void {
+    this.note(`${node.name} exits`);
+    this.exercised.exits++;
+    this.safety.exited(node.name, this.now);
+    const soon = Math.max(this.now, this.faults.healAt) + this.operator.lateRestart;
+    const at = this.healed ? soon : Math.min(this.now + node.downFor, soon);
+    this.queue.push(at, { type: 'restart', node: node.index, reboot: false, found: [] });
+  }
+
   private heal(): void {
     this.healed = true;
     this.network.condition = HEALTHY_NETWORK;
@@ -315,18 +432,25 @@ class Simulation {
   }
 
   private deliverInput(node: SimNode, item: QueuedInput): void {
+    const input = item.input;
     if (item.runId !== null) {
       const run = node.runs.get(item.runId);
       // Killed by the core before the shell read its result: never reported.
       if (run === undefined) return;
       node.runs.delete(item.runId);
-      if (run.action === 'stop' && item.input.kind === 'script-done') {
-        const ok = item.input.outcome.code === 0;
+      if (run.action === 'stop' && input.kind === 'script-done') {
+        const ok = input.outcome.code === 0;
         if (ok) node.dirty.delete(run.resource);
         else node.dirty.add(run.resource);
       }
+      if (run.action === 'probe' && input.kind === 'script-done') {
+        const running = input.outcome.code === 0 && !input.outcome.timedOut;
+        this.safety.probed(node.name, run.resource, this.now, running);
+      }
     }
-    this.step(node, item.input);
+    if (input.kind === 'command') this.commandRead(node, input.command);
+    if (input.kind === 'heartbeat' && item.sentReal !== undefined) this.safety.heard(node.name, input.heartbeat.node, item.sentReal);
+    this.step(node, input);
   }
 
   private scriptExited(index: number, life: number, runId: number): void {
@@ -397,12 +521,13 @@ class Simulation {
       case 'log':
         return;
       case 'exit':
-        // Nothing in a random run asks a node to leave.
-        this.failures.push(`${node.name} exited with code ${effect.code} at ${this.now.toFixed(1)} ms`);
+        // Only TERM asks a node to leave.
+        if (!node.terminating) this.failures.push(`${node.name} exited with code ${effect.code} at ${this.now.toFixed(1)} ms`);
         node.core = null;
         node.life++;
         node.wakeToken++;
         node.runs.clear();
+        if (node.terminating) this.exited(node);
         return;
     }
   }
@@ -439,8 +564,9 @@ class Simulation {
   private checkAdoption(node: SimNode, core: SimCore, local: number): void {
     if (node.watchdog) return;
     for (const resource of core.view(local).resources) {
-      if (resource.state === 'RUNNING' && !this.safety.isHolding(node.name, resource.name)) {
+      if (resource.state === 'RUNNING' && !this.safety.isClaiming(node.name, resource.name)) {
         this.safety.beginHold(node.name, resource.name, this.now, 'adopt');
+        this.exercised.adoptions++;
       }
     }
   }
@@ -468,7 +594,7 @@ class Simulation {
     for (const to of this.nodes) {
       if (to === from) continue;
       for (const delay of this.network.deliveries(from.index, to.index)) {
-        this.queue.push(this.now + delay, { type: 'deliver', node: to.index, heartbeat: copyHeartbeat(heartbeat) });
+        this.queue.push(this.now + delay, { type: 'deliver', node: to.index, heartbeat: copyHeartbeat(heartbeat), sentReal: this.now });
       }
     }
   }
@@ -515,6 +641,7 @@ class Simulation {
           failures.push(`${resource} not settled ${this.bound} ms after the heal: ${why}`);
         }
       }
+      for (const problem of this.roleProblems) failures.push(`at the end, ${problem}`);
     }
     return {
       seed: this.options.seed,
@@ -524,6 +651,7 @@ class Simulation {
       closestHandover: this.safety.closestHandover,
       simulatedMs: this.now,
       steps: this.steps,
+      exercised: { ...this.exercised, excusedFoundOverlaps: this.safety.excusedFoundOverlaps },
     };
   }
 }

@@ -139,7 +139,8 @@ export function drawClock(maxDrift: number, rng: Prng): ClockSpec {
   return { offset: rng.range(0, 1e9), rate: 1 + skew * maxDrift };
 }
 
-function exponential(mean: number, rng: Prng): number {
+/** A random gap with the given mean; Infinity for never. */
+export function exponential(mean: number, rng: Prng): number {
   if (!Number.isFinite(mean)) return Infinity;
   return -mean * Math.log(1 - rng.float());
 }

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { judgeResource, LivenessTracker, type NodeSnapshot } from './liveness-checker.js';
-import type { ResourceState, ResourceView } from '../core/types.js';
+import { judgeResource, judgeRoles, LivenessTracker, type NodeSnapshot } from './liveness-checker.js';
+import type { ResourceState, ResourceView, Role } from '../core/types.js';
 
 function node(
   name: string,
   state: ResourceState,
   holder: string,
-  opts: { watchdog?: boolean; running?: boolean; dirty?: boolean; down?: boolean } = {},
+  opts: { watchdog?: boolean; running?: boolean; dirty?: boolean; down?: boolean; role?: Role } = {},
 ): NodeSnapshot {
   const view: ResourceView = {
     name: 'r',
     state,
-    role: opts.watchdog === true ? 'watchdog' : 'secondary',
+    role: opts.role ?? (opts.watchdog === true ? 'watchdog' : 'secondary'),
     priority: 100,
     attempts: 0,
     maxAttempts: 3,
@@ -71,5 +71,31 @@ describe('LivenessTracker', () => {
     tracker.sample(150, [node('n1', 'RUNNING', 'n1', { running: true }), node('n2', 'STANDBY', '')]);
     tracker.sample(200, ok);
     expect(tracker.results()[0]?.settledSince).toBe(200);
+  });
+});
+
+describe('judgeRoles', () => {
+  const configured = (name: string): Role => (name.startsWith('w') ? 'watchdog' : 'secondary');
+
+  it('accepts every node back in its configured role, in a state that role allows; down nodes do not count', () => {
+    expect(
+      judgeRoles(
+        [node('n1', 'RUNNING', 'n1'), node('n2', 'INITIAL', ''), node('n3', 'STANDBY', '', { down: true, role: 'init' }), node('w1', 'WATCHING', 'n1', { watchdog: true })],
+        configured,
+      ),
+    ).toEqual([]);
+  });
+
+  it('names a node left in another role, or stuck WATCHING in a service role', () => {
+    expect(
+      judgeRoles(
+        [node('n1', 'INITIAL', '', { role: 'init' }), node('n2', 'WATCHING', '', { role: 'secondary' }), node('w1', 'INITIAL', '', { watchdog: true, role: 'init' })],
+        configured,
+      ),
+    ).toEqual([
+      'n1 left in role init for r (configured secondary)',
+      'n2 is WATCHING for r in role secondary',
+      'w1 left in role init for r (configured watchdog)',
+    ]);
   });
 });

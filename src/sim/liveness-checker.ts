@@ -2,8 +2,10 @@
 // exactly one holder RUNNING — by its core's own view and by the fake resource really running
 // there — and every live node names that holder. A resource that every service node has latched
 // ERRORED on, or that a failed stop blocks, is reported as errored rather than as a failure.
+// At the end, every live node must also be back in its configured role and in a state that role
+// allows (judgeRoles): a service node stuck WATCHING could never take over again.
 
-import type { NodeView } from '../core/types.js';
+import type { NodeView, Role } from '../core/types.js';
 
 export interface NodeSnapshot {
   name: string;
@@ -52,6 +54,19 @@ export function judgeResource(resource: string, nodes: readonly NodeSnapshot[]):
   }
   const count = holders.length === 1 ? 'one RUNNING but not agreed or not really running' : `${holders.length} RUNNING`;
   return { kind: 'failing', why: `${count}: ${picture()}` };
+}
+
+/** What is wrong with the live nodes' roles, one line per node and resource; [] when nothing. */
+export function judgeRoles(nodes: readonly NodeSnapshot[], configuredRole: (node: string, resource: string) => Role): string[] {
+  const problems: string[] = [];
+  for (const node of nodes) {
+    for (const r of node.view?.resources ?? []) {
+      const expected = configuredRole(node.name, r.name);
+      if (r.role !== expected) problems.push(`${node.name} left in role ${r.role} for ${r.name} (configured ${expected})`);
+      else if ((r.state === 'WATCHING') !== (r.role === 'watchdog')) problems.push(`${node.name} is ${r.state} for ${r.name} in role ${r.role}`);
+    }
+  }
+  return problems;
 }
 
 /** Follows each resource through the healed phase: since when has it been settled for good? */

@@ -2,10 +2,10 @@
 // and a batch of seeds summed up the way `npm run sim` reports them.
 
 import { NodeCore } from '../core/node.js';
-import { DEFAULT_LIVENESS_BOUND, simulate, type CoreFactory, type SimOptions, type SimResult } from './engine.js';
+import { DEFAULT_LIVENESS_BOUND, simulate, type CoreFactory, type Exercised, type SimOptions, type SimResult } from './engine.js';
 
 export { DEFAULT_LIVENESS_BOUND };
-export type { CoreFactory, SimOptions, SimResult };
+export type { CoreFactory, Exercised, SimOptions, SimResult };
 
 export const realCore: CoreFactory = (config, opts) => new NodeCore(config, opts);
 
@@ -31,6 +31,8 @@ export interface BatchSummary {
   /** The slowest settling after the heal among resources that settled, ms. */
   slowestSettle: number;
   closestHandover: number;
+  /** Summed over the runs. */
+  exercised: Exercised;
 }
 
 export function runBatch(options: BatchOptions): BatchSummary {
@@ -42,6 +44,7 @@ export function runBatch(options: BatchOptions): BatchSummary {
     failingSeeds: [],
     slowestSettle: 0,
     closestHandover: Infinity,
+    exercised: { commands: 0, exits: 0, clearedByHand: 0, foundRunning: 0, adoptions: 0, excusedFoundOverlaps: 0 },
   };
   const { first, count, onResult, ...simOptions } = options;
   for (let seed = first; seed < first + count; seed++) {
@@ -55,6 +58,7 @@ export function runBatch(options: BatchOptions): BatchSummary {
       if (r.settledAfter !== null) summary.slowestSettle = Math.max(summary.slowestSettle, r.settledAfter);
     }
     summary.closestHandover = Math.min(summary.closestHandover, result.closestHandover);
+    for (const key of Object.keys(summary.exercised) as (keyof Exercised)[]) summary.exercised[key] += result.exercised[key];
     onResult?.(result);
   }
   return summary;

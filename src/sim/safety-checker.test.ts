@@ -3,7 +3,8 @@ import { SafetyChecker } from './safety-checker.js';
 
 const GUARD = 100;
 const LEASE = 1000;
-const checker = (): SafetyChecker => new SafetyChecker(GUARD, LEASE);
+const GRACE = 2000;
+const checker = (): SafetyChecker => new SafetyChecker({ guard: GUARD, lease: LEASE, adoptionGrace: GRACE });
 
 describe('SafetyChecker', () => {
   it('accepts a hand-over at least the guard after the old holder began stopping', () => {
@@ -75,6 +76,167 @@ describe('SafetyChecker', () => {
     c.endHold('a', 'r', 100);
     c.beginHold('a', 'r', 120, 'start');
     expect(c.violations).toEqual([]);
+  });
+
+  describe('services found running at start-up', () => {
+    it('lets a copy found running overlap a claim made before it: hastmon did not start it', () => {
+      const c = checker();
+      c.beginHold('a', 'r', 0, 'start');
+      c.foundRunning('b', 'r', 500);
+      c.probed('b', 'r', 520, true);
+      c.endHold('b', 'r', 1600); // b stops its copy
+      expect(c.violations).toEqual([]);
+    });
+
+    it('F1: flags an adoption while another node holds by a start, or within the guard after it began stopping', () => {
+      const c = checker();
+      c.beginHold('a', 'r', 0, 'start');
+      c.foundRunning('b', 'r', 100);
+      c.beginHold('b', 'r', 1200, 'adopt');
+      expect(c.violations.map((v) => v.message)).toEqual([expect.stringMatching(/b took over a running resource while a holds it/)]);
+
+      const d = checker();
+      d.beginHold('a', 'r', 0, 'start');
+      d.endHold('a', 'r', 1000);
+      d.foundRunning('b', 'r', 900);
+      d.beginHold('b', 'r', 1050, 'adopt');
+      expect(d.violations.map((v) => v.message)).toEqual([expect.stringMatching(/b took over a running resource 50\.0 ms after a began stopping/)]);
+    });
+
+    it('F1: tolerates two adoptions within the adopters\' grace, but not once the first adopter needs a quorum', () => {
+      const c = checker();
+      c.foundRunning('a', 'r', 0);
+      c.foundRunning('b', 'r', 0);
+      c.beginHold('a', 'r', 1000, 'adopt');
+      c.beginHold('b', 'r', 1000 + GRACE - 1, 'adopt');
+      expect(c.violations).toEqual([]);
+
+      const d = checker();
+      d.foundRunning('a', 'r', 0);
+      d.foundRunning('b', 'r', 0);
+      d.beginHold('a', 'r', 1000, 'adopt');
+      d.beginHold('b', 'r', 1000 + GRACE, 'adopt');
+      expect(d.violations).toHaveLength(1);
+    });
+
+    it('F1: lets an adoption follow an adopter that let go within its grace, without the guard', () => {
+      const c = checker();
+      c.foundRunning('a', 'r', 0);
+      c.beginHold('a', 'r', 1000, 'adopt');
+      c.endHold('a', 'r', 1500);
+      c.foundRunning('b', 'r', 1400);
+      c.beginHold('b', 'r', 1510, 'adopt');
+      expect(c.violations).toEqual([]);
+      c.beginHold('n', 'r', 1520, 'start'); // a start still keeps the guard after any claim
+      expect(c.violations.map((v) => v.message)).toEqual([
+        expect.stringMatching(/n began starting 20\.0 ms after a began stopping a copy it had adopted/),
+        expect.stringMatching(/n began starting while b holds it/),
+      ]);
+    });
+
+    it('a start is always judged against an adopter, grace or not', () => {
+      const c = checker();
+      c.foundRunning('a', 'r', 0);
+      c.beginHold('a', 'r', 1000, 'adopt');
+      c.beginHold('b', 'r', 1100, 'start');
+      expect(c.violations.map((v) => v.message)).toEqual([expect.stringMatching(/b began starting while a holds it \(adopted at 1000\.0 ms\)/)]);
+    });
+
+    it('F2: excuses a start before the probe answered, or by a node that has not heard the finder since', () => {
+      const c = checker();
+      c.foundRunning('a', 'r', 0);
+      c.heard('b', 'a', 10);
+      c.beginHold('b', 'r', 50, 'start'); // a's probe has not answered
+      c.endHold('b', 'r', 60);
+      c.probed('a', 'r', 100, true);
+      c.beginHold('b', 'r', 300, 'start'); // b heard a only before a knew
+      expect(c.violations).toEqual([]);
+      expect(c.excusedFoundOverlaps).toBe(2);
+    });
+
+    it('F2: flags a start by a node that heard the finder after it knew, while the copy still runs', () => {
+      const c = checker();
+      c.foundRunning('a', 'r', 0);
+      c.probed('a', 'r', 100, true);
+      c.heard('b', 'a', 150);
+      c.beginHold('b', 'r', 300, 'start');
+      expect(c.violations.map((v) => v.message)).toEqual([
+        expect.stringMatching(/b began starting while a runs it \(found running at a's start-up, known there since 100\.0 ms; b heard a since: a heartbeat sent at 150\.0 ms\)/),
+      ]);
+    });
+
+    it('F2: no guard after the finder began stopping its copy, nor after the copy died', () => {
+      const c = checker();
+      c.foundRunning('a', 'r', 0);
+      c.probed('a', 'r', 100, true);
+      c.heard('b', 'a', 150);
+      c.endHold('a', 'r', 1000);
+      c.beginHold('b', 'r', 1001, 'start');
+      c.foundRunning('n', 'r', 1500);
+      c.probed('n', 'r', 1510, true);
+      c.heard('m', 'n', 1520);
+      c.serviceDied('n', 'r', 1530);
+      c.endHold('b', 'r', 2000);
+      c.stopSucceeded('b', 'r', 2010);
+      c.beginHold('m', 'r', 2100, 'start');
+      expect(c.violations).toEqual([]);
+    });
+
+    it('F2: a holder retrying its start begins nothing new; a probe saying stopped makes nothing known', () => {
+      const c = checker();
+      c.beginHold('b', 'r', 0, 'start');
+      c.foundRunning('a', 'r', 50);
+      c.probed('a', 'r', 100, true);
+      c.heard('b', 'a', 150);
+      c.beginHold('b', 'r', 1100, 'start'); // retry
+      c.foundRunning('n', 'r', 50);
+      c.probed('n', 'r', 100, false);
+      c.heard('m', 'n', 150);
+      c.beginHold('m', 'r', 1200, 'start');
+      expect(c.violations.map((v) => v.message)).toEqual([expect.stringMatching(/m began starting while b holds it/)]);
+    });
+
+    it('F2: a new core has heard nothing yet', () => {
+      const c = checker();
+      c.foundRunning('a', 'r', 0);
+      c.probed('a', 'r', 100, true);
+      c.heard('b', 'a', 150);
+      c.newCore('b');
+      c.beginHold('b', 'r', 300, 'start');
+      expect(c.violations).toEqual([]);
+    });
+
+    it('an adopted copy is a claim: a later start while it runs is a violation', () => {
+      const c = checker();
+      c.foundRunning('a', 'r', 0);
+      c.beginHold('a', 'r', 1000, 'adopt');
+      expect(c.isClaiming('a', 'r')).toBe(true);
+      c.beginHold('b', 'r', 5000, 'start');
+      expect(c.violations.map((v) => v.message)).toEqual([expect.stringMatching(/b began starting while a holds it/)]);
+    });
+
+    it('F3: flags an exit that leaves a found copy running, not one that stopped it first', () => {
+      const c = checker();
+      c.foundRunning('a', 'r', 0);
+      c.foundRunning('a', 's', 0);
+      c.probed('a', 's', 50, true);
+      c.endHold('a', 's', 900);
+      c.exited('a', 1000);
+      expect(c.violations.map((v) => v.message)).toEqual([
+        expect.stringMatching(/a exited while r, which it found running \(before its probe answered\), still runs there/),
+      ]);
+    });
+
+    it('a crash ends a found copy like any hold, and a found copy is not a claim', () => {
+      const c = checker();
+      c.foundRunning('a', 'r', 0);
+      expect(c.isClaiming('a', 'r')).toBe(false);
+      c.probed('a', 'r', 100, true);
+      c.heard('b', 'a', 150);
+      c.crashed('a', 200);
+      c.beginHold('b', 'r', 210, 'start');
+      expect(c.violations).toEqual([]);
+    });
   });
 
   describe('pauses longer than the guard', () => {

@@ -16,10 +16,12 @@ export interface ActiveRun {
   timesOut: boolean;
 }
 
-/** An input that arrived while the process was stopped; runId names a script result. */
+/** An input for the core; runId names a script result. */
 export interface QueuedInput {
   input: Input;
   runId: number | null;
+  /** A heartbeat: the real time its sender sent it. */
+  sentReal?: number;
 }
 
 export interface Pause {
@@ -51,6 +53,10 @@ export interface SimNode {
   dirty: Set<string>;
   /** What each run of this life was, to name it in traces after it ended. */
   actions: Map<number, ScriptAction>;
+  /** This life's core was told to TERM: its exit is expected. */
+  terminating: boolean;
+  /** After a TERM, how long hastmon stays down once it exits (real ms). */
+  downFor: number;
   /** Detects a core that keeps asking for a tick at the same instant. */
   stepsAtInstant: number;
   instant: number;
@@ -75,6 +81,8 @@ export function newSimNode(index: number, spec: SimNodeSpec, clock: ClockSpec): 
     running: new Set(),
     dirty: new Set(),
     actions: new Map(),
+    terminating: false,
+    downFor: 0,
     stepsAtInstant: 0,
     instant: NaN,
   };

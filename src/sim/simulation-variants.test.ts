@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { NodeCore } from '../core/node.js';
+import { NodeCore, type CoreStart } from '../core/node.js';
+import { failuresOf } from './failures.test-util.js';
 import { runBatch, runSimulation, type SimResult } from './run-simulation.js';
-
-function failuresOf(results: SimResult[]): string[] {
-  return results.flatMap((r) => [
-    ...r.safetyViolations.map((v) => `seed ${r.seed}: safety: ${v.resource} at ${v.at.toFixed(1)}: ${v.message}`),
-    ...r.livenessFailures.map((f) => `seed ${r.seed}: liveness: ${f}`),
-  ]);
-}
+import type { NodeContext } from '../core/context.js';
+import type { CoreConfig } from '../core/types.js';
 
 function batch(options: Parameters<typeof runBatch>[0]): SimResult[] {
   const results: SimResult[] = [];
@@ -29,37 +25,86 @@ class UnreachableQuorumCore extends NodeCore {
   }
 }
 
+/**
+ * Keeps whatever it finds running at start-up at once, without waiting for the voters' endorsement
+ * or looking for another holder. The rule is private to ResourceMachine, so this reaches it by name,
+ * and says so if it moves.
+ */
+class AdoptAtOnceCore extends NodeCore {
+  constructor(config: CoreConfig, start: CoreStart) {
+    super(config, start);
+    for (const machine of this['resources']) {
+      if (typeof machine['decideFoundRunning'] !== 'function' || typeof machine['adopt'] !== 'function') {
+        throw new Error('ResourceMachine.decideFoundRunning or adopt is gone: update this test');
+      }
+      machine['decideFoundRunning'] = (ctx: NodeContext) => machine['adopt'](ctx, 'weakened: at once');
+    }
+  }
+}
+
 describe('simulated larger clusters and harsher faults', () => {
-  it('3 service nodes, 2 watchdogs, 3 resources: 60 seeds pass', () => {
+  it('3 service nodes, 2 watchdogs, 3 resources: 60 seeds', () => {
     expect(failuresOf(batch({ first: 1, count: 60, nodes: 3, watchdogs: 2, resources: 3 }))).toEqual([]);
   });
 
-  it('2 service nodes, 1 watchdog, 3 resources: 100 seeds pass', () => {
+  it('2 service nodes, 1 watchdog, 3 resources: 100 seeds', () => {
     expect(failuresOf(batch({ first: 1001, count: 100, resources: 3 }))).toEqual([]);
   });
 
-  it('pauses longer than the guard: the holder stops first on waking, 150 seeds pass', () => {
+  it('pauses longer than the guard: the holder stops first on waking, 150 seeds', () => {
     expect(failuresOf(batch({ first: 1, count: 150, longPauses: true }))).toEqual([]);
   });
 
-  it('failing stops: blocked resources are reported as errored, not failures; 100 seeds pass', () => {
+  it('failing stops: blocked resources are reported as errored, not failures; 100 seeds', () => {
     const results = batch({ first: 1, count: 100, stopFailures: true });
     expect(failuresOf(results)).toEqual([]);
     expect(results.flatMap((r) => r.resources).some((r) => r.kind === 'errored')).toBe(true);
   });
 });
 
+describe('operator commands', () => {
+  it('a terminated node exits, and comes back later with a larger incarnation', () => {
+    const seed = batch({ first: 1, count: 30, foundRunning: false }).find((r) => r.exercised.exits > 0)?.seed;
+    expect(seed).toBeDefined();
+    const trace: string[] = [];
+    runSimulation({ seed: seed ?? 0, foundRunning: false, trace: (line) => trace.push(line) });
+    const exit = trace.findIndex((l) => / \*\* \S+ exits$/.test(l));
+    const name = / \*\* (\S+) exits$/.exec(trace[exit] ?? '')?.[1] ?? '?';
+    const incarnations = trace
+      .map((l, i) => ({ i, incarnation: Number(new RegExp(` \\*\\* ${name} starts, incarnation (\\d+)`).exec(l)?.[1]) }))
+      .filter((s) => Number.isFinite(s.incarnation));
+    const before = incarnations.filter((s) => s.i < exit).at(-1);
+    const after = incarnations.find((s) => s.i > exit);
+    expect(before).toBeDefined();
+    expect(after?.incarnation).toBeGreaterThan(before?.incarnation ?? Infinity);
+  });
+
+  it('clearing a failed stop: the operator stops the resource by hand first', () => {
+    const results = batch({ first: 1, count: 150, stopFailures: true, foundRunning: false });
+    expect(results.reduce((n, r) => n + r.exercised.clearedByHand, 0)).toBeGreaterThan(0);
+    expect(failuresOf(results)).toEqual([]);
+  });
+});
+
 describe('the checkers catch a broken core', () => {
   it('a core that starts without a quorum violates safety within 20 seeds', () => {
-    const results = batch({ first: 1, count: 20, coreFactory: (config, opts) => new NoQuorumCore(config, opts) });
+    const results = batch({ first: 1, count: 20, commands: false, foundRunning: false, coreFactory: (config, opts) => new NoQuorumCore(config, opts) });
     const violations = results.flatMap((r) => r.safetyViolations);
     expect(violations.length).toBeGreaterThan(0);
     expect(violations[0]?.message).toMatch(/began starting while \S+ holds it/);
   });
 
   it('a core that never reaches a quorum fails liveness', () => {
-    const result = runSimulation({ seed: 1, coreFactory: (config, opts) => new UnreachableQuorumCore(config, opts) });
+    const result = runSimulation({ seed: 1, commands: false, foundRunning: false, coreFactory: (config, opts) => new UnreachableQuorumCore(config, opts) });
     expect(result.safetyViolations).toEqual([]);
     expect(result.livenessFailures.join('\n')).toMatch(/r1 not settled .*0 RUNNING/);
+  });
+
+  it('a core that keeps what it finds running at once, without asking, takes over resources other nodes hold', () => {
+    const tookOver = (results: SimResult[]): number =>
+      results.flatMap((r) => r.safetyViolations).filter((v) => /took over a running resource while \S+ holds it \(started at/.test(v.message)).length;
+    const weak = tookOver(batch({ first: 1, count: 40, coreFactory: (config, opts) => new AdoptAtOnceCore(config, opts) }));
+    const real = tookOver(batch({ first: 1, count: 40 }));
+    expect(weak).toBeGreaterThanOrEqual(real + 3);
   });
 });
