@@ -25,15 +25,15 @@ describe('parseChannel', () => {
   });
 
   it('reads broadcast and unicast', () => {
-    expect(channel('broadcast 10.0.0.255')).toEqual({ ok: true, value: { kind: 'broadcast', address: '10.0.0.255', port: 8458 } });
-    expect(channel('broadcast 10.0.0.255:9000')).toEqual({ ok: true, value: { kind: 'broadcast', address: '10.0.0.255', port: 9000 } });
+    expect(channel('broadcast 192.0.2.255')).toEqual({ ok: true, value: { kind: 'broadcast', address: '192.0.2.255', port: 8458 } });
+    expect(channel('broadcast 192.0.2.255:9000')).toEqual({ ok: true, value: { kind: 'broadcast', address: '192.0.2.255', port: 9000 } });
     expect(channel('unicast')).toEqual({ ok: true, value: { kind: 'unicast' } });
   });
 
   it.each([
     ['', 'missing argument'],
     ['carrier-pigeon', "unknown channel kind 'carrier-pigeon'"],
-    ['multicast 10.0.0.1', "bad multicast group '10.0.0.1'"],
+    ['multicast 192.0.2.1', "bad multicast group '192.0.2.1'"],
     ['multicast ttl', "missing argument: 'ttl' in channel multicast expects a number"],
     ['multicast ttl 300', "bad number '300' for ttl"],
     ['multicast interface eth0', "bad interface 'eth0'"],
@@ -41,8 +41,8 @@ describe('parseChannel', () => {
     ['multicast 239.1.1.1 loop', "unexpected 'loop'"],
     ['broadcast', "missing argument: 'channel broadcast' expects ADDR[:PORT]"],
     ['broadcast ::1', "bad broadcast address '::1'"],
-    ['broadcast 10.0.0.255 x', "unexpected 'x'"],
-    ['unicast 10.0.0.1', 'it takes no arguments'],
+    ['broadcast 192.0.2.255 x', "unexpected 'x'"],
+    ['unicast 192.0.2.1', 'it takes no arguments'],
   ])('rejects %j', (line, why) => {
     const parsed = parseChannel(line === '' ? [] : line.split(' '));
     expect(parsed.ok).toBe(false);

@@ -38,7 +38,7 @@ lease 2s
 monitor_interval 1s
 monitor_fall 2
 failback auto
-ping 10.0.0.1
+ping 192.0.2.1
 fence /etc/fence.sh
 shutdown_grace 5s
 
@@ -113,7 +113,7 @@ describe('parseConfig: keywords', () => {
       monitor_interval: 1_000,
       monitor_fall: 2,
       failback: 'auto',
-      ping: '10.0.0.1',
+      ping: '192.0.2.1',
       fence: '/etc/fence.sh',
       shutdown_grace: 5_000,
     });

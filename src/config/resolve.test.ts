@@ -125,7 +125,7 @@ resource r {
   it("gives each node its own listen address, control socket, state file, ping and shutdown grace", () => {
     const text = `
 control /run/ctl
-ping 10.0.0.1
+ping 192.0.2.1
 shutdown_grace 3s
 on a {
   listen 127.0.0.1:9001
@@ -156,7 +156,7 @@ resource r {
       listen: { host: '0.0.0.0', port: 9002 },
       control: '/run/ctl',
       stateFile: '/var/run/hastmon',
-      ping: '10.0.0.1',
+      ping: '192.0.2.1',
       timing: { shutdownGrace: 0 },
     });
   });
@@ -197,7 +197,7 @@ resource s {
   it("uses a node's own channels instead of the global ones", () => {
     const text = `
 channel multicast
-channel broadcast 10.0.0.255
+channel broadcast 192.0.2.255
 on a {
   channel multicast 239.1.1.1 interface 127.0.0.1 ttl 0
   channel unicast
@@ -217,7 +217,7 @@ resource r {
     ]);
     expect(resolved(text, 'b').channels).toEqual([
       { kind: 'multicast', group: '239.255.42.99', port: 8458, interface: null, ttl: 1 },
-      { kind: 'broadcast', address: '10.0.0.255', port: 8458 },
+      { kind: 'broadcast', address: '192.0.2.255', port: 8458 },
     ]);
   });
 
