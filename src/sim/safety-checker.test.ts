@@ -240,6 +240,23 @@ describe('SafetyChecker', () => {
   });
 
   describe('pauses longer than the guard', () => {
+    it('judges a finder that slept like a holder: excused if it stops its copy first on waking, flagged if not', () => {
+      for (const stopsFirst of [true, false]) {
+        const c = checker();
+        c.foundRunning('a', 'r', 0);
+        c.probed('a', 'r', 100, true);
+        c.heard('b', 'a', 150);
+        c.paused('a', 200, true);
+        c.beginHold('b', 'r', 1500, 'start');
+        c.resumed('a', 3000);
+        if (stopsFirst) c.endHold('a', 'r', 3100);
+        c.stepped('a', 3100);
+        expect(c.violations.map((v) => v.message)).toEqual(
+          stopsFirst ? [] : [expect.stringMatching(/b began starting while a held it, paused, and a did not stop on waking/)],
+        );
+      }
+    });
+
     it('excuses a start made while the holder slept if it stops as its first act on waking', () => {
       const c = checker();
       c.beginHold('a', 'r', 0, 'start');

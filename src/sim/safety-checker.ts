@@ -18,9 +18,11 @@
 // judged by its own rules:
 //  F1. Adopting is claiming. An adoption is judged like a start against the other nodes' claims
 //      backed by a quorum: a claim begun by a start, or by an adoption once the adopter's grace
-//      (lease plus deadtime on its clock, during which it needs no endorsements) is over. Two
-//      nodes adopting within each other's grace have no quorum between them: neither started
-//      anything, and the one that loses the conflict must let go.
+//      (`adoptionGrace`; the core now adopts only with a quorum's endorsement, so the simulator
+//      gives none) is over. Two nodes adopting within each other's grace have no quorum between
+//      them: neither started anything, and the one that loses the conflict must let go.
+//      A finder paused longer than the guard is judged as a paused claimant: starts elsewhere
+//      meanwhile are allowed if it stops its copy as its first act on waking.
 //  F2. No new start while it runs there once hastmon could know: a node beginning to hold it
 //      while the copy runs is in violation when the finder's core had learned from its start-up
 //      probe that the resource runs there and the starter's core had since read a heartbeat the
@@ -140,6 +142,11 @@ export class SafetyChecker {
         this.excusedFoundOverlaps++;
         return;
       }
+      if (this.pauses.get(other)?.long === true) {
+        // As for a claim: a finder paused past the guard must stop its copy as its first act on waking.
+        this.deferred.push({ holder: other, adopted: false, starter: node, resource, at, verb });
+        return;
+      }
       this.flag(at, resource, `${node} began starting while ${other} runs it (found running at ${other}'s start-up, known there since ${ms(hold.knownAt)}; ${node} heard ${other} since: a heartbeat sent at ${ms(heard)})`);
       return;
     }
@@ -239,6 +246,7 @@ export class SafetyChecker {
     if (pause === undefined) return;
     this.pauses.delete(node);
     const held = [...this.holds.keys()].filter((resource) => this.isClaiming(node, resource));
+    // Starts judged on waking include those made while a copy it had found ran here (see checkOverlap).
     this.waking.set(node, { pause, localLength, held });
   }
 
