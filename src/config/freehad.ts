@@ -17,7 +17,7 @@ import {
 } from './defaults.js';
 import type { NodeConfig } from './model.js';
 import { scriptsIn } from './scripts.js';
-import { resolveTiming } from './timing.js';
+import { DEFAULT_TIMING } from './timing.js';
 
 /** freehad's single resource. */
 export const FREEHAD_RESOURCE = 'service';
@@ -40,7 +40,7 @@ export function defaultConfig(options: FreehadOptions): NodeConfig {
     friends: [],
     remotes: [],
     ping: null,
-    timing: resolveTiming({}).timing,
+    timing: { ...DEFAULT_TIMING },
     resources: [
       {
         name: FREEHAD_RESOURCE,

@@ -3,11 +3,16 @@
 
 import type { Contender } from './election.js';
 import type { PeerTable } from './peers.js';
-import type { ResourceReport, ResourceState, Timing } from './types.js';
+import type { ResourceReport, ResourceState, Role, Timing } from './types.js';
 
 /** A node in one of these states may be running the resource: nobody else may start it. */
 export function isHolding(state: ResourceState, dirty: boolean): boolean {
   return state === 'STARTING' || state === 'RUNNING' || state === 'STOPPING' || (state === 'ERRORED' && dirty);
+}
+
+/** HASTMON's word for a node's role: the holder is primary, whatever role it was given. */
+export function shownRole(role: Role, holding: boolean): Role {
+  return holding && (role === 'primary' || role === 'secondary') ? 'primary' : role;
 }
 
 export function reportHolds(report: ResourceReport): boolean {

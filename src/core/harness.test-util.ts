@@ -3,6 +3,7 @@
 // (The seeded simulator in src/sim/ adds faults and drift; this one is for readable step-by-step tests.)
 
 import { DEFAULT_TIMING } from '../config/timing.js';
+import { quickResourceSpec } from '../sim/cluster.js';
 import { NodeCore } from './node.js';
 import type { Command, CoreConfig, Effect, ResourceSpec, ResourceState, ScriptAction, Timing } from './types.js';
 
@@ -10,21 +11,7 @@ import type { Command, CoreConfig, Effect, ResourceSpec, ResourceState, ScriptAc
 export const TEST_TIMING: Timing = DEFAULT_TIMING;
 
 export function resourceSpec(name: string, members: ResourceSpec['members'], extra: Partial<ResourceSpec> = {}): ResourceSpec {
-  return {
-    name,
-    members,
-    attempts: 3,
-    monitorInterval: 1000,
-    monitorFall: 2,
-    scriptTimeout: 5000,
-    failback: 'manual',
-    fence: false,
-    alert: false,
-    notify: false,
-    complaintCount: 3,
-    complaintInterval: 60_000,
-    ...extra,
-  };
+  return quickResourceSpec(name, members, { scriptTimeout: 5000, ...extra });
 }
 
 /** A script's fate: how long it takes and its exit code (null: it hangs until its timeout). */

@@ -14,6 +14,7 @@ import {
   nextEndorsementExpiry,
   releasesVoters,
   reportHolds,
+  shownRole,
   type EndorsementQuery,
 } from './arbitration.js';
 import type { NodeContext } from './context.js';
@@ -81,7 +82,7 @@ export class ResourceMachine {
   /** When a copy of the resource was found running here at start-up (and first reported). */
   private foundAt = -Infinity;
   private visibleMembers = new Set<string>();
-  private shownRole: string;
+  private lastShownRole: string;
   private reason = 'starting up';
 
   constructor(
@@ -96,7 +97,7 @@ export class ResourceMachine {
     this.state = this.role === 'watchdog' ? 'WATCHING' : 'INITIAL';
     this.forced = forceStart && this.isServiceRole();
     this.slot = new ScriptSlot(spec.name, spec.scriptTimeout);
-    this.shownRole = this.role;
+    this.lastShownRole = this.role;
   }
 
   private memberSpec(self: string): MemberSpec {
@@ -844,7 +845,8 @@ export class ResourceMachine {
     const me = this.selfContender(ctx);
     const better = this.visiblePeerReports(ctx).find(
       (p) =>
-        (p.report.state === 'STARTING' || p.report.state === 'RUNNING' || (p.report.state === 'ERRORED' && p.report.dirty)) &&
+        reportHolds(p.report) &&
+        p.report.state !== 'STOPPING' &&
         comparePreference(contenderOf(p.node, p.report), me) < 0,
     );
     if (better === undefined) return false;
@@ -914,10 +916,10 @@ export class ResourceMachine {
   }
 
   private updateShownRole(ctx: NodeContext): void {
-    const shown = this.holds() && this.isServiceRole() ? 'primary' : this.role;
-    if (shown === this.shownRole) return;
-    if (this.spec.notify) this.slot.notify(['role', this.shownRole, shown]);
-    this.shownRole = shown;
+    const shown = shownRole(this.role, this.holds());
+    if (shown === this.lastShownRole) return;
+    if (this.spec.notify) this.slot.notify(['role', this.lastShownRole, shown]);
+    this.lastShownRole = shown;
     ctx.emit({ kind: 'state-changed' });
   }
 

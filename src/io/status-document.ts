@@ -2,6 +2,7 @@
 // words for it (exec script, remote addresses as written, heartbeat and complaint settings).
 
 import type { NodeConfig, NodeResource } from '../config/model.js';
+import { shownRole } from '../core/arbitration.js';
 import type { NodeView, PeerView, ResourceView } from '../core/types.js';
 import type { RemoteStatus, ResourceStatus, ShownRole, StatusDocument } from './control-protocol.js';
 
@@ -35,7 +36,7 @@ function resourceStatus(r: ResourceView, configured: NodeResource, config: NodeC
   return {
     name: r.name,
     role: r.role,
-    shownRole: shownRole(r.role, r.state),
+    shownRole: shownRoleIn(r.role, r.state),
     state: r.state,
     exec: configured.scripts.kind === 'exec' ? configured.scripts.path : configured.scripts.dir,
     remotes: remotes(r.peers, configured, info),
@@ -53,10 +54,9 @@ function resourceStatus(r: ResourceView, configured: NodeResource, config: NodeC
   };
 }
 
-/** HASTMON's words: the holder is primary, whatever role it was given. */
-function shownRole(role: ResourceView['role'], state: string): ShownRole {
-  const holding = state === 'STARTING' || state === 'RUNNING' || state === 'STOPPING';
-  return holding && (role === 'primary' || role === 'secondary') ? 'primary' : role;
+/** The role HASTMON's status shows for a node in `state` (a peer's may be TIMEDOUT or UNKNOWN). */
+function shownRoleIn(role: ResourceView['role'], state: string): ShownRole {
+  return shownRole(role, state === 'STARTING' || state === 'RUNNING' || state === 'STOPPING');
 }
 
 /** Each configured remote with the node heard from it; without remotes (multicast), every peer. */
@@ -67,7 +67,7 @@ function remotes(peers: PeerView[], configured: NodeResource, info: StatusInfo):
       address,
       node: peer?.node ?? null,
       connected: known && peer.state !== 'TIMEDOUT',
-      shownRole: known && peer.role !== 'unknown' ? shownRole(peer.role, peer.state) : null,
+      shownRole: known && peer.role !== 'unknown' ? shownRoleIn(peer.role, peer.state) : null,
       state: peer?.state ?? null,
     };
   };

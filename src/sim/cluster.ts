@@ -49,22 +49,31 @@ export function planCluster(shape: ClusterShape, rng: Prng): ClusterPlan {
         ? { node: node.name, priority: DEFAULT_PRIORITY, roleOnStart: 'watchdog' }
         : { node: node.name, priority: priorities[i] as number, roleOnStart: 'secondary' },
     );
-    resources.push({
-      name: `r${r}`,
-      members,
-      attempts: 3,
-      monitorInterval: 1000,
-      monitorFall: 2,
-      scriptTimeout: 3000,
-      failback: 'manual',
-      fence: false,
-      alert: false,
-      notify: false,
-      complaintCount: 3,
-      complaintInterval: 60_000,
-    });
+    resources.push(quickResourceSpec(`r${r}`, members));
   }
   return { nodes, resources, timing: SIM_TIMING };
+}
+
+/**
+ * A resource with settings that make failures show within seconds (3 attempts, a monitor every
+ * second, 2 failures in a row), for the simulator and the scenario tests.
+ */
+export function quickResourceSpec(name: string, members: MemberSpec[], overrides: Partial<ResourceSpec> = {}): ResourceSpec {
+  return {
+    name,
+    members,
+    attempts: 3,
+    monitorInterval: 1000,
+    monitorFall: 2,
+    scriptTimeout: 3000,
+    failback: 'manual',
+    fence: false,
+    alert: false,
+    notify: false,
+    complaintCount: 3,
+    complaintInterval: 60_000,
+    ...overrides,
+  };
 }
 
 /** Equal (the name decides), distinct, or a mix with ties. */
