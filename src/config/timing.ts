@@ -11,7 +11,7 @@ import {
   MAX_CLOCK_DRIFT,
 } from './defaults.js';
 import type { Settings } from './model.js';
-import { endorsementWindow } from '../core/arbitration.js';
+import { endorsementWindow, leaseForWindow } from '../core/quorum.js';
 import type { Timing } from '../core/types.js';
 
 /** Heartbeat intervals a holder's endorsement window must span: one there, one back, one lost. */
@@ -54,7 +54,7 @@ export function resolveTiming(global: Settings): { timing: Timing; errors: { lin
   const window = endorsementWindow(timing);
   const given = global.lease ?? global.deadtime ?? global.heartbeat_interval;
   if (errors.length === 0 && given !== undefined && window < HEARTBEATS_PER_ENDORSEMENT_WINDOW * heartbeatInterval) {
-    const needed = Math.ceil((HEARTBEATS_PER_ENDORSEMENT_WINDOW * heartbeatInterval) / (1 - 3 * MAX_CLOCK_DRIFT - 2 * GUARD_FRACTION_OF_LEASE));
+    const needed = Math.ceil(leaseForWindow(HEARTBEATS_PER_ENDORSEMENT_WINDOW * heartbeatInterval, GUARD_FRACTION_OF_LEASE, MAX_CLOCK_DRIFT));
     errors.push({
       line: given.line,
       message: `lease ${formatDuration(lease)} is too short for heartbeat_interval ${formatDuration(heartbeatInterval)}: a holder would count each endorsement for only ${formatDuration(Math.floor(window))}, expected at least ${HEARTBEATS_PER_ENDORSEMENT_WINDOW} heartbeat intervals (lease ${formatDuration(needed)} or more)`,

@@ -1,25 +1,20 @@
 // What a resource's state machine sees of its node during one step.
 
 import type { PeerTable } from './peers.js';
+import type { QuorumRules } from './quorum.js';
 import type { Effect, LogLevel, Timing } from './types.js';
 
 export interface NodeContext {
   readonly now: number;
   readonly self: string;
   readonly timing: Timing;
+  readonly rules: QuorumRules;
   readonly peers: PeerTable;
   /** Local time this incarnation started: echoes older than this belong to an earlier one. */
   readonly bootAt: number;
-  /**
-   * Votes are withheld until then (boot + lease): a restarted node has forgotten the promises its
-   * previous incarnation made, and waiting out one lease keeps them anyway.
-   */
-  readonly votingFrom: number;
   /** Nobody is elected here before then (boot + deadtime): time to hear who is already there. */
   readonly listenUntil: number;
   readonly gatewayReachable: boolean;
-  quorumSize(resource: string): number;
-  voterCount(resource: string): number;
   newRunId(): number;
   emit(effect: Effect): void;
   log(level: LogLevel, message: string): void;

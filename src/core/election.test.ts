@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseEndorsement, comparePreference, majority, mostPreferred, type Contender } from './election.js';
+import { chooseEndorsement, comparePreference, mostPreferred, type Contender } from './election.js';
 
 const c = (node: string, priority = 100, extra: Partial<Contender> = {}): Contender => ({
   node,
@@ -47,11 +47,5 @@ describe('endorsement', () => {
 
   it('endorses nobody when there is nobody', () => {
     expect(chooseEndorsement([], [])).toBe('');
-  });
-});
-
-describe('quorum', () => {
-  it('is more than half of the voters', () => {
-    expect([1, 2, 3, 4, 5].map(majority)).toEqual([1, 2, 2, 3, 3]);
   });
 });

@@ -52,8 +52,3 @@ export function chooseEndorsement(
   if (holder !== undefined) return holder.node;
   return mostPreferred(candidates)?.node ?? '';
 }
-
-/** More than half of the voters. */
-export function majority(voters: number): number {
-  return Math.floor(voters / 2) + 1;
-}

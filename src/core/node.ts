@@ -3,8 +3,8 @@
 // carry out. No clock, no socket, no file, no process: the simulator runs the same code.
 
 import type { NodeContext } from './context.js';
-import { majority } from './election.js';
 import { PeerTable } from './peers.js';
+import { STANDARD_RULES, type QuorumRules } from './quorum.js';
 import { ResourceMachine } from './resource.js';
 import type {
   Command,
@@ -51,7 +51,12 @@ export class NodeCore {
   private now: number;
   private effects: Effect[] = [];
 
-  constructor(config: CoreConfig, start: CoreStart) {
+  constructor(
+    config: CoreConfig,
+    start: CoreStart,
+    /** The safety rules: always the standard ones, but for tests proving the checkers can fail. */
+    private readonly rules: QuorumRules = STANDARD_RULES,
+  ) {
     this.config = config;
     this.incarnation = start.incarnation;
     this.bootAt = start.now;
@@ -164,20 +169,6 @@ export class NodeCore {
     };
   }
 
-  /**
-   * The quorum for a resource: more than half of its voters. With two voters that would need both,
-   * so FreeHA's rule applies instead (DESIGN §4.6): this node alone, once the other is gone.
-   */
-  protected quorumSize(resource: string): number {
-    const voters = this.voterCount(resource);
-    return voters === 2 ? 1 : majority(voters);
-  }
-
-  protected voterCount(resource: string): number {
-    const machine = this.resource(resource);
-    return machine === undefined ? 0 : machine.voterCount(this.context());
-  }
-
   private resource(name: string): ResourceMachine | undefined {
     return this.resources.find((r) => r.name === name);
   }
@@ -190,11 +181,9 @@ export class NodeCore {
       timing,
       peers: this.peers,
       bootAt: this.bootAt,
-      votingFrom: this.bootAt + timing.lease,
       listenUntil: this.bootAt + timing.deadtime,
       gatewayReachable: this.gatewayReachable,
-      quorumSize: (resource) => this.quorumSize(resource),
-      voterCount: (resource) => this.voterCount(resource),
+      rules: this.rules,
       newRunId: () => ++this.runIds,
       emit: (effect) => this.effects.push(effect),
       log: (level, message) => this.log(level, message),

@@ -1,30 +1,39 @@
 // One resource on one node: its vote, its lifecycle and its scripts (DESIGN §4, §5).
 //
-// The lifecycle, FreeHA's states:
-//   INITIAL --probe--> STANDBY --elected--> STARTING --start ok--> RUNNING
-//   RUNNING/STARTING --release, lost quorum, failure--> STOPPING --stop ok--> STANDBY | ERRORED | STARTING (restart)
-//   any stop that fails --> ERRORED, dirty: the resource may still run here, nobody else may start it.
-// A watchdog sits in WATCHING and only votes.
+// The states and the table of which event each expects are in lifecycle.ts; each transition the
+// table names is one function here. The quorum rule is in quorum.ts, the voter's choice and
+// promise in vote.ts, the order of preference in election.ts.
 
+import { contenderOf, isHolding, reportHolds, shownRole } from './arbitration.js';
+import type { NodeContext } from './context.js';
+import { comparePreference, type Contender } from './election.js';
 import {
-  contenderOf,
+  isHoldingPhase,
+  shownState,
+  transitionFor,
+  type LifecycleEvent,
+  type Phase,
+  type StopReason,
+  type Transition,
+} from './lifecycle.js';
+import {
   countEndorsements,
   endorsementWindow,
-  isHolding,
+  isTwoVoterCluster,
   nextEndorsementExpiry,
-  releasesVoters,
-  reportHolds,
-  shownRole,
+  twoVoterHoldout,
+  voterCountOf,
+  votersOf,
+  votingFrom,
   type EndorsementQuery,
-} from './arbitration.js';
-import type { NodeContext } from './context.js';
-import { chooseEndorsement, comparePreference, mostPreferred, type Contender } from './election.js';
+} from './quorum.js';
+import { describePeers } from './resource-view.js';
 import { ScriptSlot } from './script-slot.js';
+import { Ballot, wantedEndorsement } from './vote.js';
 import {
   RESOURCE_STATES,
   type Heartbeat,
   type MemberSpec,
-  type PeerView,
   type ResourceReport,
   type ResourceSpec,
   type ResourceState,
@@ -33,54 +42,40 @@ import {
   type ScriptOutcome,
 } from './types.js';
 
-/** Why a holder is stopping; decides where it goes once the stop script succeeded. */
-type StopReason =
-  | 'release' // HUP, role secondary, hand-over, offline, gateway lost: STANDBY
-  | 'restart' // monitor failed: start again here
-  | 'failed' // attempts used up: ERRORED, released
-  | 'self-fence' // lost quorum: STANDBY
-  | 'conflict' // another holder is preferred: STANDBY
-  | 'term' // shutting down: STANDBY, then the node leaves
-  | 'cleanup' // found running at start-up while another node holds it: STANDBY
-  | 'to-init'
-  | 'to-watchdog';
-
-type Probe = 'todo' | 'running' | 'found-running' | 'cleaning' | 'done';
-
-const DEFAULT_PRIORITY = 100;
 /** Consecutive good monitor runs after which earlier failures are forgiven. */
 const HEALTHY_RUNS_TO_RESET_ATTEMPTS = 10;
 
+/** What an event carries to its transition. */
+interface EventData {
+  outcome?: ScriptOutcome;
+  why?: string;
+}
+
+interface PeerReport {
+  node: string;
+  report: ResourceReport;
+}
+
 export class ResourceMachine {
   readonly name: string;
-  state: ResourceState;
   role: Role;
   priority: number;
+  private phase: Phase;
 
+  /** Failed starts (and confirmed monitor failures) since the resource last settled. */
   private attempts = 0;
-  private dirty = false;
+  /** Started by USR1 or -m: holds without asking anyone, wins a conflict between holders. */
   private forced = false;
+  /** Stepped down (HUP, role secondary, hand-over): least preferred until another node holds. */
   private yielding = false;
-  private forceAfterStop = false;
   /** Shutting down, or dropped from the configuration: release and never hold again. */
   private retiring = false;
-  private probe: Probe = 'todo';
-  private stopReason: StopReason = 'release';
-  private slot: ScriptSlot;
-  private startRetryAt = -Infinity;
-  private nextMonitorAt = Infinity;
-  private monitorFailures = 0;
-  private monitorSuccesses = 0;
-  private graceUntil = -Infinity;
   private offlineUntil = -Infinity;
-  /** The node this one endorses, and since when it endorses itself. */
-  private vote = '';
-  private selfVoteSince = Infinity;
+  private readonly ballot: Ballot;
+  private slot: ScriptSlot;
   /** A node seen holding that was never seen to stop cleanly: fenced before taking over. */
   private uncleanHolder = '';
   private complaintTimes: number[] = [];
-  /** When a copy of the resource was found running here at start-up (and first reported). */
-  private foundAt = -Infinity;
   private visibleMembers = new Set<string>();
   private lastShownRole: string;
   private reason = 'starting up';
@@ -94,19 +89,21 @@ export class ResourceMachine {
     const member = this.memberSpec(self);
     this.role = member.roleOnStart;
     this.priority = member.priority;
-    this.state = this.role === 'watchdog' ? 'WATCHING' : 'INITIAL';
+    this.phase = this.role === 'watchdog' ? { name: 'WATCHING' } : { name: 'INITIAL', probe: 'todo' };
     this.forced = forceStart && this.isServiceRole();
+    this.ballot = new Ballot(spec.name);
     this.slot = new ScriptSlot(spec.name, spec.scriptTimeout);
     this.lastShownRole = this.role;
   }
 
-  private memberSpec(self: string): MemberSpec {
-    const member = this.spec.members.find((m) => m.node === self);
-    if (member !== undefined) return member;
-    if (this.spec.discoverMembers !== undefined) {
-      return { node: self, priority: DEFAULT_PRIORITY, roleOnStart: 'secondary' };
-    }
-    throw new Error(`resource ${this.spec.name} has no section for node ${self}`);
+  get state(): ResourceState {
+    return shownState(this.phase);
+  }
+
+  private memberSpec(node: string): MemberSpec {
+    const member = this.spec.members.find((m) => m.node === node);
+    if (member === undefined) throw new Error(`resource ${this.spec.name} has no section for node ${node}`);
+    return member;
   }
 
   /** A reloaded definition: the state stays as it is, later decisions follow the new one. */
@@ -115,6 +112,59 @@ export class ResourceMachine {
     this.priority = this.memberSpec(ctx.self).priority;
     this.slot.setTimeout(spec.scriptTimeout);
     ctx.log('notice', `${this.name}: definition reloaded`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The lifecycle: every event goes through the table (lifecycle.ts).
+
+  private fire(ctx: NodeContext, event: LifecycleEvent, data: EventData = {}): void {
+    const transition = transitionFor(this.phase.name, event);
+    if (transition === undefined) {
+      throw new Error(`${this.name}: ${event} cannot happen in ${this.phase.name} (${JSON.stringify(this.phase)})`);
+    }
+    this.transitions[transition](ctx, data);
+  }
+
+  private readonly transitions: Record<Transition, (ctx: NodeContext, data: EventData) => void> = {
+    ignore: () => {},
+    'decide-initial': (ctx) => this.decideInitial(ctx),
+    'decide-found': (ctx) => this.decideFound(ctx),
+    'decide-standby': (ctx) => this.decideStandby(ctx),
+    'decide-holding': (ctx) => this.decideHolding(ctx),
+    'decide-stopping': (ctx) => this.decideStopping(ctx),
+    'end-grace': (ctx) => this.endGrace(ctx),
+    'explain-errored': () => this.explainErrored(),
+    'explain-watching': () => this.explainWatching(),
+    'probe-done': (ctx, d) => this.probeDone(ctx, outcomeOf(d)),
+    'clean-up-done': (ctx, d) => this.cleanUpDone(ctx, outcomeOf(d)),
+    'fence-done': (ctx, d) => this.fenceDone(ctx, outcomeOf(d)),
+    'start-done': (ctx, d) => this.startDone(ctx, outcomeOf(d)),
+    'monitor-done': (ctx, d) => this.monitorDone(ctx, outcomeOf(d)),
+    'stop-done': (ctx, d) => this.stopDone(ctx, outcomeOf(d)),
+    'hand-back': (ctx) => this.handBack(ctx),
+    'start-forced': (ctx) => this.beginStart(ctx),
+    'start-after-stop': () => this.startAfterStop(),
+    'clear-error': (ctx) => this.clearError(ctx),
+    'release-for-term': (ctx) => this.release(ctx, 'term'),
+    'stop-for-term': () => this.stopForTerm(),
+    'rejoin-initial': (ctx) => this.rejoinInitial(ctx),
+    'step-down': (ctx) => this.stepDown(ctx),
+    'cancel-role-stop': () => this.cancelRoleStop(),
+    'release-for-role': (ctx) => this.release(ctx, this.roleStopReason()),
+    'stop-for-role': () => this.stopForRole(),
+    'leave-service': (ctx) => this.leaveService(ctx),
+    withdraw: (ctx, d) => this.withdrawHere(ctx, d.why),
+  };
+
+  /** The one place the state changes; operators and peers see FreeHA's name of it. */
+  private become(ctx: NodeContext, next: Phase): void {
+    const before = shownState(this.phase);
+    this.phase = next;
+    const after = shownState(next);
+    if (after === before) return;
+    ctx.log('info', `${this.name}: ${before} -> ${after}`);
+    ctx.emit({ kind: 'state-changed' });
+    if (this.spec.alert) this.slot.alert([String(RESOURCE_STATES.indexOf(after)), after]);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -129,16 +179,10 @@ export class ResourceMachine {
       eligible: this.isEligible(ctx),
       yielding: this.yielding,
       forced: this.forced,
-      dirty: this.dirty,
-      vote: this.vote,
-      voteEcho: this.voteEcho(ctx, sentAt),
+      dirty: this.stopFailed(),
+      vote: this.ballot.vote,
+      voteEcho: this.ballot.echo(ctx, sentAt),
     };
-  }
-
-  private voteEcho(ctx: NodeContext, sentAt: number): number {
-    if (this.vote === '') return 0;
-    if (this.vote === ctx.self) return sentAt;
-    return ctx.peers.get(this.vote)?.heartbeat.sentAt ?? 0;
   }
 
   /** A fingerprint of what changed in our report, to send a heartbeat at once when it does. */
@@ -148,18 +192,22 @@ export class ResourceMachine {
   }
 
   holds(): boolean {
-    return isHolding(this.state, this.dirty);
+    return isHolding(this.state, this.stopFailed());
   }
 
-  /** Nothing is starting, running or stopping here and no script runs: the node may exit. */
+  private stopFailed(): boolean {
+    return this.phase.name === 'ERRORED' && this.phase.stopFailed;
+  }
+
   /** Nothing is starting, running or stopping here and no script runs. */
   settled(): boolean {
-    return this.state !== 'STARTING' && this.state !== 'RUNNING' && this.state !== 'STOPPING' && this.slot.running() === undefined;
+    const state = this.state;
+    return state !== 'STARTING' && state !== 'RUNNING' && state !== 'STOPPING' && this.slot.running() === undefined;
   }
 
   /** A failed stop: the resource may still run here, so this node must stay and keep others off it. */
   blocksLeaving(): boolean {
-    return this.state === 'ERRORED' && this.dirty;
+    return this.stopFailed();
   }
 
   private isServiceRole(): boolean {
@@ -169,7 +217,7 @@ export class ResourceMachine {
   private isEligible(ctx: NodeContext): boolean {
     return (
       this.isServiceRole() &&
-      this.state === 'STANDBY' &&
+      this.phase.name === 'STANDBY' &&
       !this.retiring &&
       ctx.gatewayReachable &&
       ctx.now >= this.offlineUntil &&
@@ -190,20 +238,24 @@ export class ResourceMachine {
   // ---------------------------------------------------------------------------------------------
   // The cluster as this node sees it.
 
-  /** Voters: every node named for the resource, or in freehad mode every node heard. */
   voters(ctx: NodeContext): Set<string> {
-    if (this.spec.discoverMembers === undefined) return new Set(this.spec.members.map((m) => m.node));
-    const heard = ctx.peers.names().filter((n) => n !== ctx.self && ctx.peers.report(n, this.name) !== undefined);
-    return new Set([ctx.self, ...heard]);
+    return votersOf(this.spec, ctx.self, ctx.peers);
   }
 
   voterCount(ctx: NodeContext): number {
-    const count = this.voters(ctx).size;
-    return Math.max(count, this.spec.discoverMembers?.expectedNodes ?? 0);
+    return voterCountOf(this.spec, this.voters(ctx));
   }
 
-  private visiblePeerReports(ctx: NodeContext): Array<{ node: string; report: ResourceReport }> {
-    const out: Array<{ node: string; report: ResourceReport }> = [];
+  private quorum(ctx: NodeContext): number {
+    return ctx.rules.quorumSize(this.voterCount(ctx));
+  }
+
+  private isTwoNode(ctx: NodeContext): boolean {
+    return isTwoVoterCluster(this.voterCount(ctx));
+  }
+
+  private visiblePeerReports(ctx: NodeContext): PeerReport[] {
+    const out: PeerReport[] = [];
     for (const node of this.voters(ctx)) {
       if (node === ctx.self || !ctx.peers.isVisible(node, ctx.now, ctx.timing.deadtime)) continue;
       const report = ctx.peers.report(node, this.name);
@@ -224,64 +276,12 @@ export class ResourceMachine {
     return out;
   }
 
-  /** A node that stepped down stops yielding once the resource runs elsewhere: its hand-over is done. */
-  private noticeHandOverDone(ctx: NodeContext): void {
-    if (!this.yielding || this.holds()) return;
-    if (this.visiblePeerReports(ctx).some((p) => p.report.state === 'RUNNING')) this.yielding = false;
-  }
-
   private candidates(ctx: NodeContext): Contender[] {
     const out = this.visiblePeerReports(ctx)
       .filter((p) => p.report.eligible && p.report.state === 'STANDBY')
       .map((p) => contenderOf(p.node, p.report));
     if (this.isEligible(ctx)) out.push(this.selfContender(ctx));
     return out;
-  }
-
-  private endorsementQuery(ctx: NodeContext, since: number): EndorsementQuery {
-    return {
-      resource: this.name,
-      node: ctx.self,
-      ownVote: this.vote,
-      voters: this.voters(ctx),
-      since,
-      now: ctx.now,
-    };
-  }
-
-  private isTwoNode(ctx: NodeContext): boolean {
-    return ctx.voterCount(this.name) === 2;
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Votes with a lease (DESIGN §4.3).
-
-  /**
-   * Endorse the holder heard, else the most preferred candidate; but keep the promise: once
-   * endorsing a node, endorse nobody else until `lease` after last hearing it, unless it has
-   * released its voters itself.
-   */
-  private updateVote(ctx: NodeContext): void {
-    const wanted = this.wantedEndorsement(ctx);
-    if (wanted === this.vote || !this.promiseEnded(ctx)) return;
-    ctx.log('debug', `${this.name}: endorsing ${wanted === '' ? 'nobody' : wanted} (was ${this.vote || 'nobody'})`);
-    this.vote = wanted;
-    this.selfVoteSince = wanted === ctx.self ? ctx.now : Infinity;
-  }
-
-  private wantedEndorsement(ctx: NodeContext): string {
-    if (ctx.now < ctx.votingFrom) return '';
-    const holders = this.holders(ctx);
-    const candidates = this.candidates(ctx);
-    if (holders.length === 0) {
-      // A preferred node still starting up (probing, listening) is waited for, so that the node
-      // that boots first does not take the resource from the one that should have it. Its probe
-      // has a timeout and its listening a fixed length, so the wait is bounded.
-      const best = mostPreferred(candidates);
-      const pending = mostPreferred(this.startingUp(ctx));
-      if (pending !== undefined && (best === undefined || comparePreference(pending, best) < 0)) return '';
-    }
-    return chooseEndorsement(holders, candidates);
   }
 
   /** Service nodes heard that have not finished their start-up probe yet. */
@@ -291,18 +291,30 @@ export class ResourceMachine {
       .map((p) => contenderOf(p.node, p.report));
   }
 
-  private promiseEnded(ctx: NodeContext): boolean {
-    if (this.vote === '' || this.vote === ctx.self) return true;
-    const peer = ctx.peers.get(this.vote);
-    if (peer === undefined || ctx.now - peer.heardAt >= ctx.timing.lease) return true;
-    const report = ctx.peers.report(this.vote, this.name);
-    return report === undefined || releasesVoters(this.vote, report, peer.heartbeat.leaving);
+  /** A node that stepped down stops yielding once the resource runs elsewhere: its hand-over is done. */
+  private noticeHandOverDone(ctx: NodeContext): void {
+    if (!this.yielding || this.holds()) return;
+    if (this.visiblePeerReports(ctx).some((p) => p.report.state === 'RUNNING')) this.yielding = false;
   }
 
-  private promiseEndsAt(ctx: NodeContext): number {
-    if (this.vote === '' || this.vote === ctx.self) return Infinity;
-    const peer = ctx.peers.get(this.vote);
-    return peer === undefined ? Infinity : peer.heardAt + ctx.timing.lease;
+  private endorsementQuery(ctx: NodeContext, since: number): EndorsementQuery {
+    return {
+      resource: this.name,
+      node: ctx.self,
+      ownVote: this.ballot.vote,
+      voters: this.voters(ctx),
+      since,
+      now: ctx.now,
+    };
+  }
+
+  /** Votes with a lease (DESIGN §4.3): nobody before this node may vote, then as vote.ts says. */
+  private updateVote(ctx: NodeContext): void {
+    const wanted =
+      ctx.now < votingFrom(ctx.bootAt, ctx.timing)
+        ? ''
+        : wantedEndorsement(this.holders(ctx), this.candidates(ctx), this.startingUp(ctx));
+    this.ballot.offer(ctx, wanted);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -320,7 +332,7 @@ export class ResourceMachine {
     if (report.vote === ctx.self && gaveUp) {
       this.complain(ctx, heartbeat.node);
     }
-    if (heartbeat.node !== this.vote) return false;
+    if (heartbeat.node !== this.ballot.vote) return false;
     return previous === undefined || previous.vote !== report.vote || previous.state !== report.state;
   }
 
@@ -335,176 +347,21 @@ export class ResourceMachine {
   onScriptDone(ctx: NodeContext, runId: number, outcome: ScriptOutcome): void {
     const finished = this.slot.finish(runId);
     if (finished === undefined) return; // killed or unknown: its result means nothing now
-    const ok = outcome.code === 0 && !outcome.timedOut;
-    const how = describeOutcome(outcome);
     switch (finished.action) {
-      case 'probe':
-        this.probeDone(ctx, outcome, how);
-        return;
-      case 'fence':
-        if (ok) this.run(ctx, 'start', []);
-        else this.attemptFailed(ctx, `fence script ${how}`);
-        return;
-      case 'start':
-        if (ok) this.started(ctx);
-        else this.attemptFailed(ctx, `start script ${how}`);
-        return;
-      case 'monitor':
-        this.monitorDone(ctx, outcome, how);
-        return;
-      case 'stop':
-        if (ok) this.stopped(ctx);
-        else this.stopFailed(ctx, how);
-        return;
       case 'alert':
       case 'notify':
-        if (!ok) ctx.log('warning', `${this.name}: ${finished.action} script ${how}`);
+        if (outcome.code !== 0 || outcome.timedOut) ctx.log('warning', `${this.name}: ${finished.action} script ${describeOutcome(outcome)}`);
         return;
+      default:
+        this.fire(ctx, `${finished.action}-done`, { outcome });
     }
-  }
-
-  private probeDone(ctx: NodeContext, outcome: ScriptOutcome, how: string): void {
-    if (outcome.code === 0 && !outcome.timedOut) {
-      // A copy runs here: from now on this node reports it (as a holder on its way out, unless it
-      // is adopted), so that nobody starts another one while this node decides.
-      ctx.log('notice', `${this.name}: found running at start-up`);
-      this.probe = 'found-running';
-      this.foundAt = ctx.now;
-      this.stopReason = 'cleanup';
-      this.setState(ctx, 'STOPPING');
-      return;
-    }
-    if (outcome.code !== 1) ctx.log('warning', `${this.name}: start-up monitor ${how}; cleaning up with stop`);
-    if (this.forced) {
-      this.probe = 'done';
-      this.beginStart(ctx);
-      return;
-    }
-    this.probe = 'cleaning';
-    this.run(ctx, 'stop', []);
-  }
-
-  private started(ctx: NodeContext): void {
-    ctx.log('notice', `${this.name}: started`);
-    this.nowRunning(ctx);
-  }
-
-  private nowRunning(ctx: NodeContext): void {
-    this.setState(ctx, 'RUNNING');
-    this.uncleanHolder = '';
-    this.monitorFailures = 0;
-    this.monitorSuccesses = 0;
-    this.nextMonitorAt = ctx.now + this.spec.monitorInterval;
-  }
-
-  private monitorDone(ctx: NodeContext, outcome: ScriptOutcome, how: string): void {
-    this.nextMonitorAt = ctx.now + this.spec.monitorInterval;
-    if (this.state !== 'RUNNING') return;
-    if (outcome.code === 0 && !outcome.timedOut) {
-      this.monitorFailures = 0;
-      this.monitorSuccesses++;
-      if (this.monitorSuccesses >= HEALTHY_RUNS_TO_RESET_ATTEMPTS) this.attempts = 0;
-      return;
-    }
-    this.monitorSuccesses = 0;
-    this.monitorFailures++;
-    const what = outcome.code === 1 && !outcome.timedOut ? 'reports the resource stopped' : how;
-    ctx.log('warning', `${this.name}: monitor ${what} (${this.monitorFailures} of ${this.spec.monitorFall})`);
-    if (this.monitorFailures < this.spec.monitorFall) return;
-    this.monitorFailures = 0;
-    if (this.attempts + 1 < this.spec.attempts) {
-      this.attempts++;
-      ctx.log('warning', `${this.name}: restarting here (attempt ${this.attempts} of ${this.spec.attempts})`);
-      this.release(ctx, 'restart');
-    } else {
-      this.attempts = this.spec.attempts;
-      ctx.log('error', `${this.name}: failed ${this.spec.attempts} times; releasing it as ERRORED`);
-      this.release(ctx, 'failed');
-    }
-  }
-
-  private attemptFailed(ctx: NodeContext, what: string): void {
-    this.attempts++;
-    if (this.attempts < this.spec.attempts) {
-      ctx.log('warning', `${this.name}: ${what} (attempt ${this.attempts} of ${this.spec.attempts}); retrying`);
-      this.startRetryAt = ctx.now + Math.min(this.spec.monitorInterval, 1000);
-      return;
-    }
-    ctx.log('error', `${this.name}: ${what}; ${this.spec.attempts} attempts failed, releasing it as ERRORED`);
-    this.release(ctx, 'failed');
-  }
-
-  private stopped(ctx: NodeContext): void {
-    if (this.probe === 'cleaning') {
-      this.probe = 'done'; // INITIAL until the start-up wait is over too (decideInitial)
-      return;
-    }
-    const reason = this.stopReason;
-    ctx.log('notice', `${this.name}: stopped (${reason})`);
-    if (this.forceAfterStop) {
-      this.forceAfterStop = false;
-      this.beginStart(ctx);
-      return;
-    }
-    switch (reason) {
-      case 'restart':
-        // The restart must still be this node's to make: quorum may have gone while it stopped.
-        if (this.quorumLost(ctx) !== undefined || this.holders(ctx).some((h) => h.node !== ctx.self)) {
-          ctx.log('warning', `${this.name}: not restarting here: no longer entitled to hold it`);
-          this.toStandby(ctx);
-          return;
-        }
-        this.beginStart(ctx);
-        return;
-      case 'failed':
-        this.setState(ctx, 'ERRORED');
-        return;
-      case 'to-init':
-        this.probe = 'todo';
-        this.setState(ctx, 'INITIAL');
-        return;
-      case 'to-watchdog':
-        this.setState(ctx, 'WATCHING');
-        return;
-      case 'term':
-        if (ctx.timing.shutdownGrace > 0) {
-          // Stay STOPPING for the grace: the others wait, and the operator may change their mind.
-          this.graceUntil = ctx.now + ctx.timing.shutdownGrace;
-          return;
-        }
-        this.toStandby(ctx);
-        return;
-      case 'release':
-      case 'self-fence':
-      case 'conflict':
-      case 'cleanup':
-        this.toStandby(ctx);
-        return;
-    }
-  }
-
-  private toStandby(ctx: NodeContext): void {
-    this.forced = false;
-    this.attempts = 0;
-    this.setState(ctx, 'STANDBY');
-  }
-
-  private stopFailed(ctx: NodeContext, how: string): void {
-    ctx.log('error', `${this.name}: stop script ${how}: it may still run here, so nobody else may start it until cleared`);
-    this.probe = 'done';
-    this.dirty = true;
-    this.forceAfterStop = false;
-    this.setState(ctx, 'ERRORED');
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Operator commands.
+  // Operator commands: what applies in every state here, the rest through the table.
 
   hup(ctx: NodeContext): void {
-    if (this.state !== 'STARTING' && this.state !== 'RUNNING') return;
-    ctx.log('notice', `${this.name}: HUP: stopping here, handing over`);
-    this.yielding = true;
-    this.release(ctx, 'release');
+    this.fire(ctx, 'hup');
   }
 
   forceStart(ctx: NodeContext, why: string): void {
@@ -518,16 +375,9 @@ export class ResourceMachine {
     }
     ctx.log('warning', `${this.name}: ${why}: FORCED START without asking anyone`);
     this.forced = true;
-    this.dirty = false;
     this.yielding = false;
     this.attempts = 0;
-    if (this.state === 'STOPPING') {
-      this.forceAfterStop = true;
-      return;
-    }
-    if (this.state === 'STARTING' || this.state === 'RUNNING') return;
-    this.probe = 'done';
-    this.beginStart(ctx);
+    this.fire(ctx, 'force-start');
   }
 
   /** USR2, hastmonctl clear: forget errors and an offline period; eligible again. */
@@ -535,22 +385,12 @@ export class ResourceMachine {
     this.attempts = 0;
     if (this.offlineUntil > ctx.now) ctx.log('notice', `${this.name}: offline period ended early`);
     this.offlineUntil = -Infinity;
-    if (this.state !== 'ERRORED') return;
-    ctx.log('notice', `${this.name}: error cleared${this.dirty ? ' (a failed stop: the operator vouches it is stopped)' : ''}`);
-    this.dirty = false;
-    this.probe = 'done';
-    this.setState(ctx, 'STANDBY');
+    this.fire(ctx, 'clear');
   }
 
   terminate(ctx: NodeContext): void {
     this.retiring = true;
-    if (this.state === 'STARTING' || this.state === 'RUNNING') {
-      this.release(ctx, 'term');
-    } else if (this.state === 'STOPPING') {
-      if (this.stopReason !== 'failed') this.stopReason = 'term';
-      this.forceAfterStop = false;
-    }
-    // A start-up check under way is left to finish: a copy it finds is stopped before leaving.
+    this.fire(ctx, 'terminate');
   }
 
   setRole(ctx: NodeContext, role: Role): void {
@@ -561,46 +401,23 @@ export class ResourceMachine {
     const old = this.role;
     this.role = role;
     ctx.log('notice', `${this.name}: role ${old} -> ${role}`);
-    if (role === 'primary' || role === 'secondary') {
+    if (this.isServiceRole()) {
       this.yielding = false;
-      if (this.state === 'STOPPING' && (this.stopReason === 'to-init' || this.stopReason === 'to-watchdog')) {
-        this.stopReason = 'release'; // changed back before the stop ended: a service node again
-      } else if (this.state === 'WATCHING' || (this.state === 'INITIAL' && !this.probing())) {
-        this.slot.killAll(ctx);
-        this.probe = 'todo';
-        this.setState(ctx, 'INITIAL');
-      } else if (role === 'secondary' && (this.state === 'STARTING' || this.state === 'RUNNING')) {
-        this.yielding = true;
-        this.release(ctx, 'release');
-      }
-      return;
-    }
-    const target: StopReason = role === 'init' ? 'to-init' : 'to-watchdog';
-    if (this.state === 'STARTING' || this.state === 'RUNNING') {
-      this.release(ctx, target);
-    } else if (this.state === 'STOPPING') {
-      this.stopReason = target;
-    } else if (this.state === 'INITIAL' && this.probing()) {
-      // The start-up check finishes first: a copy it finds must be stopped, not forgotten.
-    } else if (!this.dirty) {
-      this.slot.killAll(ctx);
-      this.probe = 'todo';
-      this.forced = false;
-      this.setState(ctx, role === 'init' ? 'INITIAL' : 'WATCHING');
+      this.fire(ctx, 'role-service');
+    } else {
+      this.fire(ctx, 'role-other');
     }
   }
 
   /** No longer fit to hold (the gateway is unreachable): release, and stay ineligible meanwhile. */
   withdraw(ctx: NodeContext, why: string): void {
-    if (this.state !== 'STARTING' && this.state !== 'RUNNING') return;
-    ctx.log('warning', `${this.name}: ${why}: releasing it`);
-    this.release(ctx, 'release');
+    this.fire(ctx, 'withdraw', { why: `${why}: releasing it` });
   }
 
   offline(ctx: NodeContext, durationMs: number): void {
     this.offlineUntil = ctx.now + durationMs;
     ctx.log('notice', `${this.name}: offline for ${Math.round(durationMs / 1000)} s`);
-    if (this.state === 'STARTING' || this.state === 'RUNNING') this.release(ctx, 'release');
+    this.fire(ctx, 'withdraw');
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -610,67 +427,32 @@ export class ResourceMachine {
     this.noticeVisibility(ctx);
     this.noticeHandOverDone(ctx);
     this.updateVote(ctx);
-    this.decide(ctx);
+    this.fire(ctx, 'evaluate');
     this.updateVote(ctx);
     this.pruneComplaints(ctx);
     this.runBackgroundScripts(ctx);
     this.updateShownRole(ctx);
   }
 
-  private decide(ctx: NodeContext): void {
-    switch (this.state) {
-      case 'INITIAL':
-        this.decideInitial(ctx);
-        return;
-      case 'STANDBY':
-        this.decideStandby(ctx);
-        return;
-      case 'STARTING':
-      case 'RUNNING':
-        this.decideHolding(ctx);
-        return;
-      case 'STOPPING':
-        if (this.probe === 'found-running') {
-          this.decideFoundRunning(ctx);
-          return;
-        }
-        if (this.graceUntil <= ctx.now && this.graceUntil !== -Infinity) {
-          this.graceUntil = -Infinity;
-          this.toStandby(ctx);
-        } else if (this.slot.running() === undefined && this.graceUntil === -Infinity) {
-          this.run(ctx, 'stop', []);
-        }
-        this.reason = 'stopping';
-        return;
-      case 'ERRORED':
-        this.reason = this.dirty
-          ? 'ERRORED: a stop failed, the resource may still run here; clear with USR2 or hastmonctl clear'
-          : 'ERRORED: clear with USR2 or hastmonctl clear';
-        return;
-      case 'WATCHING':
-        this.reason = this.vote === '' ? 'watching, endorsing nobody' : `watching, endorsing ${this.vote}`;
-        return;
-    }
-  }
-
-  private probing(): boolean {
-    return this.probe === 'running' || this.probe === 'cleaning';
-  }
+  // ---------------------------------------------------------------------------------------------
+  // Transitions from INITIAL and FOUND: the start-up check (FreeHA: monitor once before holding).
 
   private decideInitial(ctx: NodeContext): void {
-    if (this.probing()) return; // the start-up check (or its clean-up stop) finishes first
+    if (this.phase.name !== 'INITIAL') return;
+    const probe = this.phase.probe;
+    if (probe === 'checking' || probe === 'cleaning') return; // the start-up check finishes first
     if (!this.isServiceRole()) {
-      if (this.role === 'watchdog') this.setState(ctx, 'WATCHING');
+      if (this.role === 'watchdog') this.become(ctx, { name: 'WATCHING' });
       else this.reason = 'role init: waiting for hastmonctl role';
       return;
     }
     if (this.retiring) {
       // Never a candidate again; not INITIAL either, which would hold up the others' elections.
-      this.setState(ctx, 'STANDBY');
+      this.become(ctx, { name: 'STANDBY' });
       return;
     }
-    if (this.probe === 'todo') {
-      this.probe = 'running';
+    if (probe === 'todo') {
+      this.become(ctx, { name: 'INITIAL', probe: 'checking' });
       this.reason = 'checking whether it already runs here';
       this.run(ctx, 'probe', []);
       return;
@@ -680,7 +462,33 @@ export class ResourceMachine {
       this.reason = 'listening for the other nodes';
       return;
     }
-    this.setState(ctx, 'STANDBY');
+    this.become(ctx, { name: 'STANDBY' });
+  }
+
+  private probeDone(ctx: NodeContext, outcome: ScriptOutcome): void {
+    if (succeeded(outcome)) {
+      // A copy runs here: from now on this node reports it (as a holder on its way out, unless it
+      // is adopted), so that nobody starts another one while this node decides.
+      ctx.log('notice', `${this.name}: found running at start-up`);
+      this.become(ctx, { name: 'FOUND', foundAt: ctx.now });
+      return;
+    }
+    if (outcome.code !== 1) ctx.log('warning', `${this.name}: start-up monitor ${describeOutcome(outcome)}; cleaning up with stop`);
+    if (this.forced) {
+      this.beginStart(ctx);
+      return;
+    }
+    this.become(ctx, { name: 'INITIAL', probe: 'cleaning' });
+    this.run(ctx, 'stop', []);
+  }
+
+  /** The start-up clean-up stop ended: INITIAL until the start-up wait is over too. */
+  private cleanUpDone(ctx: NodeContext, outcome: ScriptOutcome): void {
+    if (!succeeded(outcome)) {
+      this.stopFailedHere(ctx, outcome);
+      return;
+    }
+    this.become(ctx, { name: 'INITIAL', probe: 'done' });
   }
 
   /**
@@ -689,17 +497,17 @@ export class ResourceMachine {
    * node for it, as they would a holder; meanwhile the node reports it as a holder about to stop,
    * so that nobody starts it. Otherwise, or if the endorsements do not come in time, it is stopped.
    */
-  private decideFoundRunning(ctx: NodeContext): void {
-    if (this.forced) {
-      this.adopt(ctx, 'forced');
+  private decideFound(ctx: NodeContext): void {
+    if (this.phase.name !== 'FOUND') return;
+    if (this.forced || !ctx.rules.foundCopyNeedsEndorsement) {
+      this.adopt(ctx, this.forced ? 'forced' : 'nobody asked');
       return;
     }
-    const objection = this.foundCopyObjection(ctx);
+    const objection = this.foundCopyObjection(ctx, this.phase.foundAt);
     if (objection !== undefined) {
       ctx.log('warning', `${this.name}: found running here but ${objection}: stopping it here`);
-      this.probe = 'done';
-        if (this.isServiceRole()) this.stopReason = 'cleanup';
-      else this.stopReason = this.role === 'init' ? 'to-init' : 'to-watchdog';
+      const reason: StopReason = this.isServiceRole() ? 'cleanup' : this.roleStopReason();
+      this.become(ctx, { name: 'STOPPING', reason, thenForceStart: false });
       this.run(ctx, 'stop', []);
       return;
     }
@@ -708,7 +516,7 @@ export class ResourceMachine {
       else this.adopt(ctx, 'nobody else holds it');
       return;
     }
-    const quorum = ctx.quorumSize(this.name);
+    const quorum = this.quorum(ctx);
     const endorsements = countEndorsements(ctx.peers, ctx.timing, this.endorsementQuery(ctx, ctx.bootAt));
     if (endorsements >= quorum) {
       this.adopt(ctx, `${endorsements} of ${quorum} voters endorse keeping it`);
@@ -718,7 +526,7 @@ export class ResourceMachine {
   }
 
   /** Why a copy found running here must be stopped now, or undefined while it may still be kept. */
-  private foundCopyObjection(ctx: NodeContext): string | undefined {
+  private foundCopyObjection(ctx: NodeContext, foundAt: number): string | undefined {
     if (this.retiring) return 'hastmon is shutting down';
     if (!this.isServiceRole()) return `this node's role is ${this.role}`;
     const other = this.holders(ctx).find((h) => h.node !== ctx.self);
@@ -726,26 +534,17 @@ export class ResourceMachine {
     if (this.isTwoNode(ctx)) return undefined;
     const elsewhere = this.visiblePeerReports(ctx).find((p) => p.report.vote !== '' && p.report.vote !== ctx.self);
     if (elsewhere !== undefined) return `${elsewhere.node} endorses ${elsewhere.report.vote}`;
-    if (ctx.now >= this.adoptionDeadline(ctx)) return 'no quorum endorsed keeping it in time';
+    if (ctx.now >= adoptionDeadline(foundAt, ctx)) return 'no quorum endorsed keeping it in time';
     return undefined;
-  }
-
-  /**
-   * A voter that heard the copy reported endorses it, as it would a holder, and may drop it a lease
-   * after it last heard this node; this node cannot know which voters heard which report. So, like
-   * a holder's endorsements, the copy may wait for adoption only for the endorsement window after
-   * it was first reported.
-   */
-  private adoptionDeadline(ctx: NodeContext): number {
-    return this.foundAt + endorsementWindow(ctx.timing);
   }
 
   private adopt(ctx: NodeContext, why: string): void {
     ctx.log('notice', `${this.name}: adopting it: found running here and ${why}`);
-    this.probe = 'done';
-    this.forceAfterStop = false;
     this.nowRunning(ctx);
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transitions from STANDBY: the election.
 
   private decideStandby(ctx: NodeContext): void {
     if (this.retiring) {
@@ -761,8 +560,9 @@ export class ResourceMachine {
       this.reason = `${otherHolder.node} holds it`;
       return;
     }
-    if (this.vote !== ctx.self) {
-      this.reason = this.vote === '' ? 'no node to endorse yet' : `endorsing ${this.vote}`;
+    const vote = this.ballot.vote;
+    if (vote !== ctx.self) {
+      this.reason = vote === '' ? 'no node to endorse yet' : `endorsing ${vote}`;
       return;
     }
     if (!this.electedHere(ctx)) return;
@@ -778,19 +578,17 @@ export class ResourceMachine {
 
   /** DESIGN §4.4, §4.6: a quorum of voters endorses this node, or FreeHA's rule with two nodes. */
   private electedHere(ctx: NodeContext): boolean {
-    const quorum = ctx.quorumSize(this.name);
-    const query = this.endorsementQuery(ctx, this.selfVoteSince);
-    const endorsements = countEndorsements(ctx.peers, ctx.timing, query);
+    const quorum = this.quorum(ctx);
+    const since = this.ballot.selfVoteSince;
+    const endorsements = countEndorsements(ctx.peers, ctx.timing, this.endorsementQuery(ctx, since));
     if (endorsements < quorum) {
-      this.reason = `no quorum: ${endorsements} of ${quorum} endorsements needed (${ctx.voterCount(this.name)} voters)`;
+      this.reason = `no quorum: ${endorsements} of ${quorum} endorsements needed (${this.voterCount(ctx)} voters)`;
       return false;
     }
     if (this.isTwoNode(ctx)) {
-      // Quorum is impossible with two voters: the peer's endorsement is needed while it is seen.
-      const peersSeen = this.visiblePeerReports(ctx);
-      const holdout = peersSeen.find((p) => p.report.vote !== ctx.self || p.report.voteEcho < this.selfVoteSince);
+      const holdout = twoVoterHoldout(this.visiblePeerReports(ctx), ctx.self, since);
       if (holdout !== undefined) {
-        this.reason = `waiting for ${holdout.node} to endorse this node`;
+        this.reason = `waiting for ${holdout} to endorse this node`;
         return false;
       }
     }
@@ -799,11 +597,13 @@ export class ResourceMachine {
 
   private beginStart(ctx: NodeContext): void {
     this.yielding = false;
-    this.startRetryAt = -Infinity;
-    this.setState(ctx, 'STARTING');
+    this.become(ctx, { name: 'STARTING', retryAt: -Infinity });
     this.reason = this.forced ? 'forced start' : 'elected: starting';
     this.runStartOrFence(ctx);
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transitions from STARTING and RUNNING: keeping it, or letting it go.
 
   private runStartOrFence(ctx: NodeContext): void {
     const target = this.uncleanHolder;
@@ -815,10 +615,68 @@ export class ResourceMachine {
     }
   }
 
+  private fenceDone(ctx: NodeContext, outcome: ScriptOutcome): void {
+    if (succeeded(outcome)) this.run(ctx, 'start', []);
+    else this.attemptFailed(ctx, `fence script ${describeOutcome(outcome)}`);
+  }
+
+  private startDone(ctx: NodeContext, outcome: ScriptOutcome): void {
+    if (!succeeded(outcome)) {
+      this.attemptFailed(ctx, `start script ${describeOutcome(outcome)}`);
+      return;
+    }
+    ctx.log('notice', `${this.name}: started`);
+    this.nowRunning(ctx);
+  }
+
+  private nowRunning(ctx: NodeContext): void {
+    this.become(ctx, { name: 'RUNNING', nextMonitorAt: ctx.now + this.spec.monitorInterval, monitorFailures: 0, monitorSuccesses: 0 });
+    this.uncleanHolder = '';
+  }
+
+  private attemptFailed(ctx: NodeContext, what: string): void {
+    if (this.phase.name !== 'STARTING') return;
+    this.attempts++;
+    if (this.attempts < this.spec.attempts) {
+      ctx.log('warning', `${this.name}: ${what} (attempt ${this.attempts} of ${this.spec.attempts}); retrying`);
+      this.phase.retryAt = ctx.now + Math.min(this.spec.monitorInterval, 1000);
+      return;
+    }
+    ctx.log('error', `${this.name}: ${what}; ${this.spec.attempts} attempts failed, releasing it as ERRORED`);
+    this.release(ctx, 'failed');
+  }
+
+  private monitorDone(ctx: NodeContext, outcome: ScriptOutcome): void {
+    const running = this.phase;
+    if (running.name !== 'RUNNING') return;
+    running.nextMonitorAt = ctx.now + this.spec.monitorInterval;
+    if (succeeded(outcome)) {
+      running.monitorFailures = 0;
+      running.monitorSuccesses++;
+      if (running.monitorSuccesses >= HEALTHY_RUNS_TO_RESET_ATTEMPTS) this.attempts = 0;
+      return;
+    }
+    running.monitorSuccesses = 0;
+    running.monitorFailures++;
+    const what = outcome.code === 1 && !outcome.timedOut ? 'reports the resource stopped' : describeOutcome(outcome);
+    ctx.log('warning', `${this.name}: monitor ${what} (${running.monitorFailures} of ${this.spec.monitorFall})`);
+    if (running.monitorFailures < this.spec.monitorFall) return;
+    running.monitorFailures = 0;
+    if (this.attempts + 1 < this.spec.attempts) {
+      this.attempts++;
+      ctx.log('warning', `${this.name}: restarting here (attempt ${this.attempts} of ${this.spec.attempts})`);
+      this.release(ctx, 'restart');
+    } else {
+      this.attempts = this.spec.attempts;
+      ctx.log('error', `${this.name}: failed ${this.spec.attempts} times; releasing it as ERRORED`);
+      this.release(ctx, 'failed');
+    }
+  }
+
   private decideHolding(ctx: NodeContext): void {
     if (this.lostQuorum(ctx) || this.yieldToOtherHolder(ctx) || this.handOver(ctx)) return;
-    this.reason = this.state === 'RUNNING' ? 'running here' : 'starting here';
-    if (this.state === 'STARTING' && this.slot.running() === undefined && ctx.now >= this.startRetryAt) {
+    this.reason = this.phase.name === 'RUNNING' ? 'running here' : 'starting here';
+    if (this.phase.name === 'STARTING' && this.slot.running() === undefined && ctx.now >= this.phase.retryAt) {
       this.runStartOrFence(ctx);
     }
   }
@@ -835,7 +693,7 @@ export class ResourceMachine {
   /** Why this holder may not keep the resource for want of endorsements, or undefined if it may. */
   private quorumLost(ctx: NodeContext): string | undefined {
     if (this.forced || this.isTwoNode(ctx)) return undefined;
-    const quorum = ctx.quorumSize(this.name);
+    const quorum = this.quorum(ctx);
     const endorsements = countEndorsements(ctx.peers, ctx.timing, this.endorsementQuery(ctx, ctx.bootAt));
     return endorsements >= quorum ? undefined : `${endorsements} of ${quorum} valid endorsements`;
   }
@@ -857,7 +715,7 @@ export class ResourceMachine {
 
   /** `failback auto`, or a node given role primary: hand the resource over to a preferred candidate. */
   private handOver(ctx: NodeContext): boolean {
-    if (this.state !== 'RUNNING' || this.forced) return false;
+    if (this.phase.name !== 'RUNNING' || this.forced) return false;
     const me: Contender = { ...this.selfContender(ctx), yielding: false };
     const taker = this.visiblePeerReports(ctx).find(
       (p) =>
@@ -874,17 +732,166 @@ export class ResourceMachine {
     return true;
   }
 
+  /** HUP: stop here and let the next node have it. */
+  private handBack(ctx: NodeContext): void {
+    ctx.log('notice', `${this.name}: HUP: stopping here, handing over`);
+    this.yielding = true;
+    this.release(ctx, 'release');
+  }
+
+  /** Role secondary given to a holder: a planned switchover. */
+  private stepDown(ctx: NodeContext): void {
+    if (this.role !== 'secondary') return;
+    this.yielding = true;
+    this.release(ctx, 'release');
+  }
+
+  private withdrawHere(ctx: NodeContext, message: string | undefined): void {
+    if (message !== undefined) ctx.log('warning', `${this.name}: ${message}`);
+    this.release(ctx, 'release');
+  }
+
   /** Stop holding: kill a start still running (its whole group), then run stop. */
   private release(ctx: NodeContext, reason: StopReason): void {
-    if (this.state === 'STOPPING') {
-      if (this.stopReason !== 'failed') this.stopReason = reason;
+    if (!isHoldingPhase(this.phase)) return;
+    this.become(ctx, { name: 'STOPPING', reason, thenForceStart: false });
+    this.run(ctx, 'stop', []);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transitions from STOPPING and GRACE.
+
+  private decideStopping(ctx: NodeContext): void {
+    if (this.slot.running() === undefined) this.run(ctx, 'stop', []);
+    this.reason = 'stopping';
+  }
+
+  private endGrace(ctx: NodeContext): void {
+    if (this.phase.name === 'GRACE' && this.phase.until <= ctx.now) this.toStandby(ctx);
+    this.reason = 'stopping';
+  }
+
+  private stopDone(ctx: NodeContext, outcome: ScriptOutcome): void {
+    const stopping = this.phase;
+    if (stopping.name !== 'STOPPING') return;
+    if (!succeeded(outcome)) {
+      this.stopFailedHere(ctx, outcome);
       return;
     }
-    if (this.state !== 'STARTING' && this.state !== 'RUNNING') return;
-    this.stopReason = reason;
-    this.nextMonitorAt = Infinity;
-    this.setState(ctx, 'STOPPING');
-    this.run(ctx, 'stop', []);
+    const reason = stopping.reason;
+    ctx.log('notice', `${this.name}: stopped (${reason})`);
+    if (stopping.thenForceStart) {
+      this.beginStart(ctx);
+      return;
+    }
+    switch (reason) {
+      case 'restart':
+        // The restart must still be this node's to make: quorum may have gone while it stopped.
+        if (this.quorumLost(ctx) !== undefined || this.holders(ctx).some((h) => h.node !== ctx.self)) {
+          ctx.log('warning', `${this.name}: not restarting here: no longer entitled to hold it`);
+          this.toStandby(ctx);
+          return;
+        }
+        this.beginStart(ctx);
+        return;
+      case 'failed':
+        this.become(ctx, { name: 'ERRORED', stopFailed: false });
+        return;
+      case 'to-init':
+        this.become(ctx, { name: 'INITIAL', probe: 'todo' });
+        return;
+      case 'to-watchdog':
+        this.become(ctx, { name: 'WATCHING' });
+        return;
+      case 'term':
+        if (ctx.timing.shutdownGrace > 0) {
+          // Shown as stopping for the grace: the others wait, and the operator may change their mind.
+          this.become(ctx, { name: 'GRACE', until: ctx.now + ctx.timing.shutdownGrace });
+          return;
+        }
+        this.toStandby(ctx);
+        return;
+      case 'release':
+      case 'self-fence':
+      case 'conflict':
+      case 'cleanup':
+        this.toStandby(ctx);
+        return;
+    }
+  }
+
+  private toStandby(ctx: NodeContext): void {
+    this.forced = false;
+    this.attempts = 0;
+    this.become(ctx, { name: 'STANDBY' });
+  }
+
+  private stopFailedHere(ctx: NodeContext, outcome: ScriptOutcome): void {
+    ctx.log('error', `${this.name}: stop script ${describeOutcome(outcome)}: it may still run here, so nobody else may start it until cleared`);
+    this.become(ctx, { name: 'ERRORED', stopFailed: true });
+  }
+
+  /** USR1 while stopping: start again once the stop is done. */
+  private startAfterStop(): void {
+    if (this.phase.name !== 'STOPPING') return;
+    this.phase = { ...this.phase, thenForceStart: true };
+  }
+
+  /** TERM while stopping: leave afterwards (a failed stop stays failed: ERRORED blocks leaving). */
+  private stopForTerm(): void {
+    if (this.phase.name !== 'STOPPING') return;
+    this.phase = { name: 'STOPPING', reason: this.phase.reason === 'failed' ? 'failed' : 'term', thenForceStart: false };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transitions for roles and errors.
+
+  private roleStopReason(): StopReason {
+    return this.role === 'init' ? 'to-init' : 'to-watchdog';
+  }
+
+  /** A service role again: check whether it runs here, as at start. */
+  private rejoinInitial(ctx: NodeContext): void {
+    if (this.phase.name === 'INITIAL' && (this.phase.probe === 'checking' || this.phase.probe === 'cleaning')) return;
+    this.slot.killAll(ctx);
+    this.become(ctx, { name: 'INITIAL', probe: 'todo' });
+  }
+
+  /** Changed back to a service role before a stop for role init or watchdog ended. */
+  private cancelRoleStop(): void {
+    if (this.phase.name !== 'STOPPING') return;
+    if (this.phase.reason === 'to-init' || this.phase.reason === 'to-watchdog') this.phase = { ...this.phase, reason: 'release' };
+  }
+
+  private stopForRole(): void {
+    if (this.phase.name !== 'STOPPING') return;
+    this.phase = { ...this.phase, reason: this.roleStopReason() };
+  }
+
+  /** Role init or watchdog where nothing runs: INITIAL (waiting for a role) or WATCHING. */
+  private leaveService(ctx: NodeContext): void {
+    if (this.phase.name === 'INITIAL' && (this.phase.probe === 'checking' || this.phase.probe === 'cleaning')) return; // the start-up check finishes first: a copy it finds must be stopped, not forgotten
+    if (this.stopFailed()) return;
+    this.slot.killAll(ctx);
+    this.forced = false;
+    this.become(ctx, this.role === 'init' ? { name: 'INITIAL', probe: 'todo' } : { name: 'WATCHING' });
+  }
+
+  private clearError(ctx: NodeContext): void {
+    const stopFailed = this.stopFailed();
+    ctx.log('notice', `${this.name}: error cleared${stopFailed ? ' (a failed stop: the operator vouches it is stopped)' : ''}`);
+    this.become(ctx, { name: 'STANDBY' });
+  }
+
+  private explainErrored(): void {
+    this.reason = this.stopFailed()
+      ? 'ERRORED: a stop failed, the resource may still run here; clear with USR2 or hastmonctl clear'
+      : 'ERRORED: clear with USR2 or hastmonctl clear';
+  }
+
+  private explainWatching(): void {
+    const vote = this.ballot.vote;
+    this.reason = vote === '' ? 'watching, endorsing nobody' : `watching, endorsing ${vote}`;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -898,22 +905,14 @@ export class ResourceMachine {
   private runBackgroundScripts(ctx: NodeContext): void {
     if (this.slot.running() !== undefined) return;
     if (this.slot.runQueuedNotification(ctx)) return;
-    if (this.state === 'RUNNING' && ctx.now >= this.nextMonitorAt) {
-      this.nextMonitorAt = Infinity;
+    if (this.phase.name === 'RUNNING' && ctx.now >= this.phase.nextMonitorAt) {
+      this.phase.nextMonitorAt = Infinity;
       this.run(ctx, 'monitor', []);
     }
   }
 
   // ---------------------------------------------------------------------------------------------
   // Notifications and bookkeeping.
-
-  private setState(ctx: NodeContext, state: ResourceState): void {
-    if (state === this.state) return;
-    ctx.log('info', `${this.name}: ${this.state} -> ${state}`);
-    this.state = state;
-    ctx.emit({ kind: 'state-changed' });
-    if (this.spec.alert) this.slot.alert([String(RESOURCE_STATES.indexOf(state)), state]);
-  }
 
   private updateShownRole(ctx: NodeContext): void {
     const shown = shownRole(this.role, this.holds());
@@ -950,21 +949,22 @@ export class ResourceMachine {
 
   /** The latest local time at which this resource needs a tick, given nothing else happens. */
   nextWakeAt(ctx: NodeContext): number {
+    const phase = this.phase;
     const times = [
-      this.promiseEndsAt(ctx),
-      this.state === 'RUNNING' && this.slot.running() === undefined ? this.nextMonitorAt : Infinity,
-      this.state === 'STARTING' ? this.startRetryAt : Infinity,
-      this.probe === 'found-running' ? this.adoptionDeadline(ctx) : Infinity,
-      this.graceUntil,
+      this.ballot.promiseEndsAt(ctx),
+      phase.name === 'RUNNING' && this.slot.running() === undefined ? phase.nextMonitorAt : Infinity,
+      phase.name === 'STARTING' ? phase.retryAt : Infinity,
+      phase.name === 'FOUND' ? adoptionDeadline(phase.foundAt, ctx) : Infinity,
+      phase.name === 'GRACE' ? phase.until : Infinity,
       this.offlineUntil,
-      ctx.votingFrom,
+      votingFrom(ctx.bootAt, ctx.timing),
       ctx.listenUntil,
     ];
-    if (this.state === 'STARTING' || this.state === 'RUNNING') {
+    if (isHoldingPhase(phase)) {
       times.push(nextEndorsementExpiry(ctx.peers, ctx.timing, this.endorsementQuery(ctx, ctx.bootAt)));
     }
-    if (this.state === 'STANDBY') {
-      times.push(nextEndorsementExpiry(ctx.peers, ctx.timing, this.endorsementQuery(ctx, this.selfVoteSince)));
+    if (phase.name === 'STANDBY') {
+      times.push(nextEndorsementExpiry(ctx.peers, ctx.timing, this.endorsementQuery(ctx, this.ballot.selfVoteSince)));
     }
     for (const node of this.voters(ctx)) {
       const peer = node === ctx.self ? undefined : ctx.peers.get(node);
@@ -985,45 +985,33 @@ export class ResourceMachine {
       attempts: this.attempts,
       maxAttempts: this.spec.attempts,
       holder,
-      vote: this.vote,
-      quorum: ctx.quorumSize(this.name),
-      voters: ctx.voterCount(this.name),
+      vote: this.ballot.vote,
+      quorum: this.quorum(ctx),
+      voters: this.voterCount(ctx),
       reason: this.reason,
       complaints: this.complaintTimes.length,
-      peers: this.peerViews(ctx),
+      peers: describePeers(ctx, this.spec, this.voters(ctx)),
     };
   }
+}
 
-  private peerViews(ctx: NodeContext): PeerView[] {
-    const out: PeerView[] = [];
-    for (const node of this.voters(ctx)) {
-      if (node === ctx.self) continue;
-      const peer = ctx.peers.get(node);
-      const report = ctx.peers.report(node, this.name);
-      const configured = this.spec.members.find((m) => m.node === node);
-      if (peer === undefined || report === undefined) {
-        out.push({
-          node,
-          state: 'UNKNOWN',
-          role: configured?.roleOnStart ?? 'unknown',
-          priority: configured?.priority ?? DEFAULT_PRIORITY,
-          heardAgo: peer === undefined ? null : ctx.now - peer.heardAt,
-          vote: '',
-        });
-        continue;
-      }
-      const visible = ctx.peers.isVisible(node, ctx.now, ctx.timing.deadtime);
-      out.push({
-        node,
-        state: visible ? report.state : 'TIMEDOUT',
-        role: report.role,
-        priority: report.priority,
-        heardAgo: ctx.now - peer.heardAt,
-        vote: report.vote,
-      });
-    }
-    return out;
-  }
+/**
+ * A voter that heard the copy reported endorses it, as it would a holder, and may drop it a lease
+ * after it last heard this node; this node cannot know which voters heard which report. So, like
+ * a holder's endorsements, the copy may wait for adoption only for the endorsement window after
+ * it was first reported.
+ */
+function adoptionDeadline(foundAt: number, ctx: NodeContext): number {
+  return foundAt + endorsementWindow(ctx.timing);
+}
+
+function succeeded(outcome: ScriptOutcome): boolean {
+  return outcome.code === 0 && !outcome.timedOut;
+}
+
+function outcomeOf(data: EventData): ScriptOutcome {
+  if (data.outcome === undefined) throw new Error('a script event without its outcome');
+  return data.outcome;
 }
 
 function describeOutcome(outcome: ScriptOutcome): string {

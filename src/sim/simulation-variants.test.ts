@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NodeCore, type CoreStart } from '../core/node.js';
 import { failuresOf } from './failures.test-util.js';
 import { runBatch, runSimulation, type SimResult } from './run-simulation.js';
-import type { NodeContext } from '../core/context.js';
+import { STANDARD_RULES, type QuorumRules } from '../core/quorum.js';
 import type { CoreConfig } from '../core/types.js';
 
 function batch(options: Parameters<typeof runBatch>[0]): SimResult[] {
@@ -12,35 +12,18 @@ function batch(options: Parameters<typeof runBatch>[0]): SimResult[] {
 }
 
 /** Starts on its own vote alone: a partition then runs a resource twice. */
-class NoQuorumCore extends NodeCore {
-  protected override quorumSize(_resource: string): number {
-    return 1;
-  }
-}
+const noQuorum: QuorumRules = { ...STANDARD_RULES, quorumSize: () => 1 };
 
 /** Never gathers enough votes: nothing ever starts. */
-class UnreachableQuorumCore extends NodeCore {
-  protected override quorumSize(_resource: string): number {
-    return 99;
-  }
-}
+const unreachableQuorum: QuorumRules = { ...STANDARD_RULES, quorumSize: () => 99 };
 
-/**
- * Keeps whatever it finds running at start-up at once, without waiting for the voters' endorsement
- * or looking for another holder. The rule is private to ResourceMachine, so this reaches it by name,
- * and says so if it moves.
- */
-class AdoptAtOnceCore extends NodeCore {
-  constructor(config: CoreConfig, start: CoreStart) {
-    super(config, start);
-    for (const machine of this['resources']) {
-      if (typeof machine['decideFoundRunning'] !== 'function' || typeof machine['adopt'] !== 'function') {
-        throw new Error('ResourceMachine.decideFoundRunning or adopt is gone: update this test');
-      }
-      machine['decideFoundRunning'] = (ctx: NodeContext) => machine['adopt'](ctx, 'weakened: at once');
-    }
-  }
-}
+/** Keeps whatever it finds running at start-up at once, without waiting for the voters' endorsement. */
+const adoptAtOnce: QuorumRules = { ...STANDARD_RULES, foundCopyNeedsEndorsement: false };
+
+const coreWith =
+  (rules: QuorumRules) =>
+  (config: CoreConfig, start: CoreStart): NodeCore =>
+    new NodeCore(config, start, rules);
 
 describe('simulated larger clusters and harsher faults', () => {
   it('3 service nodes, 2 watchdogs, 3 resources: 60 seeds', () => {
@@ -88,14 +71,14 @@ describe('operator commands', () => {
 
 describe('the checkers catch a broken core', () => {
   it('a core that starts without a quorum violates safety within 20 seeds', () => {
-    const results = batch({ first: 1, count: 20, commands: false, foundRunning: false, coreFactory: (config, opts) => new NoQuorumCore(config, opts) });
+    const results = batch({ first: 1, count: 20, commands: false, foundRunning: false, coreFactory: coreWith(noQuorum) });
     const violations = results.flatMap((r) => r.safetyViolations);
     expect(violations.length).toBeGreaterThan(0);
     expect(violations[0]?.message).toMatch(/began starting while \S+ holds it/);
   });
 
   it('a core that never reaches a quorum fails liveness', () => {
-    const result = runSimulation({ seed: 1, commands: false, foundRunning: false, coreFactory: (config, opts) => new UnreachableQuorumCore(config, opts) });
+    const result = runSimulation({ seed: 1, commands: false, foundRunning: false, coreFactory: coreWith(unreachableQuorum) });
     expect(result.safetyViolations).toEqual([]);
     expect(result.livenessFailures.join('\n')).toMatch(/r1 not settled .*0 RUNNING/);
   });
@@ -103,7 +86,7 @@ describe('the checkers catch a broken core', () => {
   it('a core that keeps what it finds running at once, without asking, takes over resources other nodes hold', () => {
     const tookOver = (results: SimResult[]): number =>
       results.flatMap((r) => r.safetyViolations).filter((v) => /took over a running resource while \S+ holds it \(started at/.test(v.message)).length;
-    const weak = tookOver(batch({ first: 1, count: 40, coreFactory: (config, opts) => new AdoptAtOnceCore(config, opts) }));
+    const weak = tookOver(batch({ first: 1, count: 40, coreFactory: coreWith(adoptAtOnce) }));
     const real = tookOver(batch({ first: 1, count: 40 }));
     expect(weak).toBeGreaterThanOrEqual(real + 3);
   });

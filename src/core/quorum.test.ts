@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { PeerTable } from './peers.js';
+import {
+  countEndorsements,
+  endorsementWindow,
+  leaseForWindow,
+  majority,
+  nextEndorsementExpiry,
+  promiseExpired,
+  releasesVoters,
+  standardQuorumSize,
+  twoVoterHoldout,
+  voterCountOf,
+  votersOf,
+  votingFrom,
+  type EndorsementQuery,
+} from './quorum.js';
+import type { Heartbeat, ResourceReport, ResourceSpec, Timing } from './types.js';
+
+// Timing written out here on purpose: these tests check arithmetic, not the configuration's defaults.
+const timing: Timing = {
+  heartbeatInterval: 200,
+  deadtime: 1000,
+  lease: 1000,
+  guard: 100,
+  maxClockDrift: 0.01,
+  shutdownGrace: 0,
+  offlineDefault: 30_000,
+};
+
+function report(extra: Partial<ResourceReport> = {}): ResourceReport {
+  return {
+    name: 'r',
+    state: 'STANDBY',
+    role: 'secondary',
+    priority: 100,
+    eligible: true,
+    yielding: false,
+    forced: false,
+    dirty: false,
+    vote: '',
+    voteEcho: 0,
+    ...extra,
+  };
+}
+
+let seq = 0;
+function heartbeat(node: string, r: ResourceReport, leaving = false): Heartbeat {
+  return { node, incarnation: 1, seq: ++seq, sentAt: 0, leaving, resources: [r], echoes: [] };
+}
+
+function spec(members: string[], discover?: number): ResourceSpec {
+  return {
+    name: 'r',
+    members: members.map((node) => ({ node, priority: 100, roleOnStart: 'secondary' })),
+    ...(discover === undefined ? {} : { discoverMembers: { expectedNodes: discover } }),
+    attempts: 5,
+    monitorInterval: 1000,
+    monitorFall: 1,
+    scriptTimeout: 1000,
+    failback: 'manual',
+    fence: false,
+    alert: false,
+    notify: false,
+    complaintCount: 3,
+    complaintInterval: 60_000,
+  };
+}
+
+describe('how many endorsements make a quorum', () => {
+  it('is more than half of the voters', () => {
+    expect([1, 2, 3, 4, 5].map(majority)).toEqual([1, 2, 2, 3, 3]);
+  });
+
+  it('is one with two voters (FreeHA: a node alone may hold once the other is gone), a majority otherwise', () => {
+    expect([1, 2, 3, 4, 5].map(standardQuorumSize)).toEqual([1, 1, 2, 3, 3]);
+  });
+
+  it('with two voters, the other must endorse this candidacy while it is seen', () => {
+    const peers = [{ node: 'b', report: report({ vote: 'a', voteEcho: 500 }) }];
+    expect(twoVoterHoldout(peers, 'a', 400)).toBeUndefined();
+    expect(twoVoterHoldout(peers, 'a', 600)).toBe('b'); // echoes a time before this candidacy
+    expect(twoVoterHoldout([{ node: 'b', report: report({ vote: 'b', voteEcho: 900 }) }], 'a', 400)).toBe('b');
+    expect(twoVoterHoldout([], 'a', 400)).toBeUndefined();
+  });
+});
+
+describe('who votes', () => {
+  it('is every configured member', () => {
+    const voters = votersOf(spec(['a', 'b', 'w']), 'a', new PeerTable());
+    expect([...voters]).toEqual(['a', 'b', 'w']);
+    expect(voterCountOf(spec(['a', 'b', 'w']), voters)).toBe(3);
+  });
+
+  it('in freehad mode, every node heard reporting the resource, and never fewer than -n', () => {
+    const peers = new PeerTable();
+    peers.record(heartbeat('b', report()), 0);
+    peers.record({ ...heartbeat('c', report()), resources: [] }, 0);
+    const voters = votersOf(spec(['a'], 3), 'a', peers);
+    expect([...voters].sort()).toEqual(['a', 'b']);
+    expect(voterCountOf(spec(['a'], 3), voters)).toBe(3);
+  });
+});
+
+describe('how long an endorsement counts', () => {
+  it('is the lease less 3% for clock drift and two guards', () => {
+    expect(endorsementWindow(timing)).toBeCloseTo(1000 * 0.97 - 200);
+  });
+
+  it('the lease needed for a window inverts the window', () => {
+    const lease = leaseForWindow(endorsementWindow(timing), timing.guard / timing.lease, timing.maxClockDrift);
+    expect(lease).toBeCloseTo(timing.lease);
+  });
+
+  const query = (extra: Partial<EndorsementQuery> = {}): EndorsementQuery => ({
+    resource: 'r',
+    node: 'a',
+    ownVote: 'a',
+    voters: new Set(['a', 'b', 'w']),
+    since: 0,
+    now: 1000,
+    ...extra,
+  });
+
+  it('counts its own vote and each voter echoing a send time within the window', () => {
+    const peers = new PeerTable();
+    peers.record(heartbeat('b', report({ vote: 'a', voteEcho: 900 })), 1000);
+    peers.record(heartbeat('w', report({ vote: 'a', voteEcho: 300 })), 1000);
+    expect(countEndorsements(peers, timing, query())).toBe(3);
+    expect(countEndorsements(peers, timing, query({ ownVote: 'b' }))).toBe(2);
+    // w's echo expires at 300 + 770 = 1070.
+    expect(countEndorsements(peers, timing, query({ now: 1070 }))).toBe(2);
+    expect(nextEndorsementExpiry(peers, timing, query())).toBeCloseTo(1070);
+  });
+
+  it('ignores endorsements echoing a time before `since` or after now, and votes for others', () => {
+    const peers = new PeerTable();
+    peers.record(heartbeat('b', report({ vote: 'a', voteEcho: 900 })), 1000);
+    peers.record(heartbeat('w', report({ vote: 'b', voteEcho: 950 })), 1000);
+    expect(countEndorsements(peers, timing, query({ since: 950 }))).toBe(1);
+    expect(countEndorsements(peers, timing, query({ now: 850 }))).toBe(1);
+    expect(nextEndorsementExpiry(peers, timing, query({ since: 950 }))).toBe(Infinity);
+  });
+});
+
+describe("a voter's promise", () => {
+  it('lasts the lease after it last heard the node it endorses', () => {
+    expect(promiseExpired(1000, 1999, timing)).toBe(false);
+    expect(promiseExpired(1000, 2000, timing)).toBe(true);
+  });
+
+  it('is given by a restarted voter only a lease after its start', () => {
+    expect(votingFrom(5000, timing)).toBe(6000);
+  });
+
+  it('ends early when the endorsed node neither holds nor votes for itself, or leaves', () => {
+    expect(releasesVoters('b', report({ vote: 'w' }), false)).toBe(true);
+    expect(releasesVoters('b', report({ vote: 'b' }), false)).toBe(false);
+    expect(releasesVoters('b', report({ state: 'RUNNING', vote: 'w' }), false)).toBe(false);
+    expect(releasesVoters('b', report({ vote: 'b' }), true)).toBe(true);
+    expect(releasesVoters('b', report({ state: 'ERRORED', dirty: true }), true)).toBe(false);
+  });
+
+  it('does not end while the endorsed node is still checking at start-up whether it runs there', () => {
+    expect(releasesVoters('b', report({ state: 'INITIAL', vote: '' }), false)).toBe(false);
+    expect(releasesVoters('b', report({ state: 'INITIAL', role: 'watchdog', vote: '' }), false)).toBe(true);
+  });
+});
