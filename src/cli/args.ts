@@ -7,7 +7,7 @@ import {
   DEFAULT_STATE_FILE,
 } from '../config/defaults.js';
 import type { NodeConfig } from '../config/model.js';
-import { getopt } from './getopt.js';
+import { getopt, type GetoptSpec } from './getopt.js';
 
 export interface HastmonArgs {
   /** `-t`: check the configuration and exit. */
@@ -57,8 +57,11 @@ export const HASTMON_USAGE = `usage: hastmon [-dFhmt] [-c config] [-P pidfile] [
   -t            check the configuration and exit
 `;
 
+/** hastmon's options: the letters parseHastmonArgs accepts, and hastmon(8) documents. */
+export const HASTMON_GETOPT: Readonly<GetoptSpec> = { flags: 'dFhmt', withArgument: 'cPlsnN' };
+
 export function parseHastmonArgs(argv: readonly string[]): ArgsResult {
-  const parsed = getopt(argv, { flags: 'dFhmt', withArgument: 'cPlsnN' });
+  const parsed = getopt(argv, HASTMON_GETOPT);
   if (!parsed.ok) return parsed;
   if (parsed.operands.length > 0) return { ok: false, message: `unexpected argument '${parsed.operands[0] as string}'` };
   const args: HastmonArgs = { check: false, help: false, foreground: false, forceStart: false, debug: 0 };

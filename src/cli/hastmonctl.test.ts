@@ -1,18 +1,18 @@
-// hastmonctl as a process (run from its TypeScript through tsx, so no build is needed) against a
-// stand-in daemon: a ControlServer with a scripted handler.
+// hastmonctl run in process (runCtl with a recording io) against a stand-in daemon: a Unix socket
+// server in a temporary directory that reads each request as the daemon does (parseRequest) and
+// answers as scripted. Two tests at the end run the built launcher, bin/hastmonctl, as operators do.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ControlRequest, ControlResponse, StatusDocument } from '../io/control-protocol.js';
-import { ControlServer } from '../io/control-server.js';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { encodeLine, parseRequest, type ControlRequest, type ControlResponse, type ParseError, type StatusDocument } from '../io/control-protocol.js';
+import { HASTMONCTL_USAGE, runCtl, type CtlIo } from './hastmonctl.js';
 import { formatStatus } from './status-format.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const script = fileURLToPath(new URL('./hastmonctl.ts', import.meta.url));
 const seed = readFileSync(fileURLToPath(new URL('../config/fixtures/seed-hastmon.conf', import.meta.url)), 'utf8');
 
 const STATUS: StatusDocument = {
@@ -50,200 +50,297 @@ interface Run {
   stderr: string;
 }
 
-function hastmonctl(...argv: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', script, ...argv], { cwd: root, timeout: 20_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-      resolve({ code, stdout, stderr });
+let dir: string;
+let socket: string;
+/** What the stand-in daemon read, each as parseRequest returned it (a ParseError for a bad request). */
+let seen: Array<ControlRequest | ParseError>;
+let answer: (request: ControlRequest) => ControlResponse;
+let servers: Server[];
+
+/** hastmonctl in process; `io` replaces the defaults (no configuration file, node 'lolek'). */
+async function hastmonctl(argv: string[], io: Partial<CtlIo> = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCtl(argv, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    defaultConfigPath: join(dir, 'no-such.conf'),
+    defaultNodeName: 'lolek',
+    requestTimeoutMs: 5_000,
+    ...io,
+  });
+  return { code, stdout, stderr };
+}
+
+/** Listens on `at`, calling `serve` for each client, until the test ends. */
+async function listen(at: string, serve: (client: Socket) => void): Promise<void> {
+  const server = createServer(serve);
+  servers.push(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at, resolve);
+  });
+}
+
+/** The stand-in daemon: one line of request, one line of answer, as the control protocol has it. */
+function startDaemon(at = socket): Promise<void> {
+  return listen(at, (client) => {
+    let text = '';
+    client.setEncoding('utf8');
+    client.on('data', (chunk: string) => {
+      text += chunk;
+      const newline = text.indexOf('\n');
+      if (newline < 0) return;
+      const request = parseRequest(text.slice(0, newline));
+      seen.push(request);
+      client.end(encodeLine('error' in request ? { ok: false, exitCode: 76, message: `bad request: ${request.error}` } : answer(request)));
     });
   });
 }
 
-// Usage errors are found before any socket is tried, so these need no daemon and run side by side.
-describe.concurrent('hastmonctl usage', () => {
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hastmonctl-'));
+  socket = join(dir, 'hastmonctl');
+  seen = [];
+  answer = (request) => (request.command === 'status' ? { ok: true, status: STATUS } : { ok: true });
+  servers = [];
+});
+
+afterEach(async () => {
+  for (const server of servers) {
+    server.close();
+    server.unref();
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('usage errors: exit 64 with the message and the usage on stderr, before any socket is tried', () => {
   it.each([
     [[], 'missing command'],
     [['-q', 'status'], 'unknown option -q'],
     [['-s'], 'option -s requires an argument'],
     [['restart'], "unknown command 'restart'"],
     [['status', '--yaml'], "unknown option '--yaml' for status"],
+    [['clear', '--json'], "unknown option '--json' for clear"],
     [['status', 'all', 'daemon'], "'all' cannot be combined with resource names"],
     [['role', 'boss', 'all'], "role: expected one of init, secondary, primary, watchdog, not 'boss'"],
+    [['role'], 'role: expected one of init, secondary, primary, watchdog'],
     [['role', 'primary'], "role: name the resources, or 'all'"],
     [['offline', '0'], 'offline: seconds must be from 1 to 31536000, not 0'],
+    [['offline', '31536001', 'daemon'], 'offline: seconds must be from 1 to 31536000, not 31536001'],
     [['reload', 'now'], 'reload takes no arguments'],
-  ])('%j exits 64: %s', async (argv, message) => {
-    const run = await hastmonctl('-s', '/nonexistent/hastmonctl', ...argv);
-    expect(run.code).toBe(64);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(new RegExp(`^hastmonctl: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\nusage: hastmonctl `));
+  ])('%j: %s', async (argv, message) => {
+    const run = await hastmonctl(['-s', join('/nonexistent', 'hastmonctl'), ...argv]);
+    expect(run).toEqual({ code: 64, stdout: '', stderr: `hastmonctl: ${message}\n${HASTMONCTL_USAGE}` });
+    expect(seen).toEqual([]);
   });
 
-  it.each([['-h'], ['help']])('%s prints the usage on stdout and exits 0', async (flag) => {
-    const run = await hastmonctl(flag);
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^usage: hastmonctl \[-c config\] \[-N name\] \[-s socket\] command/);
-    expect(run.stderr).toBe('');
+  it('-N takes a node name by the rules of hastmon -N', async () => {
+    expect(await hastmonctl(['-N', 'lo/lek', 'status'])).toEqual({
+      code: 64,
+      stdout: '',
+      stderr: "hastmonctl: bad node name 'lo/lek' for -N: expected a name without spaces or slashes\n",
+    });
   });
 });
 
-let dir: string;
-let socket: string;
-let seen: ControlRequest[];
-let answer: (request: ControlRequest) => ControlResponse;
-let daemon: ControlServer | null;
-let impostor: Server | null;
-
-const quiet = { debug: (): void => undefined, warning: (): void => undefined };
-
-async function startDaemon(at = socket): Promise<void> {
-  daemon = new ControlServer(at, async (request) => {
-    seen.push(request);
-    return answer(request);
-  }, quiet);
-  await daemon.start();
-}
-
-describe('hastmonctl and the control socket', () => {
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'hastmonctl-'));
-    socket = join(dir, 'hastmonctl');
-    seen = [];
-    answer = (request) => (request.command === 'status' ? { ok: true, status: STATUS } : { ok: true });
-    daemon = null;
-    impostor = null;
+describe('help', () => {
+  it.each([[['-h']], [['help']], [['-h', 'restart']], [['-s', '/nonexistent/hastmonctl', 'help', 'me']]])('%j prints the usage on stdout and exits 0', async (argv) => {
+    const run = await hastmonctl(argv);
+    expect(run).toEqual({ code: 0, stdout: HASTMONCTL_USAGE, stderr: '' });
+    expect(run.stdout).toMatch(/^usage: hastmonctl \[-c config\] \[-N name\] \[-s socket\] command/);
   });
+});
 
-  afterEach(async () => {
-    await daemon?.close();
-    const open = impostor;
-    if (open !== null) await new Promise<void>((resolve) => open.close(() => resolve()));
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  describe('hastmonctl without a daemon', () => {
-    it('exits 69 saying hastmon is not running', async () => {
-      expect(await hastmonctl('-s', socket, 'status')).toEqual({
-        code: 69,
-        stdout: '',
-        stderr: `hastmonctl: hastmon is not running (no daemon at ${socket})\n`,
-      });
+describe('without a daemon on the socket', () => {
+  it('exits 69 saying hastmon is not running', async () => {
+    expect(await hastmonctl(['-s', socket, 'status'])).toEqual({
+      code: 69,
+      stdout: '',
+      stderr: `hastmonctl: hastmon is not running (no daemon at ${socket})\n`,
     });
   });
 
-  describe('hastmonctl with a daemon', () => {
-    it("prints status in HASTMON's format", async () => {
-      await startDaemon();
-      expect(await hastmonctl('-s', socket, 'status')).toEqual({ code: 0, stdout: formatStatus(STATUS), stderr: '' });
-      expect(seen).toEqual([{ command: 'status', resources: 'all' }]);
+  it('exits 75 when nothing answers in time', async () => {
+    await listen(socket, () => undefined);
+    expect(await hastmonctl(['-s', socket, 'reload'], { requestTimeoutMs: 50 })).toEqual({
+      code: 75,
+      stdout: '',
+      stderr: `hastmonctl: no answer from hastmon at ${socket} within 0.05 s\n`,
     });
+  });
+});
 
-    it('prints status --json as the document, pretty-printed', async () => {
-      await startDaemon();
-      const run = await hastmonctl('-s', socket, 'status', 'daemon', '--json');
+describe('requests and answers', () => {
+  it("prints status in HASTMON's format", async () => {
+    await startDaemon();
+    expect(await hastmonctl(['-s', socket, 'status'])).toEqual({ code: 0, stdout: formatStatus(STATUS), stderr: '' });
+    expect(seen).toEqual([{ command: 'status', resources: 'all' }]);
+  });
+
+  it('prints status --json as the document, pretty-printed, wherever --json stands', async () => {
+    await startDaemon();
+    for (const argv of [['status', 'daemon', '--json'], ['status', '--json', 'daemon']]) {
+      const run = await hastmonctl(['-s', socket, ...argv]);
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout)).toEqual(STATUS);
       expect(run.stdout).toBe(`${JSON.stringify(STATUS, null, 2)}\n`);
-      expect(seen).toEqual([{ command: 'status', resources: ['daemon'] }]);
-    });
+    }
+    expect(seen).toEqual([
+      { command: 'status', resources: ['daemon'] },
+      { command: 'status', resources: ['daemon'] },
+    ]);
+  });
 
-    it('sends each command as the daemon expects it', async () => {
-      await startDaemon();
-      const runs = [
-        ['role', 'primary', 'all'],
-        ['role', 'watchdog', 'daemon', 'storage'],
-        ['offline'],
-        ['offline', '60', 'daemon'],
-        ['clear'],
-        ['reload'],
-      ];
-      for (const argv of runs) expect(await hastmonctl('-s', socket, ...argv)).toEqual({ code: 0, stdout: '', stderr: '' });
-      expect(seen).toEqual([
-        { command: 'role', role: 'primary', resources: 'all' },
-        { command: 'role', role: 'watchdog', resources: ['daemon', 'storage'] },
-        { command: 'offline', resources: 'all' },
-        { command: 'offline', seconds: 60, resources: ['daemon'] },
-        { command: 'clear', resources: 'all' },
-        { command: 'reload' },
-      ]);
-    });
+  it('sends each command as the daemon expects it', async () => {
+    await startDaemon();
+    const runs = [
+      ['role', 'primary', 'all'],
+      ['role', 'watchdog', 'daemon', 'storage'],
+      ['offline'],
+      ['offline', '60', 'daemon'],
+      ['offline', 'all'],
+      ['clear'],
+      ['clear', 'daemon'],
+      ['reload'],
+    ];
+    for (const argv of runs) expect(await hastmonctl(['-s', socket, ...argv]), argv.join(' ')).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(seen).toEqual([
+      { command: 'role', role: 'primary', resources: 'all' },
+      { command: 'role', role: 'watchdog', resources: ['daemon', 'storage'] },
+      { command: 'offline', resources: 'all' },
+      { command: 'offline', seconds: 60, resources: ['daemon'] },
+      { command: 'offline', resources: 'all' },
+      { command: 'clear', resources: 'all' },
+      { command: 'clear', resources: ['daemon'] },
+      { command: 'reload' },
+    ]);
+  });
 
-    it("prints the daemon's message for a command that succeeded", async () => {
-      answer = () => ({ ok: true, message: 'daemon: offline for 30 s' });
-      await startDaemon();
-      expect(await hastmonctl('-s', socket, 'offline', 'daemon')).toEqual({ code: 0, stdout: 'daemon: offline for 30 s\n', stderr: '' });
-    });
+  it("prints the daemon's message for a command that succeeded", async () => {
+    answer = () => ({ ok: true, message: 'daemon: offline for 30 s' });
+    await startDaemon();
+    expect(await hastmonctl(['-s', socket, 'offline', 'daemon'])).toEqual({ code: 0, stdout: 'daemon: offline for 30 s\n', stderr: '' });
+  });
 
-    it("exits with the daemon's status and message when it refuses", async () => {
-      answer = () => ({ ok: false, exitCode: 65, message: "no resource 'nfs'" });
-      await startDaemon();
-      expect(await hastmonctl('-s', socket, 'clear', 'nfs')).toEqual({ code: 65, stdout: '', stderr: "hastmonctl: no resource 'nfs'\n" });
-    });
+  it("exits with the daemon's status and message when it refuses", async () => {
+    answer = () => ({ ok: false, exitCode: 65, message: "no resource 'nfs'" });
+    await startDaemon();
+    expect(await hastmonctl(['-s', socket, 'clear', 'nfs'])).toEqual({ code: 65, stdout: '', stderr: "hastmonctl: no resource 'nfs'\n" });
+  });
 
-    it('prints every line of a refused reload', async () => {
-      answer = () => ({ ok: false, exitCode: 78, message: '/etc/hastmon.conf:3: bad number\n/etc/hastmon.conf:9: unknown keyword' });
-      await startDaemon();
-      expect(await hastmonctl('-s', socket, 'reload')).toEqual({
-        code: 78,
-        stdout: '',
-        stderr: 'hastmonctl: /etc/hastmon.conf:3: bad number\nhastmonctl: /etc/hastmon.conf:9: unknown keyword\n',
-      });
-    });
-
-    it('exits 76 on an answer that is not the protocol', async () => {
-      const garbler = createServer((client) => client.once('data', () => client.end('200 OK\n')));
-      impostor = garbler;
-      await new Promise<void>((resolve) => garbler.listen(socket, resolve));
-      expect(await hastmonctl('-s', socket, 'reload')).toEqual({
-        code: 76,
-        stdout: '',
-        stderr: `hastmonctl: garbled answer from hastmon at ${socket}: answer is not JSON\n`,
-      });
-    });
-
-    it('exits 76 when status comes back without a status', async () => {
-      answer = () => ({ ok: true });
-      await startDaemon();
-      expect(await hastmonctl('-s', socket, 'status')).toEqual({
-        code: 76,
-        stdout: '',
-        stderr: `hastmonctl: garbled answer from hastmon at ${socket}: no status in the answer to status\n`,
-      });
+  it('prints every line of a refused reload, each with the command name', async () => {
+    answer = () => ({ ok: false, exitCode: 78, message: '/etc/hastmon.conf:3: bad number\n/etc/hastmon.conf:9: unknown keyword' });
+    await startDaemon();
+    expect(await hastmonctl(['-s', socket, 'reload'])).toEqual({
+      code: 78,
+      stdout: '',
+      stderr: 'hastmonctl: /etc/hastmon.conf:3: bad number\nhastmonctl: /etc/hastmon.conf:9: unknown keyword\n',
     });
   });
 
-  describe('hastmonctl finds the socket in the configuration', () => {
-    it("takes this node's 'control' path, given by -N", async () => {
-      const lolekSocket = join(dir, 'lolek.ctl');
-      const config = join(dir, 'hastmon.conf');
-      writeFileSync(config, `control ${socket}\non lolek {\n  control ${lolekSocket}\n}\n${seed}`);
-      await startDaemon(lolekSocket);
-      expect(await hastmonctl('-c', config, '-N', 'lolek', 'reload')).toEqual({ code: 0, stdout: '', stderr: '' });
-      expect(seen).toEqual([{ command: 'reload' }]);
-      expect(await hastmonctl('-c', config, '-N', 'bolek', 'reload')).toMatchObject({
-        code: 69,
-        stderr: `hastmonctl: hastmon is not running (no daemon at ${socket})\n`,
+  it('exits 76 on an answer that is not the protocol', async () => {
+    await listen(socket, (client) => client.once('data', () => client.end('200 OK\n')));
+    expect(await hastmonctl(['-s', socket, 'reload'])).toEqual({
+      code: 76,
+      stdout: '',
+      stderr: `hastmonctl: garbled answer from hastmon at ${socket}: answer is not JSON\n`,
+    });
+  });
+
+  it('exits 76 when status comes back without a status', async () => {
+    answer = () => ({ ok: true });
+    await startDaemon();
+    expect(await hastmonctl(['-s', socket, 'status'])).toEqual({
+      code: 76,
+      stdout: '',
+      stderr: `hastmonctl: garbled answer from hastmon at ${socket}: no status in the answer to status\n`,
+    });
+  });
+
+  it('exits 70 with what went wrong when something throws', async () => {
+    const run = await hastmonctl(['help'], {
+      stdout: () => {
+        throw new Error('stdout is gone');
+      },
+    });
+    expect(run.code).toBe(70);
+    expect(run.stderr).toMatch(/^hastmonctl: Error: stdout is gone\nhastmonctl: +at /);
+  });
+});
+
+describe('the socket named by the configuration', () => {
+  it("takes this node's 'control' path, given by -N", async () => {
+    const lolekSocket = join(dir, 'lolek.ctl');
+    const config = join(dir, 'hastmon.conf');
+    writeFileSync(config, `control ${socket}\non lolek {\n  control ${lolekSocket}\n}\n${seed}`);
+    await startDaemon(lolekSocket);
+    expect(await hastmonctl(['-c', config, '-N', 'lolek', 'reload'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(seen).toEqual([{ command: 'reload' }]);
+    expect(await hastmonctl(['-c', config, '-N', 'bolek', 'reload'])).toEqual({
+      code: 69,
+      stdout: '',
+      stderr: `hastmonctl: hastmon is not running (no daemon at ${socket})\n`,
+    });
+  });
+
+  it('reads the default configuration as the host name\'s node without -c and -N', async () => {
+    const bolekSocket = join(dir, 'bolek.ctl');
+    const config = join(dir, 'default.conf');
+    writeFileSync(config, `control ${socket}\non bolek {\n  control ${bolekSocket}\n}\n${seed}`);
+    await startDaemon(bolekSocket);
+    expect(await hastmonctl(['reload'], { defaultConfigPath: config, defaultNodeName: 'bolek' })).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(seen).toEqual([{ command: 'reload' }]);
+  });
+
+  it('exits 78 with every configuration error, and says how to do without', async () => {
+    const config = join(dir, 'hastmon.conf');
+    writeFileSync(config, seed);
+    const run = await hastmonctl(['-c', config, '-N', 'stranger', 'status']);
+    expect(run.code).toBe(78);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(new RegExp(`^hastmonctl: ${escapeRegExp(config)}:1: resource 'daemon' has no 'on' section for node 'stranger'`));
+    expect(lines[1]).toMatch(/^hastmonctl: /);
+    expect(lines[2]).toBe('hastmonctl: give the control socket with -s to do without the configuration');
+  });
+
+  it('exits 78 for a configuration file given with -c that does not exist', async () => {
+    const missing = join(dir, 'missing.conf');
+    expect(await hastmonctl(['-c', missing, 'status'])).toEqual({
+      code: 78,
+      stdout: '',
+      stderr: `hastmonctl: ${missing}: configuration file not found\nhastmonctl: give the control socket with -s to do without the configuration\n`,
+    });
+  });
+});
+
+describe('bin/hastmonctl, the built launcher, as operators run it', () => {
+  beforeAll(() => {
+    if (!existsSync(join(root, 'dist', 'cli', 'hastmonctl.js'))) throw new Error('dist/cli/hastmonctl.js is missing: run npm run build first');
+  });
+
+  // execFile, not execFileSync: the stand-in daemon answers from this process's event loop.
+  const launch = (...argv: string[]): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, [join(root, 'bin', 'hastmonctl'), ...argv], { timeout: 20_000 }, (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolve({ code, stdout, stderr });
       });
     });
 
-    it('exits 78 with every configuration error, and says how to do without', async () => {
-      const config = join(dir, 'hastmon.conf');
-      writeFileSync(config, seed);
-      const run = await hastmonctl('-c', config, '-N', 'stranger', 'status');
-      expect(run.code).toBe(78);
-      const lines = run.stderr.trimEnd().split('\n');
-      expect(lines).toHaveLength(3);
-      expect(lines[0]).toMatch(new RegExp(`^hastmonctl: ${config}:1: resource 'daemon' has no 'on' section for node 'stranger'`));
-      expect(lines[2]).toBe('hastmonctl: give the control socket with -s to do without the configuration');
-    });
+  it('prints the answer on stdout and exits 0', async () => {
+    await startDaemon();
+    expect(await launch('-s', socket, 'status')).toEqual({ code: 0, stdout: formatStatus(STATUS), stderr: '' });
+    expect(seen).toEqual([{ command: 'status', resources: 'all' }]);
+  });
 
-    it('exits 78 for a configuration file given with -c that does not exist', async () => {
-      const missing = join(dir, 'missing.conf');
-      expect(await hastmonctl('-c', missing, 'status')).toEqual({
-        code: 78,
-        stdout: '',
-        stderr: `hastmonctl: ${missing}: configuration file not found\nhastmonctl: give the control socket with -s to do without the configuration\n`,
-      });
-    });
+  it("exits with the daemon's refusal status, its message on stderr", async () => {
+    answer = () => ({ ok: false, exitCode: 65, message: "no resource 'nfs'" });
+    await startDaemon();
+    expect(await launch('-s', socket, 'clear', 'nfs')).toEqual({ code: 65, stdout: '', stderr: "hastmonctl: no resource 'nfs'\n" });
   });
 });

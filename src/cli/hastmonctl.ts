@@ -1,5 +1,6 @@
 // The hastmonctl command: `hastmonctl [-c config] [-N name] [-s socket] command [arguments]`,
 // one request to the daemon over its control socket, the answer on stdout, sysexits(3) statuses.
+// Importing this module does nothing: bin/hastmonctl calls runCtl with the process's own io.
 import { DEFAULT_CONFIG_PATH, DEFAULT_CONTROL_SOCKET, DEFAULT_OFFLINE_MS } from '../config/defaults.js';
 import { sendRequest, type TransportErrorKind } from '../io/control-client.js';
 import { EX_PROTOCOL, MAX_OFFLINE_SECONDS, type ControlRequest, type ResourceSelection } from '../io/control-protocol.js';
@@ -7,49 +8,50 @@ import { ROLES, type Role } from '../core/types.js';
 import { parseHastmonArgs } from './args.js';
 import { configure } from './configure.js';
 import { EX_NOPERM, EX_OK, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, EX_USAGE } from './exit-codes.js';
-import { getopt } from './getopt.js';
+import { getopt, type GetoptSpec } from './getopt.js';
 import { shortHostname } from './node-name.js';
 import { formatStatus } from './status-format.js';
 
-const USAGE = `usage: hastmonctl [-c config] [-N name] [-s socket] command [arguments]
-  status [all|resource ...] [--json]     show the resources as this node sees them
-  role init|primary|secondary|watchdog all|resource ...
-                                         change this node's role for the resources
-  offline [seconds] [all|resource ...]   release the resources and refuse to hold them
-                                         for a while (default ${DEFAULT_OFFLINE_MS / 1000} s)
-  clear [all|resource ...]               clear ERRORED: eligible again (as kill -USR2)
-  reload                                 re-read the configuration file
-  help                                   print this help
-  -c config  the configuration naming the control socket (default ${DEFAULT_CONFIG_PATH})
-  -N name    this node's name in it (default: the host name up to the first dot)
-  -s socket  the control socket, without reading the configuration
-             (default: 'control' in the configuration, else ${DEFAULT_CONTROL_SOCKET})
-`;
-
-/** Long enough for a daemon busy reloading, short enough for an operator waiting at a prompt. */
-const REQUEST_TIMEOUT_MS = 10_000;
-
-const TRANSPORT_EXIT: Record<TransportErrorKind, number> = {
-  'not-running': EX_UNAVAILABLE,
-  permission: EX_NOPERM,
-  timeout: EX_TEMPFAIL,
-  protocol: EX_PROTOCOL,
-};
-
-interface Invocation {
-  socket?: string;
-  configPath?: string;
-  nodeName?: string;
-  action: { kind: 'help' } | { kind: 'request'; request: ControlRequest; json: boolean };
+/** What hastmonctl needs from its process; tests give their own. */
+export interface CtlIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** The configuration read when neither -s nor -c is given. */
+  defaultConfigPath: string;
+  /** This node's name when -N is not given. */
+  defaultNodeName: string;
+  /** How long to wait for the daemon's answer. */
+  requestTimeoutMs: number;
 }
 
+/** Long enough for a daemon busy reloading, short enough for an operator waiting at a prompt. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** The io of the running process: its stdout and stderr, the default file, the host name. */
+export function processIo(): CtlIo {
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    defaultConfigPath: DEFAULT_CONFIG_PATH,
+    defaultNodeName: shortHostname(),
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+  };
+}
+
+/** hastmonctl's own options; the letters `parseArguments` reads, and hastmonctl(8) documents. */
+export const HASTMONCTL_GETOPT: Readonly<GetoptSpec> = { flags: 'h', withArgument: 'cNs' };
+
 type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+type Action = { kind: 'help' } | { kind: 'request'; request: ControlRequest; json: boolean };
 
 function usageError<T>(message: string): Parsed<T> {
   return { ok: false, message };
 }
 
-/** No names means every resource; `all` stands alone. */
+const requestAction = (request: ControlRequest, json = false): Parsed<Action> => ({ ok: true, value: { kind: 'request', request, json } });
+
+/** No names means every resource; `all` stands alone; a word starting with '-' is an unknown option. */
 function selection(names: readonly string[], command: string): Parsed<ResourceSelection> {
   const option = names.find((name) => name.startsWith('-'));
   if (option !== undefined) return usageError(`unknown option '${option}' for ${command}`);
@@ -60,52 +62,126 @@ function selection(names: readonly string[], command: string): Parsed<ResourceSe
   return { ok: true, value: [...names] };
 }
 
-function parseCommand(operands: readonly string[]): Parsed<Invocation['action']> {
-  const [command, ...rest] = operands;
-  const request = (value: Parsed<ControlRequest>, json = false): Parsed<Invocation['action']> =>
-    value.ok ? { ok: true, value: { kind: 'request', request: value.value, json } } : value;
-  const withResources = <T>(names: readonly string[], make: (resources: ResourceSelection) => T): Parsed<T> => {
-    const resources = selection(names, command as string);
-    return resources.ok ? { ok: true, value: make(resources.value) } : resources;
-  };
-  switch (command) {
-    case undefined:
-      return usageError('missing command');
-    case 'help':
-      return { ok: true, value: { kind: 'help' } };
-    case 'status': {
-      const names = rest.filter((word) => word !== '--json');
-      return request(withResources(names, (resources) => ({ command: 'status', resources })), names.length < rest.length);
-    }
-    case 'role': {
-      const [role, ...names] = rest;
+/** The resources named by `names`, made into a request by `make`. */
+function withResources(names: readonly string[], command: string, make: (resources: ResourceSelection) => ControlRequest, json = false): Parsed<Action> {
+  const resources = selection(names, command);
+  return resources.ok ? requestAction(make(resources.value), json) : resources;
+}
+
+export interface CtlCommand {
+  /** The command's lines in the usage message. */
+  readonly usage: string;
+  /** The long options it takes among its arguments, anywhere after its name. */
+  readonly options: readonly string[];
+  /** `words` are its arguments without its long options; `options` those of them given. */
+  readonly parse: (words: readonly string[], options: ReadonlySet<string>) => Parsed<Action>;
+}
+
+/** Every command hastmonctl knows, in the order of the usage message: the parser looks commands up here. */
+export const HASTMONCTL_COMMANDS: Readonly<Record<string, CtlCommand>> = {
+  status: {
+    usage: '  status [all|resource ...] [--json]     show the resources as this node sees them\n',
+    options: ['--json'],
+    parse: (words, options) => withResources(words, 'status', (resources) => ({ command: 'status', resources }), options.has('--json')),
+  },
+  role: {
+    usage:
+      '  role init|primary|secondary|watchdog all|resource ...\n' +
+      "                                         change this node's role for the resources\n",
+    options: [],
+    parse: ([role, ...names]) => {
       if (role === undefined || !(ROLES as readonly string[]).includes(role)) {
         return usageError(`role: expected one of ${ROLES.join(', ')}${role === undefined ? '' : `, not '${role}'`}`);
       }
       if (names.length === 0) return usageError(`role: name the resources, or 'all'`);
-      return request(withResources(names, (resources) => ({ command: 'role', role: role as Role, resources })));
-    }
-    case 'offline': {
-      const [first, ...others] = rest;
-      if (first === undefined || !/^\d+$/.test(first)) {
-        return request(withResources(rest, (resources) => ({ command: 'offline', resources })));
-      }
+      return withResources(names, 'role', (resources) => ({ command: 'role', role: role as Role, resources }));
+    },
+  },
+  offline: {
+    usage:
+      '  offline [seconds] [all|resource ...]   release the resources and refuse to hold them\n' +
+      `                                         for a while (default ${DEFAULT_OFFLINE_MS / 1000} s)\n`,
+    options: [],
+    parse: (words) => {
+      const [first, ...others] = words;
+      if (first === undefined || !/^\d+$/.test(first)) return withResources(words, 'offline', (resources) => ({ command: 'offline', resources }));
       const seconds = Number(first);
       if (seconds < 1 || seconds > MAX_OFFLINE_SECONDS) return usageError(`offline: seconds must be from 1 to ${MAX_OFFLINE_SECONDS}, not ${first}`);
-      return request(withResources(others, (resources) => ({ command: 'offline', seconds, resources })));
-    }
-    case 'clear':
-      return request(withResources(rest, (resources) => ({ command: 'clear', resources })));
-    case 'reload':
-      if (rest.length > 0) return usageError(`reload takes no arguments`);
-      return request({ ok: true, value: { command: 'reload' } });
-    default:
-      return usageError(`unknown command '${command}'`);
-  }
+      return withResources(others, 'offline', (resources) => ({ command: 'offline', seconds, resources }));
+    },
+  },
+  clear: {
+    usage: '  clear [all|resource ...]               clear ERRORED: eligible again (as kill -USR2)\n',
+    options: [],
+    parse: (words) => withResources(words, 'clear', (resources) => ({ command: 'clear', resources })),
+  },
+  reload: {
+    usage: '  reload                                 re-read the configuration file\n',
+    options: [],
+    parse: (words) => (words.length > 0 ? usageError(`reload takes no arguments`) : requestAction({ command: 'reload' })),
+  },
+  help: {
+    usage: '  help                                   print this help\n',
+    options: [],
+    parse: () => ({ ok: true, value: { kind: 'help' } }),
+  },
+};
+
+export const HASTMONCTL_USAGE =
+  'usage: hastmonctl [-c config] [-N name] [-s socket] command [arguments]\n' +
+  Object.values(HASTMONCTL_COMMANDS)
+    .map((command) => command.usage)
+    .join('') +
+  `  -c config  the configuration naming the control socket (default ${DEFAULT_CONFIG_PATH})
+  -N name    this node's name in it (default: the host name up to the first dot)
+  -s socket  the control socket, without reading the configuration
+             (default: 'control' in the configuration, else ${DEFAULT_CONTROL_SOCKET})
+`;
+
+/** Every way the daemon can fail to answer, and the status hastmonctl then exits with. */
+export const TRANSPORT_EXIT: Readonly<Record<TransportErrorKind, number>> = {
+  'not-running': EX_UNAVAILABLE,
+  permission: EX_NOPERM,
+  timeout: EX_TEMPFAIL,
+  protocol: EX_PROTOCOL,
+};
+
+/**
+ * The statuses hastmonctl ends with on its own account, the only ones runCtl returns besides
+ * TRANSPORT_EXIT's, configure()'s and the status of the daemon's refusal.
+ */
+export const HASTMONCTL_EXIT = {
+  /** The daemon did what was asked, or help was asked for. */
+  done: EX_OK,
+  /** A bad flag, command or argument (a -N name hastmon would refuse, too). */
+  usage: EX_USAGE,
+  /** An answer to status without the status. */
+  garbled: EX_PROTOCOL,
+  /** A bug: an exception escaped. */
+  internal: EX_SOFTWARE,
+} as const;
+
+interface Invocation {
+  socket?: string;
+  configPath?: string;
+  nodeName?: string;
+  action: Action;
+}
+
+function parseCommand(operands: readonly string[]): Parsed<Action> {
+  const [name, ...rest] = operands;
+  if (name === undefined) return usageError('missing command');
+  if (!Object.hasOwn(HASTMONCTL_COMMANDS, name)) return usageError(`unknown command '${name}'`);
+  const command = HASTMONCTL_COMMANDS[name] as CtlCommand;
+  const given = new Set(rest.filter((word) => command.options.includes(word)));
+  return command.parse(
+    rest.filter((word) => !given.has(word)),
+    given,
+  );
 }
 
 function parseArguments(argv: readonly string[]): Parsed<Invocation> {
-  const parsed = getopt(argv, { flags: 'h', withArgument: 'cNs' });
+  const parsed = getopt(argv, HASTMONCTL_GETOPT);
   if (!parsed.ok) return parsed;
   const invocation: Omit<Invocation, 'action'> = {};
   let help = false;
@@ -123,15 +199,15 @@ function parseArguments(argv: readonly string[]): Parsed<Invocation> {
 type SocketPath = { ok: true; path: string } | { ok: false; code: number; messages: string[] };
 
 /** `-s`, else `control` from this node's configuration (the default when there is no file). */
-async function socketPath(invocation: Invocation): Promise<SocketPath> {
+async function socketPath(invocation: Invocation, io: CtlIo): Promise<SocketPath> {
   if (invocation.socket !== undefined) return { ok: true, path: invocation.socket };
   // hastmon's own flag parser, so that -c and -N follow exactly the same rules in both commands.
   const args = parseHastmonArgs([
     ...(invocation.configPath === undefined ? [] : ['-c', invocation.configPath]),
     ...(invocation.nodeName === undefined ? [] : ['-N', invocation.nodeName]),
   ]);
-  if (!args.ok) return { ok: false, code: EX_USAGE, messages: [args.message] };
-  const configured = await configure(args.args, { defaultConfigPath: DEFAULT_CONFIG_PATH, defaultNodeName: shortHostname() });
+  if (!args.ok) return { ok: false, code: HASTMONCTL_EXIT.usage, messages: [args.message] };
+  const configured = await configure(args.args, { defaultConfigPath: io.defaultConfigPath, defaultNodeName: io.defaultNodeName });
   if (!configured.ok) {
     return { ok: false, code: configured.code, messages: [...configured.messages, 'give the control socket with -s to do without the configuration'] };
   }
@@ -139,8 +215,8 @@ async function socketPath(invocation: Invocation): Promise<SocketPath> {
 }
 
 /** Every line of a message starts with the command's name, as the daemon's may have several. */
-function complain(message: string): void {
-  process.stderr.write(
+function complain(io: CtlIo, message: string): void {
+  io.stderr(
     message
       .split('\n')
       .map((line) => `hastmonctl: ${line}\n`)
@@ -148,51 +224,51 @@ function complain(message: string): void {
   );
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+async function run(argv: readonly string[], io: CtlIo): Promise<number> {
   const parsed = parseArguments(argv);
   if (!parsed.ok) {
-    complain(parsed.message);
-    process.stderr.write(USAGE);
-    return EX_USAGE;
+    complain(io, parsed.message);
+    io.stderr(HASTMONCTL_USAGE);
+    return HASTMONCTL_EXIT.usage;
   }
   const invocation = parsed.value;
   const action = invocation.action;
   if (action.kind === 'help') {
-    process.stdout.write(USAGE);
-    return EX_OK;
+    io.stdout(HASTMONCTL_USAGE);
+    return HASTMONCTL_EXIT.done;
   }
-  const socket = await socketPath(invocation);
+  const socket = await socketPath(invocation, io);
   if (!socket.ok) {
-    complain(socket.messages.join('\n'));
+    complain(io, socket.messages.join('\n'));
     return socket.code;
   }
-  const response = await sendRequest(socket.path, action.request, REQUEST_TIMEOUT_MS);
+  const response = await sendRequest(socket.path, action.request, io.requestTimeoutMs);
   if ('transportError' in response) {
-    complain(response.message);
+    complain(io, response.message);
     return TRANSPORT_EXIT[response.transportError];
   }
   if (!response.ok) {
-    complain(response.message);
+    complain(io, response.message);
     return response.exitCode;
   }
   if (action.request.command === 'status') {
     if (response.status === undefined) {
-      complain(`garbled answer from hastmon at ${socket.path}: no status in the answer to status`);
-      return EX_PROTOCOL;
+      complain(io, `garbled answer from hastmon at ${socket.path}: no status in the answer to status`);
+      return HASTMONCTL_EXIT.garbled;
     }
-    process.stdout.write(action.json ? `${JSON.stringify(response.status, null, 2)}\n` : formatStatus(response.status));
+    io.stdout(action.json ? `${JSON.stringify(response.status, null, 2)}\n` : formatStatus(response.status));
   } else if (response.message !== undefined && response.message !== '') {
-    process.stdout.write(`${response.message}\n`);
+    io.stdout(`${response.message}\n`);
   }
-  return EX_OK;
+  return HASTMONCTL_EXIT.done;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    complain(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exitCode = EX_SOFTWARE;
-  },
-);
+/** Runs hastmonctl with the arguments after the command name; resolves to its exit status. */
+export async function runCtl(argv: readonly string[], io: CtlIo): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (error: unknown) {
+    complain(io, error instanceof Error ? (error.stack ?? error.message) : String(error));
+    return HASTMONCTL_EXIT.internal;
+  }
+}
