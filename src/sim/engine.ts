@@ -165,10 +165,7 @@ class Simulation {
     );
     this.nodes = this.cluster.nodes.map((spec, index) => newSimNode(index, spec, this.faults.clocks[index] as ClockSpec));
     const timing = this.cluster.timing;
-    // An adopter keeps the resource for lease + deadtime on its clock before it needs endorsements.
-    // The core adopts a copy found running only with a quorum's endorsement: no grace to allow.
-    const adoptionGrace = 0;
-    this.safety = new SafetyChecker({ guard: timing.guard, lease: timing.lease, adoptionGrace });
+    this.safety = new SafetyChecker({ guard: timing.guard, lease: timing.lease });
     this.liveness = new LivenessTracker(this.cluster.resources.map((r) => r.name));
     this.bound = (options.livenessBound ?? DEFAULT_LIVENESS_BOUND) * timing.heartbeatInterval;
   }
