@@ -2,7 +2,9 @@
 // (1 ms per datagram) unless a test cuts links. Script runs are traced as `time node run ACTION RES`.
 
 import { describe, expect, it } from 'vitest';
-import { Harness, TEST_TIMING, resourceSpec, threeNodeConfigs } from './harness.test-util.js';
+import { DEFAULT_TIMING as TEST_TIMING } from '../config/timing.js';
+import { quickResourceSpec as resourceSpec, threeNodeConfigs } from '../testing/fixtures.js';
+import { Harness } from '../testing/harness.js';
 import type { CoreConfig, ResourceSpec } from './types.js';
 
 const RES = 'daemon';

@@ -2,17 +2,8 @@
 // delivers after 1 ms unless a link is cut, and scripts whose outcome each test decides.
 // (The seeded simulator in src/sim/ adds faults and drift; this one is for readable step-by-step tests.)
 
-import { DEFAULT_TIMING } from '../config/timing.js';
-import { quickResourceSpec } from '../sim/cluster.js';
-import { NodeCore } from './node.js';
-import type { Command, CoreConfig, Effect, ResourceSpec, ResourceState, ScriptAction, Timing } from './types.js';
-
-/** hastmon's default timing: heartbeat 200 ms, deadtime and lease 1 s, guard 100 ms. */
-export const TEST_TIMING: Timing = DEFAULT_TIMING;
-
-export function resourceSpec(name: string, members: ResourceSpec['members'], extra: Partial<ResourceSpec> = {}): ResourceSpec {
-  return quickResourceSpec(name, members, { scriptTimeout: 5000, ...extra });
-}
+import { NodeCore } from '../core/node.js';
+import type { Command, CoreConfig, Effect, ResourceState, ScriptAction } from '../core/types.js';
 
 /** A script's fate: how long it takes and its exit code (null: it hangs until its timeout). */
 export interface ScriptFate {
@@ -319,19 +310,4 @@ export class Harness {
     if (action === 'probe' || action === 'monitor') return { ms: 10, code: node.running.has(resource) ? 0 : 1 };
     return { ms: 10, code: 0 };
   }
-}
-
-/** Three nodes as in HASTMON's README: two service nodes and a watchdog, one resource. */
-export function threeNodeConfigs(extra: Partial<ResourceSpec> = {}, timing: Timing = TEST_TIMING): CoreConfig[] {
-  const members: ResourceSpec['members'] = [
-    { node: 'lolek', priority: 0, roleOnStart: 'secondary' },
-    { node: 'bolek', priority: 1, roleOnStart: 'secondary' },
-    { node: 'reksio', priority: 100, roleOnStart: 'watchdog' },
-  ];
-  return members.map((m) => ({
-    node: m.node,
-    timing,
-    resources: [resourceSpec('daemon', members, extra)],
-    forceStart: false,
-  }));
 }
