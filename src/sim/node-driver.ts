@@ -198,9 +198,30 @@ export class NodeDriver {
       node.instant = this.now;
       node.stepsAtInstant = 0;
     }
-    const local = Math.max(node.clock.localAt(this.now), node.lastLocal);
-    node.lastLocal = local;
+    const local = this.localNow(node);
     const effects = this.call(node, () => core.step(local, input));
+    this.carryOutAll(node, core, local, effects);
+    this.host.stepped?.(node, core, input, local, effects);
+  }
+
+  /** `hastmonctl reload` on `node`: the refusal message, or undefined once the effects are carried out. */
+  reconfigure(node: SimNode, config: CoreConfig): string | undefined {
+    const core = node.core;
+    if (core === null) throw new Error(`${node.name} is down: nothing to reload`);
+    const local = this.localNow(node);
+    const result = this.call(node, () => core.reconfigure(local, config));
+    if (!result.ok) return result.message;
+    this.carryOutAll(node, core, local, result.effects);
+    return undefined;
+  }
+
+  /** The local time to give the core now: its clock, never going back. */
+  private localNow(node: SimNode): number {
+    node.lastLocal = Math.max(node.clock.localAt(this.now), node.lastLocal);
+    return node.lastLocal;
+  }
+
+  private carryOutAll(node: SimNode, core: SimCore, local: number, effects: readonly Effect[]): void {
     let stateChanged = false;
     for (const effect of effects) {
       if (node.core !== core) break; // exited
@@ -211,7 +232,6 @@ export class NodeDriver {
       if (stateChanged) this.host.stateChanged?.(node, core, local);
       this.scheduleWake(node, core);
     }
-    this.host.stepped?.(node, core, input, local, effects);
   }
 
   private carryOut(node: SimNode, effect: Effect): void {
@@ -242,10 +262,11 @@ export class NodeDriver {
     node.runs.set(effect.runId, { resource: effect.resource, action: effect.action, fate, timesOut: fate.duration >= timeout });
     node.actions.set(effect.runId, effect.action);
     const exitAfter = Math.min(fate.duration, timeout);
-    this.queue.push(this.now + exitAfter, { type: 'script-exit', node: node.index, life: node.life, runId: effect.runId });
-    if (fate.effectAt !== null && fate.effectAt < exitAfter) {
+    // An effect landing as the script exits is queued first, so that it is there when the core reads the result.
+    if (fate.effectAt !== null && fate.effectAt <= exitAfter) {
       this.queue.push(this.now + fate.effectAt, { type: 'script-effect', node: node.index, life: node.life, runId: effect.runId });
     }
+    this.queue.push(this.now + exitAfter, { type: 'script-exit', node: node.index, life: node.life, runId: effect.runId });
   }
 
   private scheduleWake(node: SimNode, core: SimCore): void {

@@ -1,134 +1,107 @@
 // A small deterministic cluster for scenario tests of the core: one shared clock, a network that
-// delivers after 1 ms unless a link is cut, and scripts whose outcome each test decides.
-// (The seeded simulator in src/sim/ adds faults and drift; this one is for readable step-by-step tests.)
+// delivers every datagram after 1 ms unless a link is cut, and scripts whose outcome each test
+// decides. Nodes are driven by the simulator's NodeDriver, as in a seeded run, without the faults:
+// no loss, no drift, pauses only when a test asks for one.
+//
+// What happens is kept in `trace`, one line each, `TIME NODE WHAT`:
+//   run ACTION RES [ARGS]      the core asked for a script run
+//   ACTION RES exited N        a run ended (or: timed out)
+//   kill ACTION RES            the core killed a run
+//   RES OLD -> NEW             the node's state for the resource changed
+//   LEVEL: MESSAGE             a log line of the core (debug left out)
+//   exit N                     the core asked to exit
 
 import { NodeCore } from '../core/node.js';
-import type { Command, CoreConfig, Effect, ResourceState, ScriptAction } from '../core/types.js';
+import { EventQueue } from '../sim/event-queue.js';
+import type { ScriptFate } from '../sim/fake-scripts.js';
+import { DriverAborted, NodeDriver, type DriverEvent, type DriverHost, type RunScript } from '../sim/node-driver.js';
+import type { CoreFactory } from '../sim/sim-core.js';
+import { newSimNode, type ActiveRun, type SimNode } from '../sim/sim-node.js';
+import type { Command, CoreConfig, Effect, ResourceState, ResourceView, ScriptAction } from '../core/types.js';
 
-/** A script's fate: how long it takes and its exit code (null: it hangs until its timeout). */
-export interface ScriptFate {
+/** How one script run goes: how long it takes, and how it ends. */
+export interface ScriptResult {
   ms: number;
-  code: number | null;
+  /** An exit code; 'hang': runs until its timeout kills it; 'truth': exit 0 if the resource runs there, else 1. */
+  exit: number | 'hang' | 'truth';
 }
 
-type Behaviour = (node: string, resource: string, action: ScriptAction, args: string[]) => ScriptFate | undefined;
+/** Decides a run's result; undefined for the default (10 ms; probe and monitor tell the truth, the rest succeed). */
+export type ScriptBehaviour = (node: string, resource: string, action: ScriptAction, args: readonly string[]) => ScriptResult | undefined;
 
-interface PendingScript {
-  node: string;
-  resource: string;
-  runId: number;
-  action: ScriptAction;
-  endsAt: number;
-  code: number | null;
-  incarnation: number;
-}
+const DELIVERY_MS = 1;
+const DEFAULT_SCRIPT_MS = 10;
+/** `until` gives up after this many events without the condition holding. */
+const MAX_EVENTS = 10_000_000;
 
-interface SimNode {
-  core: NodeCore;
-  incarnation: number;
-  alive: boolean;
-  /** A paused process: it neither acts nor reads; what is sent to it waits. */
-  frozen: boolean;
-  /** The fake resource: whether it really runs on this node. */
-  running: Set<string>;
-}
+export const realCore: CoreFactory = (config, start) => new NodeCore(config, start);
 
-interface Delivery {
-  at: number;
-  to: string;
-  effect: Extract<Effect, { kind: 'send' }>;
-}
-
-export class Harness {
+export class Harness implements DriverHost {
   now = 0;
   readonly trace: string[] = [];
+  /** Every log line, debug included: `TIME NODE LEVEL: MESSAGE`. */
   readonly logs: string[] = [];
-  private readonly nodes = new Map<string, SimNode>();
-  private scripts: PendingScript[] = [];
-  private inFlight: Delivery[] = [];
-  private readonly cut = new Set<string>();
-  private behaviour: Behaviour = () => undefined;
+  private readonly queue = new EventQueue<DriverEvent>();
+  private readonly nodes: SimNode[] = [];
+  private readonly driver: NodeDriver;
   private readonly configs = new Map<string, CoreConfig>();
-  /** Resources already running on a node that has not booted yet. */
-  private readonly runningAtBoot = new Map<string, Set<string>>();
+  /** `from>to` links that deliver nothing. */
+  private readonly cut = new Set<string>();
+  private behaviour: ScriptBehaviour = () => undefined;
+  /** The last state each node reported per resource, to trace the changes. */
+  private readonly states = new Map<string, Map<string, ResourceState>>();
 
-  constructor(
-    configs: CoreConfig[],
-    private readonly makeCore: (config: CoreConfig, now: number, incarnation: number) => NodeCore = (c, now, inc) =>
-      new NodeCore(c, { now, incarnation: inc }),
-  ) {
-    for (const config of configs) {
-      this.configs.set(config.node, config);
-      this.boot(config.node);
-    }
+  constructor(configs: readonly CoreConfig[] = [], factory: CoreFactory = realCore) {
+    this.driver = new NodeDriver(this.nodes, this.queue, () => this.now, factory, this);
+    for (const config of configs) this.addNode(config);
   }
 
-  /** A node that boots now, later than the others. */
-  addNode(config: CoreConfig): void {
+  /** A machine with hastmon configured on it, booted now unless told otherwise. */
+  addNode(config: CoreConfig, boot = true): void {
+    if (this.configs.has(config.node)) throw new Error(`node ${config.node} exists already`);
     this.configs.set(config.node, config);
-    this.boot(config.node);
+    const watchdog = config.resources.every((r) => r.members.find((m) => m.node === config.node)?.roleOnStart === 'watchdog');
+    this.nodes.push(newSimNode(this.nodes.length, { name: config.node, watchdog }, { offset: 0, rate: 1 }));
+    if (boot) this.boot(config.node);
+  }
+
+  /** hastmon starts on the node: its first boot, or a restart after a crash, a kill or an exit. */
+  boot(name: string): void {
+    const node = this.node(name);
+    if (node.core !== null) throw new Error(`${name} is running already`);
+    node.booted = true;
+    this.states.set(name, new Map());
+    this.driver.start(node, this.config(name), node.incarnation + 1);
   }
 
   /** The resource runs on `name` without hastmon having started it (a boot script, an operator). */
   startServiceOn(name: string, resource: string): void {
-    const node = this.nodes.get(name);
-    if (node !== undefined) node.running.add(resource);
-    else this.runningAtBoot.set(name, new Set([...(this.runningAtBoot.get(name) ?? []), resource]));
+    this.node(name).running.add(resource);
   }
 
-  /** Decide script outcomes; return undefined for the default (10 ms, success, monitor tells the truth). */
-  scriptsBehave(behaviour: Behaviour): void {
+  /** Decide script results from now on. */
+  scriptsBehave(behaviour: ScriptBehaviour): void {
     this.behaviour = behaviour;
-  }
-
-  private boot(name: string): void {
-    const config = this.configs.get(name);
-    if (config === undefined) throw new Error(`no node ${name}`);
-    const incarnation = (this.nodes.get(name)?.incarnation ?? 0) + 1;
-    const node: SimNode = {
-      core: this.makeCore(config, this.now, incarnation),
-      incarnation,
-      alive: true,
-      frozen: false,
-      running: this.nodes.get(name)?.running ?? this.runningAtBoot.get(name) ?? new Set(),
-    };
-    this.nodes.set(name, node);
-    this.apply(name, node.core.step(this.now, { kind: 'tick' }));
   }
 
   /** The node dies with its machine: its resources stop too. */
   crash(name: string): void {
-    const node = this.node(name);
-    node.alive = false;
-    node.running.clear();
-    this.scripts = this.scripts.filter((s) => s.node !== name);
-    this.trace.push(`${this.now} ${name} CRASH`);
+    this.driver.crash(this.node(name));
   }
 
-  /** Only the daemon dies: whatever it started keeps running. */
+  /** Only the daemon dies (kill -9): whatever it started keeps running. */
   killDaemon(name: string): void {
-    const node = this.node(name);
-    node.alive = false;
-    this.scripts = this.scripts.filter((s) => s.node !== name);
-    this.trace.push(`${this.now} ${name} KILLED`);
+    this.driver.kill(this.node(name));
   }
 
-  freeze(name: string): void {
-    this.node(name).frozen = true;
-    this.trace.push(`${this.now} ${name} PAUSED`);
+  /** The process stops (SIGSTOP): it neither acts nor reads; what is sent to it waits. */
+  pause(name: string): void {
+    this.driver.pause(this.live(name));
   }
 
-  /** The paused node wakes: its clock has moved on, and it is stepped at once. */
-  thaw(name: string): void {
-    const node = this.node(name);
-    node.frozen = false;
-    this.trace.push(`${this.now} ${name} WOKE`);
-    this.apply(name, node.core.step(this.now, { kind: 'tick' }));
-  }
-
-  restart(name: string): void {
-    this.trace.push(`${this.now} ${name} RESTART`);
-    this.boot(name);
+  /** The paused process runs again: its clock has moved on, and it is stepped at once. */
+  resume(name: string): void {
+    this.driver.resume(this.live(name));
   }
 
   /** Cut the link from `a` to `b` (one way), or both ways. */
@@ -138,176 +111,177 @@ export class Harness {
   }
 
   isolate(name: string): void {
-    for (const other of this.nodes.keys()) if (other !== name) this.cutLink(name, other);
+    for (const other of this.nodes) if (other.name !== name) this.cutLink(name, other.name);
   }
 
   heal(): void {
     this.cut.clear();
   }
 
+  /** A signal or a hastmonctl command, read by the node's core at once. */
   command(name: string, command: Command): void {
-    this.trace.push(`${this.now} ${name} COMMAND ${command.type}`);
-    this.apply(name, this.node(name).core.step(this.now, { kind: 'command', command }));
+    this.driver.receive(this.live(name), { input: { kind: 'command', command }, runId: null });
   }
 
   /** hastmonctl reload on one node; returns the refusal message, if any. */
   reload(name: string, config: CoreConfig): string | undefined {
-    const result = this.node(name).core.reconfigure(this.now, config);
-    if (!result.ok) return result.message;
-    this.configs.set(name, config);
-    this.apply(name, result.effects);
-    return undefined;
+    const refused = this.driver.reconfigure(this.live(name), config);
+    if (refused === undefined) this.configs.set(name, config);
+    return refused;
   }
 
   gateway(name: string, reachable: boolean): void {
-    this.apply(name, this.node(name).core.step(this.now, { kind: 'gateway', reachable }));
+    this.driver.receive(this.live(name), { input: { kind: 'gateway', reachable }, runId: null });
+  }
+
+  /** The configuration the node runs with (a copy: change it and reload). */
+  config(name: string): CoreConfig {
+    const config = this.configs.get(name);
+    if (config === undefined) throw new Error(`no node ${name}`);
+    return structuredClone(config);
+  }
+
+  nodeNames(): string[] {
+    return this.nodes.map((n) => n.name);
   }
 
   state(name: string, resource: string): ResourceState {
-    const view = this.node(name).core.view(this.now).resources.find((r) => r.name === resource);
-    if (view === undefined) throw new Error(`no resource ${resource} on ${name}`);
-    return view.state;
+    return this.view(name, resource).state;
   }
 
-  view(name: string, resource: string) {
-    const view = this.node(name).core.view(this.now).resources.find((r) => r.name === resource);
+  view(name: string, resource: string): ResourceView {
+    const view = this.driver.view(this.live(name))?.resources.find((r) => r.name === resource);
     if (view === undefined) throw new Error(`no resource ${resource} on ${name}`);
     return view;
   }
 
+  /** The node's resources as its core shows them, or null while hastmon is down there. */
+  views(name: string): ResourceView[] | null {
+    return this.driver.view(this.node(name))?.resources ?? null;
+  }
+
   /** Nodes where the fake resource really runs. */
   runningOn(resource: string): string[] {
-    return [...this.nodes.entries()].filter(([, n]) => n.running.has(resource)).map(([name]) => name);
+    return this.nodes.filter((n) => n.running.has(resource)).map((n) => n.name);
   }
 
   isAlive(name: string): boolean {
-    return this.node(name).alive;
+    return this.node(name).core !== null;
   }
 
-  /** Script runs as `time node action resource`, in order. */
+  /** Script runs as `TIME NODE run ACTION RES`, in order. */
   scriptTrace(filter: (line: string) => boolean = () => true): string[] {
     return this.trace.filter((l) => l.includes(' run ') && filter(l));
-  }
-
-  private node(name: string): SimNode {
-    const node = this.nodes.get(name);
-    if (node === undefined) throw new Error(`no node ${name}`);
-    return node;
   }
 
   /** Advance the shared clock by `ms`, handling every event in time order. */
   advance(ms: number): void {
     const until = this.now + ms;
-    for (let guard = 0; guard < 1_000_000; guard++) {
-      const next = this.nextEventAt();
-      if (next > until) break;
-      this.now = Math.max(this.now, next);
-      this.handleDue();
-    }
+    while (this.queue.peekTime() <= until) this.handleNext();
     this.now = until;
   }
 
-  /** Advance until `predicate` holds, at most `ms`; returns the time it took or throws. */
+  /**
+   * Advance until `predicate` holds, at most `ms`; returns how long it took, to the event that made
+   * it hold, or throws.
+   */
   until(predicate: () => boolean, ms: number, what = 'condition'): number {
     const start = this.now;
-    for (let step = 0; step < ms; step += 5) {
+    const deadline = start + ms;
+    for (let events = 0; events < MAX_EVENTS; events++) {
       if (predicate()) return this.now - start;
-      this.advance(5);
+      if (this.queue.peekTime() > deadline) break;
+      this.handleNext();
     }
     if (predicate()) return this.now - start;
+    this.now = Math.max(this.now, deadline);
     throw new Error(`${what} not reached within ${ms} ms (now ${this.now})\n${this.trace.slice(-30).join('\n')}`);
   }
 
-  private nextEventAt(): number {
-    let next = Infinity;
-    for (const node of this.nodes.values()) if (this.acts(node)) next = Math.min(next, node.core.nextWakeAt());
-    for (const s of this.scripts) if (!this.node(s.node).frozen) next = Math.min(next, s.endsAt);
-    for (const d of this.inFlight) if (!this.node(d.to).frozen) next = Math.min(next, d.at);
-    return next;
-  }
-
-  private acts(node: SimNode): boolean {
-    return node.alive && !node.frozen;
-  }
-
-  private handleDue(): void {
-    const isDue = (d: Delivery): boolean => d.at <= this.now && !this.node(d.to).frozen;
-    const due = this.inFlight.filter(isDue);
-    this.inFlight = this.inFlight.filter((d) => !isDue(d));
-    for (const d of due) {
-      const node = this.node(d.to);
-      if (node.alive) this.apply(d.to, node.core.step(this.now, { kind: 'heartbeat', heartbeat: d.effect.heartbeat }));
-    }
-    const isDone = (s: PendingScript): boolean => s.endsAt <= this.now && !this.node(s.node).frozen;
-    const finished = this.scripts.filter(isDone);
-    this.scripts = this.scripts.filter((s) => !isDone(s));
-    for (const s of finished) this.finishScript(s);
-    for (const [name, node] of this.nodes) {
-      if (this.acts(node) && node.core.nextWakeAt() <= this.now) this.apply(name, node.core.step(this.now, { kind: 'tick' }));
+  private handleNext(): void {
+    const next = this.queue.pop();
+    if (next === undefined) return;
+    this.now = next.at;
+    try {
+      this.driver.handle(next.event);
+    } catch (error) {
+      // A core that threw: the test fails with the node, the time and the core's own stack.
+      if (error instanceof DriverAborted && error.cause instanceof Error) error.stack = `${error.message}\n${error.cause.stack ?? ''}`;
+      throw error;
     }
   }
 
-  private finishScript(s: PendingScript): void {
-    const node = this.node(s.node);
-    if (!node.alive || node.incarnation !== s.incarnation) return;
-    const timedOut = s.code === null;
-    if (!timedOut && s.code === 0) {
-      if (s.action === 'start') node.running.add(s.resource);
-      if (s.action === 'stop') node.running.delete(s.resource);
-    }
-    this.trace.push(`${this.now} ${s.node} done ${s.action} ${s.resource} ${timedOut ? 'timeout' : s.code}`);
-    this.apply(s.node, node.core.step(this.now, {
-      kind: 'script-done',
-      resource: s.resource,
-      runId: s.runId,
-      outcome: { code: timedOut ? null : s.code, timedOut },
-    }));
+  // DriverHost: a perfect network and scripts as the test says.
+
+  deliveries(from: SimNode, to: SimNode): number[] {
+    return this.cut.has(`${from.name}>${to.name}`) ? [] : [DELIVERY_MS];
   }
 
-  private apply(name: string, effects: Effect[]): void {
+  scriptFate(node: SimNode, effect: RunScript): ScriptFate {
+    const result = this.behaviour(node.name, effect.resource, effect.action, effect.args) ?? { ms: DEFAULT_SCRIPT_MS, exit: defaultExit(effect.action) };
+    if (result.exit === 'hang') return { duration: Infinity, effectAt: null, code: 0 };
+    if (result.exit === 'truth') return { duration: result.ms, effectAt: null, code: 'state' };
+    // A start or stop that succeeds has done its work as it exits; one that fails has done nothing.
+    const acts = result.exit === 0 && (effect.action === 'start' || effect.action === 'stop');
+    return { duration: result.ms, effectAt: acts ? result.ms : null, code: result.exit };
+  }
+
+  scriptStarting(node: SimNode, effect: RunScript): void {
+    this.note(node, `run ${effect.action} ${effect.resource}${effect.args.length > 0 ? ` ${effect.args.join(' ')}` : ''}`);
+  }
+
+  scriptKilled(node: SimNode, runId: number): void {
+    const run = node.runs.get(runId);
+    if (run !== undefined) this.note(node, `kill ${run.action} ${run.resource}`);
+  }
+
+  scriptExited(node: SimNode, run: ActiveRun, code: number | null): void {
+    this.note(node, `${run.action} ${run.resource} ${code === null ? 'timed out' : `exited ${code}`}`);
+  }
+
+  log(node: SimNode, effect: Extract<Effect, { kind: 'log' }>): void {
+    this.logs.push(`${formatTime(this.now)} ${node.name} ${effect.level}: ${effect.message}`);
+    if (effect.level !== 'debug') this.note(node, `${effect.level}: ${effect.message}`);
+  }
+
+  stateChanged(node: SimNode): void {
+    const known = this.states.get(node.name) ?? new Map<string, ResourceState>();
+    this.states.set(node.name, known);
+    for (const resource of this.driver.view(node)?.resources ?? []) {
+      const before = known.get(resource.name);
+      if (before === resource.state) continue;
+      known.set(resource.name, resource.state);
+      this.note(node, `${resource.name} ${before ?? 'new'} -> ${resource.state}`);
+    }
+  }
+
+  exited(node: SimNode, code: number): void {
+    this.note(node, `exit ${code}`);
+  }
+
+  private note(node: SimNode, what: string): void {
+    this.trace.push(`${formatTime(this.now)} ${node.name} ${what}`);
+  }
+
+  private node(name: string): SimNode {
+    const node = this.nodes.find((n) => n.name === name);
+    if (node === undefined) throw new Error(`no node ${name}`);
+    return node;
+  }
+
+  /** A node whose hastmon runs. */
+  private live(name: string): SimNode {
     const node = this.node(name);
-    for (const effect of effects) {
-      switch (effect.kind) {
-        case 'send':
-          for (const other of this.nodes.keys()) {
-            if (other === name || this.cut.has(`${name}>${other}`)) continue;
-            this.inFlight.push({ at: this.now + 1, to: other, effect });
-          }
-          break;
-        case 'run-script': {
-          this.trace.push(`${this.now} ${name} run ${effect.action} ${effect.resource}${effect.args.length ? ' ' + effect.args.join(' ') : ''}`);
-          const fate = this.behaviour(name, effect.resource, effect.action, effect.args) ?? this.defaultFate(node, effect.resource, effect.action);
-          this.scripts.push({
-            node: name,
-            resource: effect.resource,
-            runId: effect.runId,
-            action: effect.action,
-            endsAt: this.now + (fate.code === null ? effect.timeoutMs : fate.ms),
-            code: fate.code,
-            incarnation: node.incarnation,
-          });
-          break;
-        }
-        case 'kill-script':
-          this.trace.push(`${this.now} ${name} kill ${effect.resource}`);
-          this.scripts = this.scripts.filter((s) => !(s.node === name && s.runId === effect.runId));
-          break;
-        case 'log':
-          this.logs.push(`${this.now} ${name} ${effect.level}: ${effect.message}`);
-          if (effect.level !== 'debug') this.trace.push(`${this.now} ${name} ${effect.message}`);
-          break;
-        case 'exit':
-          node.alive = false;
-          this.trace.push(`${this.now} ${name} EXIT ${effect.code}`);
-          break;
-        case 'state-changed':
-          break;
-      }
-    }
+    if (node.core === null) throw new Error(`hastmon is not running on ${name}`);
+    return node;
   }
+}
 
-  private defaultFate(node: SimNode, resource: string, action: ScriptAction): ScriptFate {
-    if (action === 'probe' || action === 'monitor') return { ms: 10, code: node.running.has(resource) ? 0 : 1 };
-    return { ms: 10, code: 0 };
-  }
+function defaultExit(action: ScriptAction): ScriptResult['exit'] {
+  return action === 'probe' || action === 'monitor' ? 'truth' : 0;
+}
+
+/** Milliseconds since the scenario began: whole unless the core asked for a fraction. */
+export function formatTime(ms: number): string {
+  return Number.isInteger(ms) ? String(ms) : ms.toFixed(1);
 }
