@@ -2,7 +2,9 @@
 // (1 ms per datagram) unless a test cuts links. Script runs are traced as `time node run ACTION RES`.
 
 import { describe, expect, it } from 'vitest';
-import { Harness, TEST_TIMING, resourceSpec, threeNodeConfigs } from './harness.test-util.js';
+import { DEFAULT_TIMING as TEST_TIMING } from '../config/timing.js';
+import { quickResourceSpec as resourceSpec, threeNodeConfigs } from '../testing/fixtures.js';
+import { Harness } from '../testing/harness.js';
 import type { CoreConfig, ResourceSpec } from './types.js';
 
 const RES = 'daemon';
@@ -87,7 +89,7 @@ describe('failover and stickiness', () => {
     elected(h, 'lolek');
     h.crash('lolek');
     elected(h, 'bolek');
-    h.restart('lolek');
+    h.boot('lolek');
     h.advance(10_000);
     expect(h.state('bolek', RES)).toBe('RUNNING');
     expect(h.state('lolek', RES)).toBe('STANDBY');
@@ -99,7 +101,7 @@ describe('failover and stickiness', () => {
     elected(h, 'lolek');
     h.crash('lolek');
     elected(h, 'bolek');
-    h.restart('lolek');
+    h.boot('lolek');
     h.advance(3000);
     h.command('bolek', { type: 'hup' });
     elected(h, 'lolek');
@@ -130,7 +132,7 @@ describe('failover and stickiness', () => {
     elected(h, 'lolek');
     h.crash('lolek');
     elected(h, 'bolek');
-    h.restart('lolek');
+    h.boot('lolek');
     elected(h, 'lolek', 10_000);
     expect(h.state('bolek', RES)).toBe('STANDBY');
     expect(runs(h, 'start')).toEqual(['lolek', 'bolek', 'lolek']);
@@ -220,7 +222,7 @@ describe('two nodes without a watchdog', () => {
 describe('scripts and failures', () => {
   it('retries a failing start up to attempts, then ERRORED, and the other node takes over', () => {
     const h = new Harness(threeNodeConfigs({ attempts: 3 }));
-    h.scriptsBehave((node, _r, action) => (node === 'lolek' && action === 'start' ? { ms: 10, code: 1 } : undefined));
+    h.scriptsBehave((node, _r, action) => (node === 'lolek' && action === 'start' ? { ms: 10, exit: 1 } : undefined));
     elected(h, 'bolek', 10_000);
     expect(runs(h, 'start')).toEqual(['lolek', 'lolek', 'lolek', 'bolek']);
     expect(h.state('lolek', RES)).toBe('ERRORED');
@@ -237,7 +239,7 @@ describe('scripts and failures', () => {
   it('needs monitor_fall failures in a row before it counts, then restarts locally, then gives up', () => {
     const h = new Harness(threeNodeConfigs({ attempts: 3, monitorFall: 2 }));
     let failing = false;
-    h.scriptsBehave((node, _r, action) => (failing && node === 'lolek' && action === 'monitor' ? { ms: 10, code: 2 } : undefined));
+    h.scriptsBehave((node, _r, action) => (failing && node === 'lolek' && action === 'monitor' ? { ms: 10, exit: 2 } : undefined));
     elected(h, 'lolek');
     failing = true;
     h.advance(1100); // one monitor failure: nothing happens yet
@@ -254,8 +256,8 @@ describe('scripts and failures', () => {
     let failing = false;
     h.scriptsBehave((node, _r, action) => {
       if (!failing || node !== 'lolek') return undefined;
-      if (action === 'monitor') return { ms: 10, code: 1 };
-      if (action === 'stop') return { ms: 900, code: 0 };
+      if (action === 'monitor') return { ms: 10, exit: 1 };
+      if (action === 'stop') return { ms: 900, exit: 0 };
       return undefined;
     });
     elected(h, 'lolek');
@@ -272,18 +274,18 @@ describe('scripts and failures', () => {
   it('a monitor that hangs is a failure once its timeout kills it', () => {
     const h = new Harness(threeNodeConfigs({ attempts: 1, monitorFall: 1, scriptTimeout: 700 }));
     let hang = false;
-    h.scriptsBehave((node, _r, action) => (hang && node === 'lolek' && action === 'monitor' ? { ms: 0, code: null } : undefined));
+    h.scriptsBehave((node, _r, action) => (hang && node === 'lolek' && action === 'monitor' ? { ms: 0, exit: 'hang' } : undefined));
     elected(h, 'lolek');
     hang = true;
     elected(h, 'bolek', 10_000);
-    expect(h.trace.some((l) => l.includes('lolek done monitor daemon timeout'))).toBe(true);
+    expect(h.trace.some((l) => l.includes('lolek monitor daemon timed out'))).toBe(true);
     expect(h.state('lolek', RES)).toBe('ERRORED');
   });
 
   it('a failed stop latches ERRORED and blocks takeover until cleared', () => {
     const h = new Harness(threeNodeConfigs());
     let stopFails = false;
-    h.scriptsBehave((node, _r, action) => (stopFails && node === 'lolek' && action === 'stop' ? { ms: 10, code: 1 } : undefined));
+    h.scriptsBehave((node, _r, action) => (stopFails && node === 'lolek' && action === 'stop' ? { ms: 10, exit: 1 } : undefined));
     elected(h, 'lolek');
     stopFails = true;
     h.command('lolek', { type: 'hup' });
@@ -298,7 +300,7 @@ describe('scripts and failures', () => {
 
   it('while a node is STARTING nobody else decides, even if the start is slow', () => {
     const h = new Harness(threeNodeConfigs({ scriptTimeout: 20_000 }));
-    h.scriptsBehave((node, _r, action) => (node === 'lolek' && action === 'start' ? { ms: 8000, code: 0 } : undefined));
+    h.scriptsBehave((node, _r, action) => (node === 'lolek' && action === 'start' ? { ms: 8000, exit: 0 } : undefined));
     h.until(() => h.state('lolek', RES) === 'STARTING', 5000);
     h.advance(6000);
     expect(h.state('bolek', RES)).toBe('STANDBY');
@@ -309,11 +311,11 @@ describe('scripts and failures', () => {
 
   it('a stop overtakes a start: the start is killed, then stop runs', () => {
     const h = new Harness(threeNodeConfigs({ scriptTimeout: 20_000 }));
-    h.scriptsBehave((node, _r, action) => (node === 'lolek' && action === 'start' ? { ms: 8000, code: 0 } : undefined));
+    h.scriptsBehave((node, _r, action) => (node === 'lolek' && action === 'start' ? { ms: 8000, exit: 0 } : undefined));
     h.until(() => h.state('lolek', RES) === 'STARTING', 5000);
     h.command('lolek', { type: 'hup' });
     const lines = h.trace.slice(-6).join('\n');
-    expect(lines).toMatch(/lolek kill daemon\n.*lolek run stop daemon/);
+    expect(lines).toMatch(/lolek kill start daemon\n.*lolek run stop daemon/);
   });
 
   it('runs a fence script before taking over from a node that did not stop cleanly', () => {
@@ -327,7 +329,7 @@ describe('scripts and failures', () => {
 
   it('a failing fence script keeps the takeover from happening', () => {
     const h = new Harness(threeNodeConfigs({ fence: true, attempts: 2 }));
-    h.scriptsBehave((_n, _r, action) => (action === 'fence' ? { ms: 10, code: 1 } : undefined));
+    h.scriptsBehave((_n, _r, action) => (action === 'fence' ? { ms: 10, exit: 1 } : undefined));
     elected(h, 'lolek');
     h.crash('lolek');
     h.advance(10_000);
@@ -341,7 +343,7 @@ describe('start-up', () => {
     const h = new Harness(threeNodeConfigs());
     elected(h, 'lolek');
     h.killDaemon('lolek'); // the service itself keeps running
-    h.restart('lolek');
+    h.boot('lolek');
     h.until(() => h.state('lolek', RES) === 'RUNNING', 3000);
     h.advance(5000);
     expect(h.state('lolek', RES)).toBe('RUNNING');
@@ -355,7 +357,7 @@ describe('start-up', () => {
     h.killDaemon('lolek'); // the daemon alone dies: its service runs on, as after kill -9
     elected(h, 'bolek'); // which the others cannot tell from a crash: the service now runs twice
     expect(h.runningOn(RES).sort()).toEqual(['bolek', 'lolek']);
-    h.restart('lolek');
+    h.boot('lolek');
     h.advance(3000);
     expect(h.runningOn(RES)).toEqual(['bolek']);
     expect(h.logs.some((l) => l.includes('lolek warning: daemon: found running here but bolek holds it'))).toBe(true);
@@ -367,7 +369,7 @@ describe('start-up', () => {
     h.advance(500);
     h.killDaemon('lolek');
     h.advance(200); // back before its lease ran out: the others still hold to it
-    h.restart('lolek');
+    h.boot('lolek');
     h.advance(5000);
     expect(runs(h, 'start')).toEqual(['lolek']);
     expect(h.state('lolek', RES)).toBe('RUNNING');
@@ -413,7 +415,7 @@ describe('operator commands', () => {
   it('USR2 clears ERRORED and the node is eligible again', () => {
     const h = new Harness(threeNodeConfigs({ attempts: 1 }));
     let fail = true;
-    h.scriptsBehave((node, _r, action) => (fail && node === 'lolek' && action === 'start' ? { ms: 10, code: 1 } : undefined));
+    h.scriptsBehave((node, _r, action) => (fail && node === 'lolek' && action === 'start' ? { ms: 10, exit: 1 } : undefined));
     elected(h, 'bolek', 10_000);
     fail = false;
     h.command('lolek', { type: 'clear', resources: 'all' });
@@ -478,7 +480,7 @@ describe('operator commands', () => {
     const took = elected(h, 'bolek');
     expect(took).toBeLessThan(200);
     expect(h.isAlive('lolek')).toBe(false);
-    expect(h.trace.some((l) => l.endsWith('lolek EXIT 0'))).toBe(true);
+    expect(h.trace.some((l) => l.endsWith('lolek exit 0'))).toBe(true);
   });
 
   it('shutdown_grace keeps the resource blocked for that long after TERM', () => {
@@ -506,10 +508,10 @@ describe('pauses', () => {
     // A pause is a node that neither receives nor acts; model it by cutting it off and freezing ticks.
     const pausedAt = h.now;
     h.isolate('lolek');
-    h.freeze('lolek');
+    h.pause('lolek');
     elected(h, 'bolek');
     h.advance(500);
-    h.thaw('lolek');
+    h.resume('lolek');
     h.heal();
     const first = h.trace.find((l) => l.startsWith(`${h.now} lolek run `));
     expect(first).toBe(`${h.now} lolek run stop daemon`);
@@ -537,6 +539,7 @@ describe('reload', () => {
 
     for (const c of first) h.reload(c.node, c);
     h.until(() => h.runningOn('extra').length === 0, 2000, 'extra stopped');
+    h.advance(1);
     expect(() => h.state('lolek', 'extra')).toThrow(/no resource extra/);
     expect(h.state('lolek', RES)).toBe('RUNNING');
   });
@@ -600,10 +603,10 @@ describe('found by the process-level tests', () => {
   it('a holder that wakes from a long pause stops, and the new holder keeps the resource', () => {
     const h = new Harness(threeNodeConfigs());
     elected(h, 'lolek');
-    h.freeze('lolek');
+    h.pause('lolek');
     elected(h, 'bolek');
     h.advance(1000);
-    h.thaw('lolek');
+    h.resume('lolek');
     h.advance(5000);
     expect(h.state('bolek', RES)).toBe('RUNNING');
     expect(h.state('lolek', RES)).toBe('STANDBY');
@@ -615,7 +618,7 @@ describe('found by review', () => {
   it('TERM after a failed stop does not leave: the node stays, blocking takeover, until cleared', () => {
     const h = new Harness(threeNodeConfigs());
     let stopFails = true;
-    h.scriptsBehave((node, _r, action) => (stopFails && node === 'lolek' && action === 'stop' && h.now > 500 ? { ms: 10, code: 1 } : undefined));
+    h.scriptsBehave((node, _r, action) => (stopFails && node === 'lolek' && action === 'stop' && h.now > 500 ? { ms: 10, exit: 1 } : undefined));
     elected(h, 'lolek');
     h.command('lolek', { type: 'term' });
     h.advance(5000);
@@ -636,7 +639,7 @@ describe('found by review', () => {
     h.isolate('bolek');
     h.advance(500);
     h.startServiceOn('bolek', RES); // enabled at boot, say, outside hastmon
-    h.restart('bolek');
+    h.boot('bolek');
     h.advance(300);
     expect(h.state('bolek', RES)).toBe('STOPPING'); // reports the copy while it waits for endorsements
     expect(h.view('bolek', RES).reason).toMatch(/found running: waiting for endorsements to keep it \(0 of 2\)/);
@@ -653,7 +656,7 @@ describe('found by review', () => {
     h.cutLink('bolek', 'lolek');
     h.advance(500);
     h.startServiceOn('bolek', RES);
-    h.restart('bolek');
+    h.boot('bolek');
     h.advance(3000);
     expect(h.runningOn(RES)).toEqual(['lolek']);
     expect(h.logs.some((l) => /bolek warning: daemon: found running here but reksio endorses lolek/.test(l))).toBe(true);
@@ -663,9 +666,10 @@ describe('found by review', () => {
 describe('found by the simulator with operator commands', () => {
   it('a copy found running at boot is reported at once, so nobody else starts the resource meanwhile', () => {
     const configs = threeNodeConfigs();
-    const h = new Harness([]);
+    const h = new Harness();
+    for (const c of configs) h.addNode(c, false);
     h.startServiceOn('bolek', RES);
-    for (const c of configs) h.addNode(c);
+    for (const c of configs) h.boot(c.node);
     h.advance(6000);
     expect(h.runningOn(RES)).toEqual(['lolek']);
     // Everybody was starting up, so nobody could endorse keeping the copy in time: bolek stopped
@@ -676,10 +680,11 @@ describe('found by the simulator with operator commands', () => {
 
   it('TERM during the start-up check stops a copy it finds before leaving', () => {
     const configs = threeNodeConfigs();
-    const h = new Harness([]);
-    h.scriptsBehave((node, _r, action) => (node === 'bolek' && action === 'probe' ? { ms: 300, code: 0 } : undefined));
+    const h = new Harness();
+    for (const c of configs) h.addNode(c, false);
+    h.scriptsBehave((node, _r, action) => (node === 'bolek' && action === 'probe' ? { ms: 300, exit: 0 } : undefined));
     h.startServiceOn('bolek', RES);
-    for (const c of configs) h.addNode(c);
+    for (const c of configs) h.boot(c.node);
     h.advance(100);
     h.command('bolek', { type: 'term' });
     h.advance(2000);
@@ -689,7 +694,7 @@ describe('found by the simulator with operator commands', () => {
 
   it('role watchdog and back before the stop ends leaves a service node, not a stuck watchdog', () => {
     const h = new Harness(threeNodeConfigs());
-    h.scriptsBehave((_n, _r, action) => (action === 'stop' && h.now > 500 ? { ms: 500, code: 0 } : undefined));
+    h.scriptsBehave((_n, _r, action) => (action === 'stop' && h.now > 500 ? { ms: 500, exit: 0 } : undefined));
     elected(h, 'lolek');
     h.command('lolek', { type: 'role', role: 'watchdog', resources: 'all' });
     h.advance(100);
@@ -711,7 +716,7 @@ describe('found by the simulator with operator commands', () => {
     const h = new Harness(configs);
     h.until(() => h.state('lolek', 'A') === 'RUNNING' && h.state('lolek', 'B') === 'RUNNING', 5000);
     let stopsOfB = 0;
-    h.scriptsBehave((node, resource, action) => (node === 'lolek' && resource === 'B' && action === 'stop' && stopsOfB++ === 0 ? { ms: 10, code: 1 } : undefined));
+    h.scriptsBehave((node, resource, action) => (node === 'lolek' && resource === 'B' && action === 'stop' && stopsOfB++ === 0 ? { ms: 10, exit: 1 } : undefined));
     h.command('lolek', { type: 'term' }); // A stops and goes to bolek; B's stop fails, so lolek stays
     elected2(h, 'bolek', 'A');
     h.command('lolek', { type: 'role', role: 'watchdog', resources: ['A'] });

@@ -7,9 +7,10 @@ import { lookup } from 'node:dns/promises';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { RateLimiter } from './log.js';
+import { MAX_DATAGRAM_BYTES } from '../wire/format.js';
 
-/** A heartbeat fits in this (DESIGN §3): larger datagrams risk IP fragmentation on a 1500-byte path. */
-export const MAX_DATAGRAM_BYTES = 1_400;
+/** The wire format's limit, which the transport enforces before sending. */
+export { MAX_DATAGRAM_BYTES };
 
 export const MAX_CHANNELS = 3;
 

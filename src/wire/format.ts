@@ -37,7 +37,7 @@
 
 export const MAGIC = Buffer.from('HSTM', 'ascii');
 export const VERSION = 1;
-/** The whole datagram, MAC included: below common path MTUs, so it is never fragmented. */
+/** The whole datagram, MAC included (DESIGN §3): below common path MTUs (1,500 bytes), so it is never fragmented. */
 export const MAX_DATAGRAM_BYTES = 1400;
 export const HEADER_BYTES = MAGIC.length + 2;
 export const MAX_NAME_BYTES = 255;
