@@ -105,8 +105,10 @@ export class ResourceMachine {
 
   private memberSpec(node: string): MemberSpec {
     const member = this.spec.members.find((m) => m.node === node);
-    if (member === undefined) throw new Error(`resource ${this.spec.name} has no section for node ${node}`);
-    return member;
+    if (member !== undefined) return member;
+    const discovered = this.spec.discoverMembers;
+    if (discovered !== undefined) return { node, priority: discovered.priority, roleOnStart: 'secondary' };
+    throw new Error(`resource ${this.spec.name} has no section for node ${node}`);
   }
 
   /** A reloaded definition: the state stays as it is, later decisions follow the new one. */
