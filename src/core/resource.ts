@@ -19,6 +19,7 @@ import {
 import {
   countEndorsements,
   endorsementWindow,
+  hearsUs,
   isTwoVoterCluster,
   nextEndorsementExpiry,
   twoVoterHoldout,
@@ -293,12 +294,21 @@ export class ResourceMachine {
     };
   }
 
+  /** This node itself, or a peer whose heartbeats show it hears this one (quorum.ts). */
+  private hearsUs(ctx: NodeContext, node: string): boolean {
+    return node === ctx.self || hearsUs(ctx.peers, node, ctx.self, ctx.now, ctx.bootAt, ctx.timing);
+  }
+
   /** Votes with a lease (DESIGN §4.3): nobody before this node may vote, then as vote.ts says. */
   private updateVote(ctx: NodeContext): void {
     const wanted =
       ctx.now < votingFrom(ctx.bootAt, ctx.timing)
         ? ''
-        : wantedEndorsement(this.holders(ctx), this.candidates(ctx), peersStartingUp(this.visiblePeerReports(ctx)));
+        : wantedEndorsement(
+            this.holders(ctx).filter((c) => this.hearsUs(ctx, c.node)),
+            this.candidates(ctx).filter((c) => this.hearsUs(ctx, c.node)),
+            peersStartingUp(this.visiblePeerReports(ctx)),
+          );
     this.ballot.offer(ctx, wanted);
   }
 
@@ -883,7 +893,7 @@ export class ResourceMachine {
   nextWakeAt(ctx: NodeContext): number {
     const phase = this.phase;
     const times = [
-      this.ballot.promiseEndsAt(ctx),
+      ...this.ballot.wakeTimes(ctx),
       phase.name === 'RUNNING' && this.slot.running() === undefined ? phase.nextMonitorAt : Infinity,
       phase.name === 'STARTING' ? phase.retryAt : Infinity,
       phase.name === 'FOUND' ? adoptionDeadline(phase.foundAt, ctx) : Infinity,
