@@ -7,7 +7,7 @@
 //   run ACTION RES [ARGS]      the core asked for a script run
 //   ACTION RES exited N        a run ended (or: timed out)
 //   kill ACTION RES            the core killed a run
-//   RES OLD -> NEW             the node's state for the resource changed
+//   RES OLD -> NEW             the node's state for the resource changed (RES is NEW: first report)
 //   LEVEL: MESSAGE             a log line of the core (debug left out)
 //   exit N                     the core asked to exit
 
@@ -30,7 +30,7 @@ export interface ScriptResult {
 export type ScriptBehaviour = (node: string, resource: string, action: ScriptAction, args: readonly string[]) => ScriptResult | undefined;
 
 const DELIVERY_MS = 1;
-const DEFAULT_SCRIPT_MS = 10;
+export const DEFAULT_SCRIPT_MS = 10;
 /** `until` gives up after this many events without the condition holding. */
 const MAX_EVENTS = 10_000_000;
 
@@ -48,6 +48,8 @@ export class Harness implements DriverHost {
   /** `from>to` links that deliver nothing. */
   private readonly cut = new Set<string>();
   private behaviour: ScriptBehaviour = () => undefined;
+  /** Called after every event the clock passes, to watch the cluster as it goes. */
+  private watcher: () => void = () => undefined;
   /** The last state each node reported per resource, to trace the changes. */
   private readonly states = new Map<string, Map<string, ResourceState>>();
 
@@ -77,6 +79,10 @@ export class Harness implements DriverHost {
   /** The resource runs on `name` without hastmon having started it (a boot script, an operator). */
   startServiceOn(name: string, resource: string): void {
     this.node(name).running.add(resource);
+  }
+
+  watch(watcher: () => void): void {
+    this.watcher = watcher;
   }
 
   /** Decide script results from now on. */
@@ -204,6 +210,7 @@ export class Harness implements DriverHost {
     this.now = next.at;
     try {
       this.driver.handle(next.event);
+      this.watcher();
     } catch (error) {
       // A core that threw: the test fails with the node, the time and the core's own stack.
       if (error instanceof DriverAborted && error.cause instanceof Error) error.stack = `${error.message}\n${error.cause.stack ?? ''}`;
@@ -251,7 +258,7 @@ export class Harness implements DriverHost {
       const before = known.get(resource.name);
       if (before === resource.state) continue;
       known.set(resource.name, resource.state);
-      this.note(node, `${resource.name} ${before ?? 'new'} -> ${resource.state}`);
+      this.note(node, before === undefined ? `${resource.name} is ${resource.state}` : `${resource.name} ${before} -> ${resource.state}`);
     }
   }
 
@@ -277,7 +284,7 @@ export class Harness implements DriverHost {
   }
 }
 
-function defaultExit(action: ScriptAction): ScriptResult['exit'] {
+export function defaultExit(action: ScriptAction): ScriptResult['exit'] {
   return action === 'probe' || action === 'monitor' ? 'truth' : 0;
 }
 
