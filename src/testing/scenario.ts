@@ -2,7 +2,8 @@
 // command returns its output: what happened meanwhile, then what the command itself shows.
 //
 // What happened is shown as `TIME NODE WHAT` (see harness.ts), leaving out what repeats without
-// news: info log lines (peers heard, connected), and monitor runs that find the resource running.
+// news: info log lines (peers heard, connected), a resource's first report of INITIAL, and monitor
+// runs that find the resource running.
 //
 // Setting up
 //   cluster NODE=SPEC... [OPTION...]   a new scenario at time 0, nobody booted yet. SPEC is a
@@ -30,10 +31,12 @@
 //   gateway NODE down|up               the ping target stops or starts answering
 //   reload NODE...|all [NODE=SPEC...] [OPTION...]   hastmonctl reload with the cluster so changed
 // Looking
-//   view [NODE...]                     each node's view: state, role, holder, vote, attempts, reason
+//   view [NODE...]                     each node's view: state, role, priority, holder, vote,
+//                                      attempts (once any), and why
 //   running [RES...]                   where the resource really runs
-//   check no-overlap                   it never ran on two nodes at once, and every start began at
-//                                      least the guard after the previous holder began stopping
+//   check no-overlap                   it never ran on two nodes at once, and no start began sooner
+//                                      than the guard after a holder began stopping (unless that
+//                                      stop had already succeeded: then it is known to be down)
 //
 // A wait-until that times out and a failed check fail the test even when rewriting.
 
@@ -51,7 +54,7 @@ export class ScenarioFailure extends Error {}
 
 const DEFAULT_WITHIN_MS = 10_000;
 const SCRIPT_ACTIONS: readonly ScriptAction[] = ['probe', 'start', 'stop', 'monitor', 'fence', 'alert', 'notify'];
-const QUIET_LINES = [/^\S+ \S+ info: /, /^\S+ \S+ run monitor /, /^\S+ \S+ monitor \S+ exited 0$/];
+const QUIET_LINES = [/^\S+ \S+ info: /, /^\S+ \S+ \S+ is INITIAL$/, /^\S+ \S+ run monitor /, /^\S+ \S+ monitor \S+ exited 0$/];
 
 interface ClusterSpec {
   members: MemberSpec[];
@@ -320,7 +323,7 @@ export class Scenario {
       }
       for (const r of views) {
         const attempts = r.attempts > 0 ? ` attempts=${r.attempts}/${r.maxAttempts}` : '';
-        out.push(`${name} ${r.name} ${r.state} role=${r.role} holder=${r.holder || '-'} vote=${r.vote || '-'}${attempts}: ${r.reason}`);
+        out.push(`${name} ${r.name} ${r.state} role=${r.role} priority=${r.priority} holder=${r.holder || '-'} vote=${r.vote || '-'}${attempts}: ${r.reason}`);
       }
     }
     return out;
@@ -349,16 +352,17 @@ export class Scenario {
 }
 
 /**
- * What `check no-overlap` asks: the resource never really ran on two nodes at once, and each start
- * began at least the guard after the previous holder (a node that had started it) began stopping.
+ * What `check no-overlap` asks, as the simulator's safety checker does: the resource never really
+ * ran on two nodes at once, and no start began sooner than the guard after the previous holder (a
+ * node that had started it) began stopping, unless that stop had already exited 0.
  */
 class OverlapWatch {
   /** Per resource: the first moment it ran on two nodes at once. */
   private readonly twice = new Map<string, string>();
   /** `node resource` holding since a start, until its stop or a crash. */
   private readonly holding = new Set<string>();
-  /** Per resource: when the last holder began stopping, and who. */
-  private readonly lastStop = new Map<string, { node: string; at: number }>();
+  /** Per resource: when the last holder began stopping, who, and whether that stop has succeeded. */
+  private readonly lastStop = new Map<string, { node: string; at: number; clean: boolean }>();
   private readonly closest = new Map<string, number>();
   private readonly broken: string[] = [];
 
@@ -373,12 +377,15 @@ class OverlapWatch {
 
   read(lines: readonly string[]): void {
     for (const line of lines) {
+      const stopped = /^\S+ (\S+) stop (\S+) exited 0$/.exec(line);
+      const last = stopped === null ? undefined : this.lastStop.get(stopped[2] as string);
+      if (last !== undefined && last.node === stopped?.[1]) last.clean = true;
       const match = /^(\S+) (\S+) run (start|stop) (\S+)/.exec(line);
       if (match === null) continue;
       const [, time, node, action, resource] = match as unknown as [string, string, string, string, string];
       const at = Number(time);
       if (action === 'start') this.started(node, resource, at);
-      else if (this.holding.delete(`${node} ${resource}`)) this.lastStop.set(resource, { node, at });
+      else if (this.holding.delete(`${node} ${resource}`)) this.lastStop.set(resource, { node, at, clean: false });
     }
   }
 
@@ -386,7 +393,7 @@ class OverlapWatch {
     for (const key of [...this.holding]) {
       if (!key.startsWith(`${node} `)) continue;
       this.holding.delete(key);
-      this.lastStop.set(key.slice(node.length + 1), { node, at });
+      this.lastStop.set(key.slice(node.length + 1), { node, at, clean: false });
     }
   }
 
@@ -395,8 +402,8 @@ class OverlapWatch {
     if (problems.length > 0) throw new ScenarioFailure(`check no-overlap failed:\n${problems.join('\n')}`);
     return resources.map((r) => {
       const closest = this.closest.get(r);
-      const margin = closest === undefined ? 'no hand-over yet' : `closest ${formatTime(closest)} ms`;
-      return `${r}: never on two nodes at once; every start at least the guard (${this.guard} ms) after the last holder began stopping (${margin})`;
+      if (closest === undefined) return `${r} never ran on two nodes at once; no hand-over`;
+      return `${r} never ran on two nodes at once; closest hand-over: a start ${formatTime(closest)} ms after a stop began (guard ${this.guard} ms, unless the stop had succeeded)`;
     });
   }
 
@@ -409,7 +416,7 @@ class OverlapWatch {
     if (last !== undefined && last.node !== node) {
       const margin = at - last.at;
       this.closest.set(resource, Math.min(this.closest.get(resource) ?? Infinity, margin));
-      if (margin < this.guard) this.broken.push(`${node} began starting ${resource} ${formatTime(margin)} ms after ${last.node} began stopping`);
+      if (margin < this.guard && !last.clean) this.broken.push(`${node} began starting ${resource} ${formatTime(margin)} ms after ${last.node} began stopping`);
     }
     this.holding.add(`${node} ${resource}`);
   }
