@@ -44,7 +44,8 @@ import { DEFAULT_PRIORITY } from '../config/defaults.js';
 import { DEFAULT_TIMING } from '../config/timing.js';
 import { parseDuration } from '../config/values.js';
 import { quickResourceSpec } from './fixtures.js';
-import { DEFAULT_SCRIPT_MS, Harness, defaultExit, formatTime, realCore, type ScriptResult } from './harness.js';
+import { DEFAULT_SCRIPT_MS, Harness, defaultExit, formatTime, type ScriptResult } from './harness.js';
+import { realCore } from '../sim/run-simulation.js';
 import type { CoreFactory } from '../sim/sim-core.js';
 import type { Command, CoreConfig, MemberSpec, ResourceSpec, ResourceState, Role, ScriptAction, Timing } from '../core/types.js';
 import { RESOURCE_STATES, ROLES } from '../core/types.js';
@@ -496,7 +497,7 @@ function parseRule(args: string[]): ScriptRule {
     if (token === 'normal') rule.result = null;
     else if (token === 'once') rule.once = true;
     else if (token === 'hang') rule.result = { ...rule.result, exit: 'hang' };
-    else if (token.startsWith('exit=')) rule.result = { ...rule.result, exit: Number(token.slice(5)) };
+    else if (/^exit=\d+$/.test(token)) rule.result = { ...rule.result, exit: Number(token.slice(5)) };
     else if (token.startsWith('takes=')) rule.result = { ...rule.result, ms: duration(token.slice(6)) };
     else if (rule.resource === null && !token.includes('=')) rule.resource = token;
     else throw new Error(`script: unknown result ${token}`);
