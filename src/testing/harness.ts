@@ -7,14 +7,14 @@
 //   run ACTION RES [ARGS]      the core asked for a script run
 //   ACTION RES exited N        a run ended (or: timed out)
 //   kill ACTION RES            the core killed a run
-//   RES OLD -> NEW             the node's state for the resource changed
+//   RES OLD -> NEW             the node's state for the resource changed (`RES is NEW` at first)
 //   LEVEL: MESSAGE             a log line of the core (debug left out)
 //   exit N                     the core asked to exit
 
-import { NodeCore } from '../core/node.js';
 import { EventQueue } from '../sim/event-queue.js';
 import type { ScriptFate } from '../sim/fake-scripts.js';
 import { DriverAborted, NodeDriver, type DriverEvent, type DriverHost, type RunScript } from '../sim/node-driver.js';
+import { realCore } from '../sim/run-simulation.js';
 import type { CoreFactory } from '../sim/sim-core.js';
 import { newSimNode, type ActiveRun, type SimNode } from '../sim/sim-node.js';
 import type { Command, CoreConfig, Effect, ResourceState, ResourceView, ScriptAction } from '../core/types.js';
@@ -30,24 +30,23 @@ export interface ScriptResult {
 export type ScriptBehaviour = (node: string, resource: string, action: ScriptAction, args: readonly string[]) => ScriptResult | undefined;
 
 const DELIVERY_MS = 1;
-const DEFAULT_SCRIPT_MS = 10;
+export const DEFAULT_SCRIPT_MS = 10;
 /** `until` gives up after this many events without the condition holding. */
 const MAX_EVENTS = 10_000_000;
-
-export const realCore: CoreFactory = (config, start) => new NodeCore(config, start);
 
 export class Harness implements DriverHost {
   now = 0;
   readonly trace: string[] = [];
-  /** Every log line, debug included: `TIME NODE LEVEL: MESSAGE`. */
-  readonly logs: string[] = [];
   private readonly queue = new EventQueue<DriverEvent>();
   private readonly nodes: SimNode[] = [];
   private readonly driver: NodeDriver;
+  /** Each node's configuration, as last loaded. */
   private readonly configs = new Map<string, CoreConfig>();
   /** `from>to` links that deliver nothing. */
   private readonly cut = new Set<string>();
   private behaviour: ScriptBehaviour = () => undefined;
+  /** Called after every event the clock passes, to watch the cluster as it goes. */
+  private watcher: () => void = () => undefined;
   /** The last state each node reported per resource, to trace the changes. */
   private readonly states = new Map<string, Map<string, ResourceState>>();
 
@@ -71,12 +70,19 @@ export class Harness implements DriverHost {
     if (node.core !== null) throw new Error(`${name} is running already`);
     node.booted = true;
     this.states.set(name, new Map());
-    this.driver.start(node, this.config(name), node.incarnation + 1);
+    const config = this.configs.get(name);
+    if (config === undefined) throw new Error(`no configuration for ${name}`);
+    // A restart reads the configuration as last reloaded; each daemon parses its own copy.
+    this.driver.start(node, structuredClone(config), node.incarnation + 1);
   }
 
   /** The resource runs on `name` without hastmon having started it (a boot script, an operator). */
   startServiceOn(name: string, resource: string): void {
     this.node(name).running.add(resource);
+  }
+
+  watch(watcher: () => void): void {
+    this.watcher = watcher;
   }
 
   /** Decide script results from now on. */
@@ -134,25 +140,8 @@ export class Harness implements DriverHost {
     this.driver.receive(this.live(name), { input: { kind: 'gateway', reachable }, runId: null });
   }
 
-  /** The configuration the node runs with (a copy: change it and reload). */
-  config(name: string): CoreConfig {
-    const config = this.configs.get(name);
-    if (config === undefined) throw new Error(`no node ${name}`);
-    return structuredClone(config);
-  }
-
   nodeNames(): string[] {
     return this.nodes.map((n) => n.name);
-  }
-
-  state(name: string, resource: string): ResourceState {
-    return this.view(name, resource).state;
-  }
-
-  view(name: string, resource: string): ResourceView {
-    const view = this.driver.view(this.live(name))?.resources.find((r) => r.name === resource);
-    if (view === undefined) throw new Error(`no resource ${resource} on ${name}`);
-    return view;
   }
 
   /** The node's resources as its core shows them, or null while hastmon is down there. */
@@ -167,11 +156,6 @@ export class Harness implements DriverHost {
 
   isAlive(name: string): boolean {
     return this.node(name).core !== null;
-  }
-
-  /** Script runs as `TIME NODE run ACTION RES`, in order. */
-  scriptTrace(filter: (line: string) => boolean = () => true): string[] {
-    return this.trace.filter((l) => l.includes(' run ') && filter(l));
   }
 
   /** Advance the shared clock by `ms`, handling every event in time order. */
@@ -204,6 +188,7 @@ export class Harness implements DriverHost {
     this.now = next.at;
     try {
       this.driver.handle(next.event);
+      this.watcher();
     } catch (error) {
       // A core that threw: the test fails with the node, the time and the core's own stack.
       if (error instanceof DriverAborted && error.cause instanceof Error) error.stack = `${error.message}\n${error.cause.stack ?? ''}`;
@@ -240,7 +225,6 @@ export class Harness implements DriverHost {
   }
 
   log(node: SimNode, effect: Extract<Effect, { kind: 'log' }>): void {
-    this.logs.push(`${formatTime(this.now)} ${node.name} ${effect.level}: ${effect.message}`);
     if (effect.level !== 'debug') this.note(node, `${effect.level}: ${effect.message}`);
   }
 
@@ -251,7 +235,7 @@ export class Harness implements DriverHost {
       const before = known.get(resource.name);
       if (before === resource.state) continue;
       known.set(resource.name, resource.state);
-      this.note(node, `${resource.name} ${before ?? 'new'} -> ${resource.state}`);
+      this.note(node, before === undefined ? `${resource.name} is ${resource.state}` : `${resource.name} ${before} -> ${resource.state}`);
     }
   }
 
@@ -277,7 +261,7 @@ export class Harness implements DriverHost {
   }
 }
 
-function defaultExit(action: ScriptAction): ScriptResult['exit'] {
+export function defaultExit(action: ScriptAction): ScriptResult['exit'] {
   return action === 'probe' || action === 'monitor' ? 'truth' : 0;
 }
 
