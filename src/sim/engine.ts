@@ -13,17 +13,19 @@ import { DriftingClock } from './clock.js';
 import { coreConfigFor, planCluster, type ClusterPlan } from './cluster.js';
 import { EventQueue } from './event-queue.js';
 import { drawScriptFate, type ScriptFate } from './fake-scripts.js';
-import { HEALTHY_NETWORK, planFaults, type ClockSpec, type FaultPlan, type NetworkCondition } from './faults.js';
+import { HEALTHY_NETWORK, linkKey, planFaults, type ClockSpec, type FaultPlan, type NetworkCondition } from './faults.js';
 import { judgeRoles, LivenessTracker, type NodeSnapshot } from './liveness-checker.js';
 import { SimNetwork } from './network.js';
 import { DriverAborted, NodeDriver, type DriverEvent, type DriverHost, type RunScript } from './node-driver.js';
 import { Prng } from './prng.js';
 import { SafetyChecker, type SafetyViolation } from './safety-checker.js';
+import { judgeSteady } from './steady-checker.js';
 import { newSimNode, type ActiveRun, type QueuedInput, type SimNode } from './sim-node.js';
 import { planOperator, type OperatorPlan } from './operator-plan.js';
 import type { CoreFactory, SimCore } from './sim-core.js';
 import { formatCondition, formatEffect, formatInput, formatView } from './trace-format.js';
-import type { Command, Effect, Input, Role } from '../core/types.js';
+import { standardQuorumSize } from '../core/quorum.js';
+import type { Command, Effect, Input, Role, Timing } from '../core/types.js';
 
 export type { CoreFactory, SimCore };
 
@@ -45,6 +47,11 @@ export interface SimOptions {
   foundRunning?: boolean;
   /** Heartbeat intervals after the heal by which every resource must have settled. */
   livenessBound?: number;
+  /**
+   * A steady fault between the chaos and the heal (default on): one network condition cutting
+   * links one way or both, in which a quorum that hears itself must run every resource.
+   */
+  steady?: boolean;
   /** Receives one line per step and per fault. */
   trace?: (line: string) => void;
 }
@@ -87,6 +94,13 @@ export interface SimResult {
 }
 
 export const DEFAULT_LIVENESS_BOUND = 40;
+/**
+ * How soon a quorum that hears itself runs a resource once a steady fault began: a deaf holder's
+ * endorsements run out within a lease and its voters' promise a deadtime and a lease after it
+ * stopped hearing them; a machine back from a crash listens a deadtime and votes after a lease;
+ * then an election and a start take a few heartbeats. In leases and heartbeats of the timing.
+ */
+export const STEADY_BOUND = { leases: 3, heartbeats: 10 } as const;
 /** After the bound, the verdict must hold for a little longer to count as settled. */
 const CONFIRM_HEARTBEATS = 5;
 const SAMPLES_PER_HEARTBEAT = 4;
@@ -106,7 +120,9 @@ type SimEvent =
   | { type: 'pause'; node: number; duration: number }
   | { type: 'resume'; node: number; life: number }
   | { type: 'death'; node: number; resource: string }
+  | { type: 'calm' }
   | { type: 'heal' }
+  | { type: 'steady-sample' }
   | { type: 'sample' }
   | { type: 'end' };
 
@@ -127,7 +143,10 @@ class Simulation implements DriverHost {
   private now = 0;
   private steps = 0;
   private readonly exercised = { commands: 0, exits: 0, clearedByHand: 0, foundRunning: 0, adoptions: 0 };
-  private healed = false;
+  private calm = false;
+  private readonly steadyBound: number;
+  /** Resources that already failed the steady check in this run (reported once each). */
+  private readonly steadyFailed = new Set<string>();
   private ended = false;
   /** Live nodes not back in their configured role, or in a state their role does not allow, at the end. */
   private roleProblems: string[] = [];
@@ -150,7 +169,11 @@ class Simulation implements DriverHost {
     );
     this.faults = planFaults(
       this.cluster,
-      { longPauses: options.longPauses ?? false, stopFailures: options.stopFailures ?? false },
+      {
+        longPauses: options.longPauses ?? false,
+        stopFailures: options.stopFailures ?? false,
+        steadyAtLeast: options.steady === false ? 0 : steadyBoundOf(this.cluster.timing) + STEADY_CONFIRM_MS,
+      },
       faultRng,
     );
     this.operator = planOperator(
@@ -165,6 +188,7 @@ class Simulation implements DriverHost {
     this.safety = new SafetyChecker({ guard: timing.guard, lease: timing.lease });
     this.liveness = new LivenessTracker(this.cluster.resources.map((r) => r.name));
     this.bound = (options.livenessBound ?? DEFAULT_LIVENESS_BOUND) * timing.heartbeatInterval;
+    this.steadyBound = steadyBoundOf(timing);
   }
 
   run(): SimResult {
@@ -203,6 +227,11 @@ class Simulation implements DriverHost {
     for (const c of this.operator.commands) this.queue.push(c.at, { type: 'command', node: c.node, command: c.command, downFor: c.downFor ?? 0 });
     for (const p of f.pauses) this.queue.push(p.at, { type: 'pause', node: p.node, duration: p.duration });
     for (const d of f.deaths) this.queue.push(d.at, { type: 'death', node: d.node, resource: d.resource });
+    if (f.calmAt < f.healAt) {
+      this.queue.push(f.calmAt, { type: 'calm' });
+      const every = this.cluster.timing.heartbeatInterval / SAMPLES_PER_HEARTBEAT;
+      for (let at = f.calmAt + this.steadyBound; at < f.healAt; at += every) this.queue.push(at, { type: 'steady-sample' });
+    }
     this.queue.push(f.healAt, { type: 'heal' });
     const interval = this.cluster.timing.heartbeatInterval / SAMPLES_PER_HEARTBEAT;
     const end = f.healAt + this.bound + CONFIRM_HEARTBEATS * this.cluster.timing.heartbeatInterval;
@@ -224,7 +253,7 @@ class Simulation implements DriverHost {
       case 'script-effect':
         return this.driver.handle(event);
       case 'network':
-        if (this.healed) return;
+        if (this.calm) return;
         this.network.condition = event.condition;
         return this.note(`network ${formatCondition(event.condition, (i) => this.nodes[i]?.name ?? String(i))}`);
       case 'crash':
@@ -247,12 +276,16 @@ class Simulation implements DriverHost {
         return this.resume(this.node(event.node), event.life);
       case 'death': {
         const node = this.node(event.node);
-        if (this.healed || !node.running.delete(event.resource)) return;
+        if (this.calm || !node.running.delete(event.resource)) return;
         this.safety.serviceDied(node.name, event.resource, this.now);
         return this.note(`${node.name}: ${event.resource} dies`);
       }
+      case 'calm':
+        return this.calmDown();
       case 'heal':
         return this.heal();
+      case 'steady-sample':
+        return this.steadySample();
       case 'sample':
         return this.liveness.sample(this.now, this.snapshots());
       case 'end':
@@ -311,7 +344,7 @@ class Simulation implements DriverHost {
   }
 
   private pause(node: SimNode, duration: number): void {
-    if (node.core === null || node.pause !== null || this.healed) return;
+    if (node.core === null || node.pause !== null || this.calm) return;
     const long = duration >= this.cluster.timing.guard;
     this.note(`${node.name} pauses for ${duration.toFixed(1)} ms`);
     this.driver.pause(node);
@@ -381,16 +414,48 @@ class Simulation implements DriverHost {
     this.note(`${node.name} exits`);
     this.exercised.exits++;
     this.safety.exited(node.name, this.now);
-    const soon = Math.max(this.now, this.faults.healAt) + this.operator.lateRestart;
-    const at = this.healed ? soon : Math.min(this.now + node.downFor, soon);
+    const soon = Math.max(this.now, this.faults.calmAt) + this.operator.lateRestart;
+    const at = this.calm ? soon : Math.min(this.now + node.downFor, soon);
     this.queue.push(at, { type: 'restart', node: node.index, reboot: false, found: [] });
   }
 
-  private heal(): void {
-    this.healed = true;
-    this.network.condition = HEALTHY_NETWORK;
-    this.note('heal: network healthy, pauses over, no new faults, scripts succeed');
+  /** Chaos ends: pauses over, no new faults, scripts succeed; the network keeps one steady fault. */
+  private calmDown(): void {
+    this.calm = true;
+    this.network.condition = this.faults.steady;
+    this.note(`calm: pauses over, no new faults, scripts succeed; network ${formatCondition(this.faults.steady, (i) => this.nodes[i]?.name ?? String(i))}`);
     for (const node of this.nodes) if (node.pause !== null) this.resume(node, node.life);
+  }
+
+  private heal(): void {
+    if (!this.calm) this.calmDown();
+    this.network.condition = HEALTHY_NETWORK;
+    this.note('heal: network healthy');
+  }
+
+  /** During the steady fault: a quorum that hears itself runs every resource (steady-checker.ts). */
+  private steadySample(): void {
+    const snapshots = this.snapshots();
+    const up = new Set(this.nodes.filter((n) => n.core !== null && n.pause === null).map((n) => n.name));
+    const index = new Map(this.nodes.map((n) => [n.name, n.index]));
+    const blocked = this.faults.steady.blocked;
+    const reaches = (from: string, to: string): boolean => !blocked.has(linkKey(index.get(from) ?? -1, index.get(to) ?? -1));
+    for (const spec of this.cluster.resources) {
+      if (this.steadyFailed.has(spec.name)) continue;
+      const voters = spec.members.map((m) => m.node);
+      const verdict = judgeSteady(spec.name, snapshots, {
+        voters,
+        up,
+        reaches,
+        quorum: standardQuorumSize(voters.length),
+        isService: (node) => spec.members.some((m) => m.node === node && m.roleOnStart !== 'watchdog'),
+      });
+      if (verdict.kind !== 'failing') continue;
+      this.steadyFailed.add(spec.name);
+      const since = (this.now - this.faults.calmAt).toFixed(0);
+      this.failures.push(`${spec.name} during the steady fault, ${since} ms after the calm (bound ${this.steadyBound} ms): ${verdict.why}`);
+      this.note(`steady check failed for ${spec.name}: ${verdict.why}`);
+    }
   }
 
   /** DriverHost: the seed's network decides each datagram's fate. */
@@ -400,7 +465,7 @@ class Simulation implements DriverHost {
 
   /** DriverHost: the seed decides each script's fate; after the heal, scripts succeed promptly. */
   scriptFate(_node: SimNode, effect: RunScript): ScriptFate {
-    return drawScriptFate(effect.action, !this.healed, this.faults.scripts, this.scriptRng);
+    return drawScriptFate(effect.action, !this.calm, this.faults.scripts, this.scriptRng);
   }
 
   /** DriverHost: never two scripts at once for one resource; starts and stops are claims. */
@@ -500,6 +565,13 @@ class Simulation implements DriverHost {
       exercised: { ...this.exercised, excusedFoundOverlaps: this.safety.excusedFoundOverlaps },
     };
   }
+}
+
+/** After the steady bound, the check goes on for at least this long before the heal. */
+const STEADY_CONFIRM_MS = 1000;
+
+export function steadyBoundOf(timing: Timing): number {
+  return STEADY_BOUND.leases * timing.lease + STEADY_BOUND.heartbeats * timing.heartbeatInterval;
 }
 
 /** One seeded run with the given core. */

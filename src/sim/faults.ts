@@ -1,6 +1,10 @@
 // The fault plan of one run, drawn from the seed before the run starts: when each node boots,
 // its clock, the network conditions of the fault phase, crashes and restarts, process pauses,
 // resources dying under a node, and how often scripts fail, hang or crawl.
+//
+// A run has three phases: chaos (faultsFrom..calmAt: everything above), a steady fault
+// (calmAt..healAt: one network condition that cuts links one way or both, nothing else goes
+// wrong) in which a quorum that hears each other must run every resource, then the heal.
 
 import type { ClusterPlan } from './cluster.js';
 import type { Prng } from './prng.js';
@@ -59,12 +63,18 @@ export interface FaultPlanOptions {
   longPauses: boolean;
   /** Let stop scripts fail: a failed stop blocks the resource for good. */
   stopFailures: boolean;
+  /** How long the steady fault lasts at least (its liveness bound plus a confirmation), 0 for none. */
+  steadyAtLeast: number;
 }
 
 export interface FaultPlan {
   bootAt: number[];
   clocks: ClockSpec[];
   faultsFrom: number;
+  /** Chaos ends: pauses end, crashed machines are back, scripts succeed, the steady fault begins. */
+  calmAt: number;
+  /** The network condition from calmAt to healAt. */
+  steady: NetworkCondition;
   healAt: number;
   network: { at: number; condition: NetworkCondition }[];
   crashes: { at: number; node: number; restartAt: number }[];
@@ -81,10 +91,10 @@ export function planFaults(cluster: ClusterPlan, options: FaultPlanOptions, rng:
   const bootAt = cluster.nodes.map(() => rng.range(0, 3000));
   const clocks = cluster.nodes.map(() => drawClock(maxClockDrift, rng));
   const faultsFrom = rng.range(0, 10_000);
-  const healAt = faultsFrom + rng.range(5000, 30_000);
+  const calmAt = faultsFrom + rng.range(5000, 30_000);
 
   const network: FaultPlan['network'] = [];
-  for (let at = faultsFrom, i = 0; at < healAt && i < 1000; at += rng.range(300, 4000), i++) {
+  for (let at = faultsFrom, i = 0; at < calmAt && i < 1000; at += rng.range(300, 4000), i++) {
     network.push({ at, condition: drawCondition(count, rng) });
   }
 
@@ -98,13 +108,13 @@ export function planFaults(cluster: ClusterPlan, options: FaultPlanOptions, rng:
     // Crashes do not overlap on one node: the next one comes after the restart. Whatever is
     // still down at the heal comes back just after it.
     let at = faultsFrom + exponential(crashGap, rng);
-    for (let i = 0; at < healAt && i < MAX_EVENTS_PER_NODE; i++) {
-      const restartAt = Math.min(at + rng.range(300, 10_000), healAt + rng.range(0, 300));
+    for (let i = 0; at < calmAt && i < MAX_EVENTS_PER_NODE; i++) {
+      const restartAt = Math.min(at + rng.range(300, 10_000), calmAt + rng.range(0, 300));
       crashes.push({ at, node, restartAt });
       at = restartAt + exponential(crashGap, rng);
     }
     at = faultsFrom + exponential(pauseGap, rng);
-    for (let i = 0; at < healAt && i < MAX_EVENTS_PER_NODE; i++) {
+    for (let i = 0; at < calmAt && i < MAX_EVENTS_PER_NODE; i++) {
       const long = options.longPauses && rng.chance(0.5);
       const duration = long
         ? rng.chance(0.8)
@@ -117,7 +127,7 @@ export function planFaults(cluster: ClusterPlan, options: FaultPlanOptions, rng:
     if (cluster.nodes[node]?.watchdog === true) continue;
     for (const resource of cluster.resources) {
       at = faultsFrom + exponential(deathGap, rng);
-      for (let i = 0; at < healAt && i < MAX_EVENTS_PER_NODE; i++) {
+      for (let i = 0; at < calmAt && i < MAX_EVENTS_PER_NODE; i++) {
         deaths.push({ at, node, resource: resource.name });
         at += exponential(deathGap, rng);
       }
@@ -130,7 +140,10 @@ export function planFaults(cluster: ClusterPlan, options: FaultPlanOptions, rng:
     slow: rng.pick([0, 0.05, 0.15]),
     stopFail: options.stopFailures ? rng.pick([0.005, 0.02]) : 0,
   };
-  return { bootAt, clocks, faultsFrom, healAt, network, crashes, pauses, deaths, scripts };
+  // Drawn last, so that the chaos phase of a seed is the same with or without a steady fault.
+  const steady = options.steadyAtLeast > 0 ? drawSteadyCondition(count, rng) : HEALTHY_NETWORK;
+  const healAt = options.steadyAtLeast > 0 ? calmAt + options.steadyAtLeast + rng.range(0, 3000) : calmAt;
+  return { bootAt, clocks, faultsFrom, calmAt, steady, healAt, network, crashes, pauses, deaths, scripts };
 }
 
 /** Rate within the tolerated drift, often at its very edge; offset: whenever the machine booted. */
@@ -145,8 +158,41 @@ export function exponential(mean: number, rng: Prng): number {
   return -mean * Math.log(1 - rng.float());
 }
 
+type Kind = 'clean' | 'lossy' | 'split' | 'one-way' | 'isolated' | 'deaf' | 'mute';
+
 function drawCondition(count: number, rng: Prng): NetworkCondition {
   const kind = rng.pick(['clean', 'lossy', 'lossy', 'split', 'one-way', 'isolated', 'deaf', 'mute'] as const);
+  const blocked = drawCuts(kind, count, rng);
+  const clean = kind === 'clean';
+  return {
+    label: kind,
+    loss: clean ? 0 : rng.chance(0.5) ? rng.range(0, 0.2) : rng.range(0.2, 0.6),
+    duplicate: rng.chance(0.3) ? rng.range(0, 0.2) : 0,
+    maxDelay: rng.pick([2, 50, 200, 500]),
+    longDelayChance: rng.chance(0.2) ? rng.range(0, 0.05) : 0,
+    longDelayMax: rng.range(500, 3000),
+    blocked,
+  };
+}
+
+/**
+ * A fault that stays: links cut one way or both, but what gets through arrives without loss and
+ * soon, so that nodes that hear each other in both directions are as good as healed.
+ */
+function drawSteadyCondition(count: number, rng: Prng): NetworkCondition {
+  const kind = rng.pick(['clean', 'split', 'one-way', 'one-way', 'isolated', 'deaf', 'deaf', 'mute'] as const);
+  return {
+    label: `steady ${kind}`,
+    loss: 0,
+    duplicate: rng.chance(0.3) ? rng.range(0, 0.2) : 0,
+    maxDelay: rng.pick([2, 20]),
+    longDelayChance: 0,
+    longDelayMax: 0,
+    blocked: drawCuts(kind, count, rng),
+  };
+}
+
+function drawCuts(kind: Kind, count: number, rng: Prng): Set<number> {
   const blocked = new Set<number>();
   const block = (from: number, to: number): void => {
     if (from !== to) blocked.add(linkKey(from, to));
@@ -167,14 +213,5 @@ function drawCondition(count: number, rng: Prng): NetworkCondition {
       if (kind !== 'mute') block(other, node);
     }
   }
-  const clean = kind === 'clean';
-  return {
-    label: kind,
-    loss: clean ? 0 : rng.chance(0.5) ? rng.range(0, 0.2) : rng.range(0.2, 0.6),
-    duplicate: rng.chance(0.3) ? rng.range(0, 0.2) : 0,
-    maxDelay: rng.pick([2, 50, 200, 500]),
-    longDelayChance: rng.chance(0.2) ? rng.range(0, 0.05) : 0,
-    longDelayMax: rng.range(500, 3000),
-    blocked,
-  };
+  return blocked;
 }

@@ -8,7 +8,7 @@ import type { Role } from '../core/types.js';
 function plans(seed: number, options = { commands: true, foundRunning: true }) {
   const rng = new Prng(seed);
   const cluster = planCluster({ nodes: 3, watchdogs: 2, resources: 3 }, rng.fork());
-  const faults = planFaults(cluster, { longPauses: true, stopFailures: false }, rng.fork());
+  const faults = planFaults(cluster, { longPauses: true, stopFailures: false, steadyAtLeast: 5000 }, rng.fork());
   return { cluster, faults, operator: planOperator(cluster, faults, options, rng.fork()) };
 }
 
@@ -29,7 +29,7 @@ function finalRoles(operator: OperatorPlan, resources: string[], nodes: number, 
 /** The latest real time a command given at `at` can be read: a pause covering it delays it. */
 function readBy(faults: FaultPlan, node: number, at: number): number {
   let latest = at;
-  for (const p of faults.pauses) if (p.node === node && p.at <= at && at < p.at + p.duration) latest = Math.max(latest, Math.min(p.at + p.duration, faults.healAt));
+  for (const p of faults.pauses) if (p.node === node && p.at <= at && at < p.at + p.duration) latest = Math.max(latest, Math.min(p.at + p.duration, faults.calmAt));
   return latest;
 }
 
@@ -41,7 +41,7 @@ describe('planOperator', () => {
       for (const c of operator.commands) {
         kinds.add(c.command.type === 'role' ? `role ${c.command.role}` : c.command.type);
         expect(c.at).toBeGreaterThanOrEqual(faults.faultsFrom);
-        expect(c.at).toBeLessThan(faults.healAt);
+        expect(c.at).toBeLessThan(faults.calmAt);
       }
       expect(operator.commands.map((c) => c.at)).toEqual([...operator.commands.map((c) => c.at)].sort((a, b) => a - b));
     }
@@ -56,7 +56,7 @@ describe('planOperator', () => {
       expect(finalRoles(operator, resources, cluster.nodes.length, configured)).toEqual(
         cluster.nodes.map((_, node) => resources.map(() => configured(node))),
       );
-      for (const c of operator.commands) if (c.command.type === 'role') expect(c.at).toBeLessThan(faults.healAt - HEAL_MARGIN);
+      for (const c of operator.commands) if (c.command.type === 'role') expect(c.at).toBeLessThan(faults.calmAt - HEAL_MARGIN);
     }
   });
 
@@ -69,7 +69,7 @@ describe('planOperator', () => {
         offline++;
         const seconds = c.command.seconds ?? Infinity;
         expect(seconds).toBeGreaterThanOrEqual(1);
-        expect(readBy(faults, c.node, c.at) + (seconds * 1000) / 0.99).toBeLessThan(faults.healAt);
+        expect(readBy(faults, c.node, c.at) + (seconds * 1000) / 0.99).toBeLessThan(faults.calmAt);
       }
     }
     expect(offline).toBeGreaterThan(50);

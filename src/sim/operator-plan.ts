@@ -3,8 +3,8 @@
 // term and a restart later), and services found already running when a machine boots (enabled at
 // boot outside hastmon).
 //
-// Nothing here may leave the cluster unable to settle after the heal: every role change is undone
-// before the heal, every offline period ends before it, and a terminated node comes back.
+// Nothing here may leave the cluster unable to settle once chaos ends: every role change is undone
+// before the calm, every offline period ends before it, and a terminated node comes back.
 // USR1 (force-start) is never given: a forced start is exempt from the safety property.
 
 import type { ClusterPlan } from './cluster.js';
@@ -26,7 +26,7 @@ export interface OperatorPlan {
   foundAtBoot: string[][];
   /** Per entry of FaultPlan.crashes: resources already running when that machine comes back. */
   foundAtRestart: string[][];
-  /** After the heal a terminated node comes back this soon after it exits, ms. */
+  /** After the calm a terminated node comes back this soon after it exits, ms. */
   lateRestart: number;
 }
 
@@ -35,7 +35,7 @@ export interface OperatorPlanOptions {
   foundRunning: boolean;
 }
 
-/** Role changes and offline periods end at least this long before the heal, real ms. */
+/** Role changes and offline periods end at least this long before the calm (chaos ends), real ms. */
 export const HEAL_MARGIN = 500;
 const FOUND_AT_BOOT_CHANCE = 0.15;
 const FOUND_AT_RESTART_CHANCE = 0.35;
@@ -63,10 +63,10 @@ export function planOperator(cluster: ClusterPlan, faults: FaultPlan, options: O
       const roleOnStart = cluster.resources[0]?.members.find((m) => m.node === spec.name)?.roleOnStart ?? 'secondary';
       const latest = latestDelivery(faults, node);
       let at = faults.faultsFrom + exponential(gap, rng);
-      for (let i = 0; at < faults.healAt && i < MAX_COMMANDS_PER_NODE; i++) {
+      for (let i = 0; at < faults.calmAt && i < MAX_COMMANDS_PER_NODE; i++) {
         const kind = rng.pick(spec.watchdog ? WATCHDOG_KINDS : SERVICE_KINDS);
         const which = rng.chance(0.5) || resources.length === 1 ? 'all' : [rng.pick(resources)];
-        const end = planOne(kind, { at, node, which, roleOnStart, watchdog: spec.watchdog, latest: latest(at), healAt: faults.healAt, realSecond }, rng, commands);
+        const end = planOne(kind, { at, node, which, roleOnStart, watchdog: spec.watchdog, latest: latest(at), calmAt: faults.calmAt, realSecond }, rng, commands);
         at = end + exponential(gap, rng);
       }
     });
@@ -83,7 +83,7 @@ interface Slot {
   watchdog: boolean;
   /** The latest real time a command given at `at` is read: a paused node reads it on waking. */
   latest: number;
-  healAt: number;
+  calmAt: number;
   /** The longest a second on a node's clock can last in real ms. */
   realSecond: number;
 }
@@ -91,7 +91,7 @@ interface Slot {
 /** Adds the command (or pair) to `out`; returns when this node's next command may come. */
 function planOne(kind: Kind, s: Slot, rng: Prng, out: PlannedCommand[]): number {
   const { at, node, which } = s;
-  const lastChance = s.healAt - HEAL_MARGIN;
+  const lastChance = s.calmAt - HEAL_MARGIN;
   switch (kind) {
     case 'hup':
       out.push({ at, node, command: { type: 'hup' } });
@@ -129,7 +129,7 @@ function latestDelivery(faults: FaultPlan, node: number): (at: number) => number
   const pauses = faults.pauses.filter((p) => p.node === node);
   return (at) => {
     let latest = at;
-    for (const p of pauses) if (p.at <= at && at < p.at + p.duration) latest = Math.max(latest, Math.min(p.at + p.duration, faults.healAt));
+    for (const p of pauses) if (p.at <= at && at < p.at + p.duration) latest = Math.max(latest, Math.min(p.at + p.duration, faults.calmAt));
     return latest;
   };
 }

@@ -20,6 +20,9 @@ const unreachableQuorum: QuorumRules = { ...STANDARD_RULES, quorumSize: () => 99
 /** Keeps whatever it finds running at start-up at once, without waiting for the voters' endorsement. */
 const adoptAtOnce: QuorumRules = { ...STANDARD_RULES, foundCopyNeedsEndorsement: false };
 
+/** Endorses the preferred node it hears even when that node shows no sign of hearing it. */
+const endorsesTheDeaf: QuorumRules = { ...STANDARD_RULES, endorseOnlyNodesHearingUs: false };
+
 const coreWith =
   (rules: QuorumRules) =>
   (config: CoreConfig, start: CoreStart): NodeCore =>
@@ -80,7 +83,15 @@ describe('the checkers catch a broken core', () => {
   it('a core that never reaches a quorum fails liveness', () => {
     const result = runSimulation({ seed: 1, commands: false, foundRunning: false, coreFactory: coreWith(unreachableQuorum) });
     expect(result.safetyViolations).toEqual([]);
-    expect(result.livenessFailures.join('\n')).toMatch(/r1 not settled .*0 RUNNING/);
+    expect(result.livenessFailures.join('\n')).toMatch(/r1 during the steady fault, .*not running in a quorum that hears itself/);
+    const noSteady = runSimulation({ seed: 1, commands: false, foundRunning: false, steady: false, coreFactory: coreWith(unreachableQuorum) });
+    expect(noSteady.livenessFailures.join('\n')).toMatch(/r1 not settled .*0 RUNNING/);
+  });
+
+  it('a core whose voters endorse a node that cannot hear them leaves a quorum without the resource during a steady fault', () => {
+    const failures = batch({ first: 150, count: 30, coreFactory: coreWith(endorsesTheDeaf) }).flatMap((r) => r.livenessFailures);
+    expect(failures.filter((f) => /during the steady fault, .* not running in a quorum that hears itself/.test(f)).length).toBeGreaterThan(0);
+    expect(failuresOf(batch({ first: 150, count: 30 }))).toEqual([]);
   });
 
   it('a core that keeps what it finds running at once, without asking, takes over resources other nodes hold', () => {
