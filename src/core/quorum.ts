@@ -15,6 +15,8 @@ export interface QuorumRules {
   quorumSize(voters: number): number;
   /** A copy found running at start-up is kept only with a quorum's endorsement (else at once). */
   foundCopyNeedsEndorsement: boolean;
+  /** A voter endorses only nodes that show they hear it (hearsUs), and follows them only then. */
+  endorseOnlyNodesHearingUs: boolean;
 }
 
 /** More than half of the voters. */
@@ -38,6 +40,7 @@ export function standardQuorumSize(voters: number): number {
 export const STANDARD_RULES: QuorumRules = {
   quorumSize: standardQuorumSize,
   foundCopyNeedsEndorsement: true,
+  endorseOnlyNodesHearingUs: true,
 };
 
 /**
@@ -85,6 +88,16 @@ export function hearsUs(peers: PeerTable, node: string, self: string, now: numbe
 export function hearsUsUntil(peers: PeerTable, node: string, self: string, bootAt: number, timing: Timing): number {
   const sentAt = echoOfUs(peers, node, self);
   return sentAt === undefined || sentAt < bootAt ? -Infinity : sentAt + timing.deadtime;
+}
+
+/** This node and the voters it hears (within the deadtime) that show they hear it too. */
+export function bothWays(peers: PeerTable, voters: ReadonlySet<string>, self: string, now: number, bootAt: number, timing: Timing): number {
+  let count = voters.has(self) ? 1 : 0;
+  for (const voter of voters) {
+    if (voter === self || !peers.isVisible(voter, now, timing.deadtime)) continue;
+    if (hearsUs(peers, voter, self, now, bootAt, timing)) count++;
+  }
+  return count;
 }
 
 function echoOfUs(peers: PeerTable, node: string, self: string): number | undefined {

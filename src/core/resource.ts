@@ -18,8 +18,10 @@ import {
 } from './lifecycle.js';
 import {
   countEndorsements,
+  bothWays,
   endorsementWindow,
   hearsUs,
+  hearsUsUntil,
   isTwoVoterCluster,
   nextEndorsementExpiry,
   twoVoterHoldout,
@@ -227,8 +229,23 @@ export class ResourceMachine {
       !this.retiring &&
       ctx.gatewayReachable &&
       ctx.now >= this.offlineUntil &&
-      ctx.now >= ctx.listenUntil
+      ctx.now >= ctx.listenUntil &&
+      this.reachesQuorum(ctx)
     );
+  }
+
+  /**
+   * Whether this node and the voters it exchanges heartbeats with both ways make a quorum. Only
+   * those can endorse it (vote.ts), so a node short of them could never be elected; as a candidate
+   * it would only draw votes away from one that can.
+   */
+  private reachesQuorum(ctx: NodeContext): boolean {
+    if (!ctx.rules.endorseOnlyNodesHearingUs) return true;
+    return this.votersBothWays(ctx) >= this.quorum(ctx);
+  }
+
+  private votersBothWays(ctx: NodeContext): number {
+    return bothWays(ctx.peers, this.voters(ctx), ctx.self, ctx.now, ctx.bootAt, ctx.timing);
   }
 
   private selfContender(ctx: NodeContext): Contender {
@@ -296,7 +313,8 @@ export class ResourceMachine {
 
   /** This node itself, or a peer whose heartbeats show it hears this one (quorum.ts). */
   private hearsUs(ctx: NodeContext, node: string): boolean {
-    return node === ctx.self || hearsUs(ctx.peers, node, ctx.self, ctx.now, ctx.bootAt, ctx.timing);
+    if (node === ctx.self || !ctx.rules.endorseOnlyNodesHearingUs) return true;
+    return hearsUs(ctx.peers, node, ctx.self, ctx.now, ctx.bootAt, ctx.timing);
   }
 
   /** Votes with a lease (DESIGN §4.3): nobody before this node may vote, then as vote.ts says. */
@@ -560,7 +578,8 @@ export class ResourceMachine {
     if (ctx.now < ctx.listenUntil) return 'listening for the other nodes';
     if (!ctx.gatewayReachable) return 'gateway unreachable: withdrawn';
     if (ctx.now < this.offlineUntil) return `offline for ${Math.ceil((this.offlineUntil - ctx.now) / 1000)} s`;
-    return `role ${this.role}`;
+    if (!this.isServiceRole()) return `role ${this.role}`;
+    return `in touch both ways with ${this.votersBothWays(ctx)} of the ${this.quorum(ctx)} voters a quorum needs`;
   }
 
   /** DESIGN §4.4, §4.6: a quorum of voters endorses this node, or FreeHA's rule with two nodes. */
@@ -910,7 +929,8 @@ export class ResourceMachine {
     }
     for (const node of this.voters(ctx)) {
       const peer = node === ctx.self ? undefined : ctx.peers.get(node);
-      if (peer !== undefined) times.push(peer.heardAt + ctx.timing.deadtime);
+      if (peer === undefined) continue;
+      times.push(peer.heardAt + ctx.timing.deadtime, hearsUsUntil(ctx.peers, node, ctx.self, ctx.bootAt, ctx.timing));
     }
     let earliest = Infinity;
     for (const t of times) if (t > ctx.now && t < earliest) earliest = t;

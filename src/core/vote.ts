@@ -63,7 +63,8 @@ export class Ballot {
   private follow(ctx: NodeContext): void {
     if (this.current === '' || this.current === ctx.self) return;
     const peer = ctx.peers.get(this.current);
-    if (peer === undefined || !hearsUs(ctx.peers, this.current, ctx.self, ctx.now, ctx.bootAt, ctx.timing)) return;
+    if (peer === undefined) return;
+    if (ctx.rules.endorseOnlyNodesHearingUs && !hearsUs(ctx.peers, this.current, ctx.self, ctx.now, ctx.bootAt, ctx.timing)) return;
     this.echoed = { sentAt: peer.heartbeat.sentAt, heardAt: peer.heardAt };
   }
 
