@@ -3,12 +3,17 @@
 
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_TIMING } from '../config/timing.js';
+import { DEFAULT_TIMING, resolveTiming } from '../config/timing.js';
+import type { Settings } from '../config/model.js';
+import { parseDuration } from '../config/values.js';
+import type { Timing } from '../core/types.js';
+import type { SoakPlan } from './faults.js';
 import { DEFAULT_LIVENESS_BOUND, runBatch, runSimulation, type SimResult } from './run-simulation.js';
 
 export const USAGE = `usage: npm run sim -- [--seeds N] [--first F] [--seed S] [--nodes K] [--watchdogs W]
                      [--resources R] [--bound HEARTBEATS] [--long-pauses] [--stop-failures]
-                     [--no-commands] [--no-found-running] [--quiet]
+                     [--no-commands] [--no-found-running] [--timing HB/DEAD/LEASE]
+                     [--loss P | --restarts] [--minutes M] [--quiet]
   --seeds N        run seeds F..F+N-1 (default 100)
   --first F        first seed of the range (default 1)
   --seed S         replay one seed and print its step-by-step trace
@@ -23,9 +28,18 @@ export const USAGE = `usage: npm run sim -- [--seeds N] [--first F] [--seed S] [
   --no-found-running
                    no services already running when a machine boots (by default some are, at the
                    first boot and after a crash, and the node must adopt or stop them safely)
+  --timing T       the cluster's heartbeat_interval/deadtime/lease, e.g. 20ms/100ms/100ms
+                   (default: the configuration's defaults)
+  --loss P         a soak instead of chaos: only random loss P (0.3 = 30 %) on every link for
+                   --minutes; prints the self-fences (any of a holder whose voters are up fails)
+  --restarts       a soak instead of chaos: a healthy network while machines crash and come back
+                   and the operator restarts nodes; a holder with its voters up must never stop
+  --minutes M      how long a soak lasts (default 10)
   --quiet          print only failures and the summary`;
 
 const MAX_LINES_PER_KIND = 5;
+/** A soak lasts ten minutes unless told otherwise. */
+const DEFAULT_SOAK_MINUTES = 10;
 
 /** Returns the exit code: 0 all good, 1 violations or failures, 2 bad usage. */
 export function runCli(argv: string[], print: (line: string) => void): number {
@@ -47,6 +61,10 @@ export function runCli(argv: string[], print: (line: string) => void): number {
         'stop-failures': { type: 'boolean' },
         'no-commands': { type: 'boolean' },
         'no-found-running': { type: 'boolean' },
+        loss: { type: 'string' },
+        restarts: { type: 'boolean' },
+        minutes: { type: 'string' },
+        timing: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -81,7 +99,19 @@ export function runCli(argv: string[], print: (line: string) => void): number {
     numbers[name] = value;
   }
   const quiet = values.quiet === true;
+  const timing = parseTimingOption(values.timing);
+  if (typeof timing === 'string') {
+    print(`sim: ${timing}`);
+    return 2;
+  }
+  const soak = parseSoakOptions(values.loss, values.restarts === true, values.minutes);
+  if (typeof soak === 'string') {
+    print(`sim: ${soak}`);
+    return 2;
+  }
   const shape = {
+    ...(timing === undefined ? {} : { timing }),
+    ...(soak === undefined ? {} : { soak }),
     nodes: numbers.nodes as number,
     watchdogs: numbers.watchdogs as number,
     resources: numbers.resources as number,
@@ -91,6 +121,11 @@ export function runCli(argv: string[], print: (line: string) => void): number {
     commands: values['no-commands'] !== true,
     foundRunning: values['no-found-running'] !== true,
   };
+  if (soak !== undefined) {
+    // A soak is one kind of trouble only: no services found running; commands only with restarts.
+    shape.commands = soak.kind === 'restarts' && values['no-commands'] !== true;
+    shape.foundRunning = false;
+  }
   if (shape.nodes === 2 && shape.watchdogs === 0 && !quiet) {
     print('note: 2 voters: no quorum is possible, so FreeHA\'s rule applies (DESIGN §4.6) and a partition may run a resource twice; safety violations are expected');
   }
@@ -109,11 +144,19 @@ export function runCli(argv: string[], print: (line: string) => void): number {
     return result.safetyViolations.length + result.livenessFailures.length > 0 ? 1 : 0;
   }
 
+  let selfFences = 0;
+  let unjustified = 0;
+  let outageMs = 0;
   const summary = runBatch({
     ...shape,
     first: numbers.first as number,
     count: numbers.seeds as number,
-    onResult: (result) => reportRun(result, print),
+    onResult: (result) => {
+      selfFences += result.selfFences.length;
+      unjustified += result.selfFences.filter((f) => !f.justified).length;
+      outageMs += result.outageMs;
+      reportRun(result, print);
+    },
   });
   const seconds = (performance.now() - started) / 1000;
   if (!quiet) {
@@ -126,11 +169,49 @@ export function runCli(argv: string[], print: (line: string) => void): number {
     print(`found running at start-up: ${x.foundRunning} services, ${x.adoptions} adopted, ${x.excusedFoundOverlaps} starts elsewhere before anyone could know`);
     print(`${summary.runs} runs in ${seconds.toFixed(1)} s`);
   }
+  if (soak !== undefined) {
+    const what = soak.kind === 'loss' ? `${(soak.loss * 100).toFixed(0)} % loss on every link` : 'machines crashing and coming back, the operator restarting nodes';
+    print(`soak: ${summary.runs} runs of ${(soak.ms / 60_000).toFixed(1)} min each with ${what}, heartbeat ${shapeTiming(shape).heartbeatInterval} ms, lease ${shapeTiming(shape).lease} ms`);
+    print(`self-fences: ${selfFences} (${unjustified} of a holder with a quorum of settled voters up, each a failure); outage: ${outageMs.toFixed(0)} ms in all (sampled, every resource)`);
+  }
   if (summary.failingSeeds.length > 0) {
     print(`failing seeds: ${summary.failingSeeds.join(' ')} (replay one with --seed S)`);
   }
   print(summaryLine(summary.runs, summary.safetyViolations, summary.livenessFailures));
   return summary.safetyViolations + summary.livenessFailures > 0 ? 1 : 0;
+}
+
+function shapeTiming(shape: { timing?: Timing }): Timing {
+  return shape.timing ?? DEFAULT_TIMING;
+}
+
+/** `--timing 20ms/100ms/100ms`: heartbeat, deadtime, lease, checked as the configuration checks them. */
+function parseTimingOption(text: string | undefined): Timing | string | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split('/');
+  if (parts.length !== 3) return `--timing expects HEARTBEAT/DEADTIME/LEASE (e.g. 20ms/100ms/100ms), got '${text}'`;
+  const names = ['heartbeat_interval', 'deadtime', 'lease'] as const;
+  const settings: Settings = {};
+  for (const [i, name] of names.entries()) {
+    const parsed = parseDuration(parts[i] ?? '', name);
+    if (!parsed.ok) return parsed.message;
+    settings[name] = { value: parsed.value, line: 0 };
+  }
+  const { timing, errors } = resolveTiming(settings);
+  return errors.length > 0 ? `--timing: ${errors.map((e) => e.message).join('; ')}` : timing;
+}
+
+/** `--loss P` or `--restarts`, with `--minutes M` (default 10). */
+function parseSoakOptions(loss: string | undefined, restarts: boolean, minutes: string | undefined): SoakPlan | string | undefined {
+  if (loss === undefined && !restarts) return minutes === undefined ? undefined : '--minutes needs --loss or --restarts';
+  if (loss !== undefined && restarts) return '--loss and --restarts are separate soaks: give one';
+  const m = minutes === undefined ? DEFAULT_SOAK_MINUTES : Number(minutes);
+  if (!Number.isFinite(m) || m <= 0 || m > 24 * 60) return `--minutes must be a number of minutes from 0 to 1440, got ${minutes}`;
+  const ms = m * 60_000;
+  if (restarts) return { kind: 'restarts', ms };
+  const p = Number(loss);
+  if (!Number.isFinite(p) || p < 0 || p >= 1) return `--loss must be a fraction from 0 to below 1 (0.3 for 30 %), got ${loss}`;
+  return { kind: 'loss', loss: p, ms };
 }
 
 export function summaryLine(runs: number, violations: number, failures: number): string {

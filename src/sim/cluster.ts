@@ -26,7 +26,7 @@ export interface ClusterPlan {
   timing: Timing;
 }
 
-export function planCluster(shape: ClusterShape, rng: Prng): ClusterPlan {
+export function planCluster(shape: ClusterShape, rng: Prng, timing: Timing = DEFAULT_TIMING): ClusterPlan {
   if (shape.nodes < 1 || shape.watchdogs < 0 || shape.resources < 1) {
     throw new Error(`a cluster needs a service node and a resource: ${JSON.stringify(shape)}`);
   }
@@ -48,7 +48,7 @@ export function planCluster(shape: ClusterShape, rng: Prng): ClusterPlan {
     );
     resources.push(quickResourceSpec(`r${r}`, members));
   }
-  return { nodes, resources, timing: DEFAULT_TIMING };
+  return { nodes, resources, timing };
 }
 
 /** Equal (the name decides), distinct, or a mix with ties. */

@@ -13,7 +13,7 @@ import { DriftingClock } from './clock.js';
 import { coreConfigFor, planCluster, type ClusterPlan } from './cluster.js';
 import { EventQueue } from './event-queue.js';
 import { drawScriptFate, type ScriptFate } from './fake-scripts.js';
-import { HEALTHY_NETWORK, linkKey, planFaults, type ClockSpec, type FaultPlan, type NetworkCondition } from './faults.js';
+import { HEALTHY_NETWORK, linkKey, planFaults, planSoak, type ClockSpec, type FaultPlan, type NetworkCondition, type SoakPlan } from './faults.js';
 import { judgeRoles, LivenessTracker, type NodeSnapshot } from './liveness-checker.js';
 import { SimNetwork } from './network.js';
 import { DriverAborted, NodeDriver, type DriverEvent, type DriverHost, type RunScript } from './node-driver.js';
@@ -52,6 +52,10 @@ export interface SimOptions {
    * links one way or both, in which a quorum that hears itself must run every resource.
    */
   steady?: boolean;
+  /** Instead of chaos, a long stretch of loss only, or of restarts only (faults.ts, SoakPlan). */
+  soak?: SoakPlan;
+  /** The cluster's timing (default: the configuration's default). */
+  timing?: Timing;
   /** Receives one line per step and per fault. */
   trace?: (line: string) => void;
 }
@@ -88,12 +92,18 @@ export interface SimResult {
   resources: ResourceOutcome[];
   /** Smallest time between a node beginning to stop and another beginning to start, ms. */
   closestHandover: number;
+  /** Holders that stopped for want of endorsements; `justified` when fewer than a quorum of voters had been up. */
+  selfFences: { at: number; node: string; resource: string; justified: boolean }[];
+  /** Summed over the resources: how long none ran between the start of the faults and the calm, ms (sampled). */
+  outageMs: number;
   simulatedMs: number;
   steps: number;
   exercised: Exercised;
 }
 
 export const DEFAULT_LIVENESS_BOUND = 40;
+/** The bound after the heal is never shorter than this, ms (a machine restarted at the heal probes, listens and votes). */
+const MIN_LIVENESS_BOUND_MS = 3000;
 /**
  * How soon a quorum that hears itself runs a resource once a steady fault began: a deaf holder's
  * endorsements run out within a lease and its voters' promise a deadtime and a lease after it
@@ -123,6 +133,7 @@ type SimEvent =
   | { type: 'calm' }
   | { type: 'heal' }
   | { type: 'steady-sample' }
+  | { type: 'outage-sample' }
   | { type: 'sample' }
   | { type: 'end' };
 
@@ -145,6 +156,10 @@ class Simulation implements DriverHost {
   private readonly exercised = { commands: 0, exits: 0, clearedByHand: 0, foundRunning: 0, adoptions: 0 };
   private calm = false;
   private readonly steadyBound: number;
+  private readonly selfFences: SimResult['selfFences'] = [];
+  /** Since when each node's hastmon has run without a break (real ms); absent while down or paused. */
+  private readonly upSince = new Map<string, number>();
+  private outageMs = 0;
   /** Resources that already failed the steady check in this run (reported once each). */
   private readonly steadyFailed = new Set<string>();
   private ended = false;
@@ -166,8 +181,9 @@ class Simulation implements DriverHost {
     this.cluster = planCluster(
       { nodes: options.nodes ?? 2, watchdogs: options.watchdogs ?? 1, resources: options.resources ?? 2 },
       clusterRng,
+      options.timing,
     );
-    this.faults = planFaults(
+    this.faults = options.soak !== undefined ? planSoak(this.cluster, options.soak, faultRng) : planFaults(
       this.cluster,
       {
         longPauses: options.longPauses ?? false,
@@ -187,7 +203,8 @@ class Simulation implements DriverHost {
     const timing = this.cluster.timing;
     this.safety = new SafetyChecker({ guard: timing.guard, lease: timing.lease });
     this.liveness = new LivenessTracker(this.cluster.resources.map((r) => r.name));
-    this.bound = (options.livenessBound ?? DEFAULT_LIVENESS_BOUND) * timing.heartbeatInterval;
+    // Scripts and restarts take the same real time at any timing: a fast timing gets a floor.
+    this.bound = Math.max((options.livenessBound ?? DEFAULT_LIVENESS_BOUND) * timing.heartbeatInterval, MIN_LIVENESS_BOUND_MS);
     this.steadyBound = steadyBoundOf(timing);
   }
 
@@ -232,6 +249,8 @@ class Simulation implements DriverHost {
       const every = this.cluster.timing.heartbeatInterval / SAMPLES_PER_HEARTBEAT;
       for (let at = f.calmAt + this.steadyBound; at < f.healAt; at += every) this.queue.push(at, { type: 'steady-sample' });
     }
+    const every = this.cluster.timing.heartbeatInterval / SAMPLES_PER_HEARTBEAT;
+    if (this.options.soak !== undefined) for (let at = f.faultsFrom; at < f.calmAt; at += every) this.queue.push(at, { type: 'outage-sample' });
     this.queue.push(f.healAt, { type: 'heal' });
     const interval = this.cluster.timing.heartbeatInterval / SAMPLES_PER_HEARTBEAT;
     const end = f.healAt + this.bound + CONFIRM_HEARTBEATS * this.cluster.timing.heartbeatInterval;
@@ -286,6 +305,8 @@ class Simulation implements DriverHost {
         return this.heal();
       case 'steady-sample':
         return this.steadySample();
+      case 'outage-sample':
+        return this.outageSample();
       case 'sample':
         return this.liveness.sample(this.now, this.snapshots());
       case 'end':
@@ -323,6 +344,7 @@ class Simulation implements DriverHost {
     const found = [...node.running];
     this.note(`${node.name} starts, incarnation ${node.incarnation}, clock ${node.lastLocal.toFixed(1)}${found.length > 0 ? `, ${found.join(' ')} already running` : ''}`);
     this.safety.newCore(node.name);
+    this.upSince.set(node.name, this.now);
     for (const resource of found) this.safety.foundRunning(node.name, resource, this.now);
     this.exercised.foundRunning += found.length;
   }
@@ -333,6 +355,7 @@ class Simulation implements DriverHost {
     if (!node.booted || (node.core === null && node.running.size === 0)) return;
     this.note(`${node.name} crashes`);
     this.driver.crash(node);
+    this.upSince.delete(node.name);
     this.safety.crashed(node.name, this.now);
   }
 
@@ -348,6 +371,7 @@ class Simulation implements DriverHost {
     const long = duration >= this.cluster.timing.guard;
     this.note(`${node.name} pauses for ${duration.toFixed(1)} ms`);
     this.driver.pause(node);
+    this.upSince.delete(node.name);
     this.safety.paused(node.name, this.now, long);
     this.queue.push(this.now + duration, { type: 'resume', node: node.index, life: node.life });
   }
@@ -358,6 +382,7 @@ class Simulation implements DriverHost {
     const localLength = node.clock.localAt(this.now) - pause.startedLocal;
     this.note(`${node.name} resumes after ${localLength.toFixed(1)} ms (its clock)`);
     this.safety.resumed(node.name, localLength);
+    this.upSince.set(node.name, this.now);
     this.driver.resume(node);
   }
 
@@ -414,6 +439,7 @@ class Simulation implements DriverHost {
     this.note(`${node.name} exits`);
     this.exercised.exits++;
     this.safety.exited(node.name, this.now);
+    this.upSince.delete(node.name);
     const soon = Math.max(this.now, this.faults.calmAt) + this.operator.lateRestart;
     const at = this.calm ? soon : Math.min(this.now + node.downFor, soon);
     this.queue.push(at, { type: 'restart', node: node.index, reboot: false, found: [] });
@@ -517,12 +543,41 @@ class Simulation implements DriverHost {
   /** DriverHost: the first step after a pause matters to the checker; every step is traced. */
   stepped(node: SimNode, core: SimCore, input: Input, local: number, effects: readonly Effect[]): void {
     this.safety.stepped(node.name, this.now);
+    for (const e of effects) if (e.kind === 'log' && e.message.includes(': lost quorum')) this.selfFenced(node, e.message);
     const trace = this.options.trace;
     if (trace === undefined) return;
     const described = formatInput(input, (id) => node.actions.get(id) ?? '?');
     const shown = effects.map(formatEffect);
     if (node.core === core && effects.some((e) => e.kind === 'state-changed')) shown.push(`view[${formatView(core.view(local))}]`);
     trace(`${this.now.toFixed(3).padStart(11)} ${node.name} L=${local.toFixed(1)} ${described} => ${shown.join(' ; ') || '-'}`);
+  }
+
+  /**
+   * A holder stopped for want of endorsements. That is justified only when fewer than a quorum of
+   * its voters had been up long enough to vote and renew (a restarted one votes a lease after its
+   * start): otherwise something dropped the endorsements of a healthy holder (in a soak, a failure).
+   */
+  private selfFenced(node: SimNode, message: string): void {
+    const resource = message.slice(0, message.indexOf(':'));
+    const spec = this.cluster.resources.find((r) => r.name === resource);
+    if (spec === undefined) return;
+    const t = this.cluster.timing;
+    const settledBefore = this.now - (2 * t.lease + t.deadtime);
+    const steady = spec.members.filter((m) => (this.upSince.get(m.node) ?? Infinity) <= settledBefore).length;
+    const justified = steady < standardQuorumSize(spec.members.length) || this.network.condition.blocked.size > 0;
+    this.selfFences.push({ at: this.now, node: node.name, resource, justified });
+    if (this.options.soak !== undefined && !justified) {
+      this.failures.push(`${node.name} stopped ${resource} at ${this.now.toFixed(1)} ms for want of endorsements, with ${steady} of ${spec.members.length} voters up and settled (${this.network.condition.label})`);
+    }
+  }
+
+  private outageSample(): void {
+    const every = this.cluster.timing.heartbeatInterval / SAMPLES_PER_HEARTBEAT;
+    const views = this.snapshots();
+    for (const spec of this.cluster.resources) {
+      const running = views.some((n) => !n.watchdog && n.view?.resources.some((r) => r.name === spec.name && r.state === 'RUNNING') === true);
+      if (!running) this.outageMs += every;
+    }
   }
 
   private snapshots(): NodeSnapshot[] {
@@ -560,6 +615,8 @@ class Simulation implements DriverHost {
       livenessFailures: failures,
       resources,
       closestHandover: this.safety.closestHandover,
+      selfFences: [...this.selfFences],
+      outageMs: this.outageMs,
       simulatedMs: this.now,
       steps: this.steps,
       exercised: { ...this.exercised, excusedFoundOverlaps: this.safety.excusedFoundOverlaps },

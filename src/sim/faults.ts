@@ -67,6 +67,41 @@ export interface FaultPlanOptions {
   steadyAtLeast: number;
 }
 
+/**
+ * Instead of chaos, one kind of trouble for a long stretch, in which no healthy holder may stop:
+ * random loss on every link (and nothing else), or a healthy network while machines crash and
+ * come back (and the operator restarts nodes).
+ */
+export type SoakPlan = { kind: 'loss'; loss: number; ms: number } | { kind: 'restarts'; ms: number };
+
+export function planSoak(cluster: ClusterPlan, soak: SoakPlan, rng: Prng): FaultPlan {
+  const count = cluster.nodes.length;
+  const bootAt = cluster.nodes.map(() => rng.range(0, 3000));
+  const clocks = cluster.nodes.map(() => drawClock(cluster.timing.maxClockDrift, rng));
+  // Everyone has booted and elected before the trouble starts.
+  const faultsFrom = 3000 + 2 * cluster.timing.lease + rng.range(0, 2000);
+  const calmAt = faultsFrom + soak.ms;
+  // Delays well inside a heartbeat, whatever the timing: a soak tests loss or restarts, not a
+  // network slower than the timing chosen for it.
+  const maxDelay = Math.min(rng.pick([2, 20]), cluster.timing.heartbeatInterval / 4);
+  const quiet: NetworkCondition = { ...HEALTHY_NETWORK, label: 'soak healthy', maxDelay };
+  const network = [{ at: faultsFrom, condition: soak.kind === 'loss' ? { ...quiet, label: `soak loss`, loss: soak.loss } : quiet }];
+  const crashes: FaultPlan['crashes'] = [];
+  if (soak.kind === 'restarts') {
+    const gap = rng.pick([4000, 8000, 20_000]);
+    for (let node = 0; node < count; node++) {
+      let at = faultsFrom + exponential(gap, rng);
+      for (let i = 0; at < calmAt && i < MAX_EVENTS_PER_NODE; i++) {
+        const restartAt = Math.min(at + rng.range(300, 10_000), calmAt + rng.range(0, 300));
+        crashes.push({ at, node, restartAt });
+        at = restartAt + exponential(gap, rng);
+      }
+    }
+  }
+  const scripts: ScriptFaultRates = { fail: 0, hang: 0, slow: 0, stopFail: 0 };
+  return { bootAt, clocks, faultsFrom, calmAt, steady: HEALTHY_NETWORK, healAt: calmAt, network, crashes, pauses: [], deaths: [], scripts };
+}
+
 export interface FaultPlan {
   bootAt: number[];
   clocks: ClockSpec[];
