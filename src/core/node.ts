@@ -28,6 +28,18 @@ export interface CoreStart {
 
 /** The shortest gap between two heartbeats sent early because something changed. */
 const MIN_SEND_GAP_FRACTION = 1 / 50;
+/**
+ * Answers to the endorsed node's heartbeats, and a holder short of fresh endorsements, send at
+ * most this often (a fraction of the heartbeat interval): enough chances under loss, and two nodes
+ * answering each other over a slow link cannot ping-pong faster than this.
+ */
+const ANSWER_GAP_FRACTION = 1 / 4;
+/**
+ * After an answer, the next regular heartbeat waits this much longer than the interval, so that
+ * the endorsed node's next heartbeat, due about one interval later, is answered rather than
+ * crossed by a regular one (clocks may differ by 1 % each way, and the network adds delay).
+ */
+const AFTER_ANSWER_FRACTION = 1.1;
 
 export class NodeCore {
   private config: CoreConfig;
@@ -42,6 +54,8 @@ export class NodeCore {
   private lastSentAt = -Infinity;
   private lastReportKey = '';
   private sendSoon = false;
+  /** A heartbeat of a node endorsed here arrived: answer it at once (see ResourceMachine.onHeartbeat). */
+  private answer = false;
   private terminating = false;
   /** TERM was held up by a failed stop, and the log said so. */
   private saidBlocked = false;
@@ -201,7 +215,9 @@ export class NodeCore {
     if (result === 'new-peer') ctx.log('info', `heard ${heartbeat.node} for the first time`);
     if (result === 'restarted') ctx.log('notice', `${heartbeat.node} restarted (incarnation ${heartbeat.incarnation})`);
     for (const r of this.resources) {
-      if (r.onHeartbeat(ctx, heartbeat)) this.sendSoon = true;
+      const answer = r.onHeartbeat(ctx, heartbeat);
+      if (answer === 'changed') this.sendSoon = true;
+      if (answer !== 'none') this.answer = true;
     }
   }
 
@@ -260,12 +276,18 @@ export class NodeCore {
   private maybeSend(ctx: NodeContext): void {
     const key = this.resources.map((r) => r.reportKey(ctx)).join('|');
     if (key !== this.lastReportKey) this.sendSoon = true;
-    const gap = this.config.timing.heartbeatInterval * MIN_SEND_GAP_FRACTION;
-    if (this.sendSoon) this.nextSendAt = Math.min(this.nextSendAt, this.lastSentAt + gap);
+    const interval = this.config.timing.heartbeatInterval;
+    if (this.sendSoon) this.nextSendAt = Math.min(this.nextSendAt, this.lastSentAt + interval * MIN_SEND_GAP_FRACTION);
+    const answering = this.answer;
+    const hurrying = this.resources.some((r) => this.now >= r.hurryFrom(ctx));
+    if (answering || hurrying) this.nextSendAt = Math.min(this.nextSendAt, this.lastSentAt + interval * ANSWER_GAP_FRACTION);
     if (this.now < this.nextSendAt) return;
     this.lastReportKey = key;
     this.sendSoon = false;
+    this.answer = false;
     this.send(ctx, this.resources.map((r) => r.report(ctx, this.now)), false);
+    if (hurrying) this.nextSendAt = this.now + interval * ANSWER_GAP_FRACTION;
+    else if (answering) this.nextSendAt = this.now + interval * AFTER_ANSWER_FRACTION;
   }
 
   private send(ctx: NodeContext, resources: ResourceReport[], leaving: boolean): void {

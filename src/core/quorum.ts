@@ -173,6 +173,21 @@ export function nextEndorsementExpiry(peers: PeerTable, timing: Timing, q: Endor
   return earliest;
 }
 
+/**
+ * When the valid endorsements of `q.node` would fall below `quorum` if no new one arrived: the
+ * moment a holder must have heard again from its voters. Infinity when its own vote is a quorum.
+ */
+export function quorumLapsesAt(peers: PeerTable, timing: Timing, q: EndorsementQuery, quorum: number): number {
+  const own = q.ownVote === q.node && q.voters.has(q.node) ? 1 : 0;
+  const needed = quorum - own;
+  if (needed <= 0) return Infinity;
+  const window = endorsementWindow(timing);
+  const expiries = validEchoes(peers, q)
+    .map((echo) => echo + window)
+    .sort((a, b) => b - a);
+  return expiries[needed - 1] ?? -Infinity;
+}
+
 /** The echoed send times of the other voters' endorsements of `q.node` that may count. */
 function validEchoes(peers: PeerTable, q: EndorsementQuery): number[] {
   const out: number[] = [];

@@ -24,6 +24,7 @@ import {
   hearsUsUntil,
   isTwoVoterCluster,
   nextEndorsementExpiry,
+  quorumLapsesAt,
   twoVoterHoldout,
   voterCountOf,
   votersOf,
@@ -333,10 +334,10 @@ export class ResourceMachine {
   // ---------------------------------------------------------------------------------------------
   // Inputs.
 
-  /** Returns true when the heartbeat changed the report of the node we endorse (refresh our echo). */
-  onHeartbeat(ctx: NodeContext, heartbeat: Heartbeat): boolean {
+  /** Whether this node should answer the heartbeat at once (see below). */
+  onHeartbeat(ctx: NodeContext, heartbeat: Heartbeat): 'none' | 'answer' | 'changed' {
     const report = heartbeat.resources.find((r) => r.name === this.name);
-    if (report === undefined) return false;
+    if (report === undefined) return 'none';
     const previous = ctx.peers.previousReport(heartbeat.node, this.name);
     if (reportHolds(report)) this.uncleanHolder = heartbeat.node;
     else if (this.uncleanHolder === heartbeat.node) this.uncleanHolder = '';
@@ -345,8 +346,23 @@ export class ResourceMachine {
     if (report.vote === ctx.self && gaveUp) {
       if (!this.holds()) this.notices.complaint(ctx, heartbeat.node, this.spec.notify);
     }
-    if (heartbeat.node !== this.ballot.vote) return false;
-    return previous === undefined || previous.vote !== report.vote || previous.state !== report.state;
+    // The node endorsed here counts this node's endorsement only once it hears it echo its newest
+    // heartbeat: answer at once rather than at this node's next heartbeat; sooner still when the
+    // endorsed node's report changed (it may be waiting for exactly that echo to start).
+    if (heartbeat.node !== this.ballot.vote || heartbeat.node === ctx.self) return 'none';
+    const changed = previous === undefined || previous.vote !== report.vote || previous.state !== report.state;
+    return changed ? 'changed' : 'answer';
+  }
+
+  /**
+   * From when a holder should send its heartbeats more often: two heartbeats before its valid
+   * endorsements would fall below a quorum, so that under loss its voters get more chances to
+   * echo one in time (they answer each at once). Infinity when it holds nothing or needs no quorum.
+   */
+  hurryFrom(ctx: NodeContext): number {
+    if (!isHoldingPhase(this.phase) || this.forced || this.isTwoNode(ctx)) return Infinity;
+    const lapse = quorumLapsesAt(ctx.peers, ctx.timing, this.endorsementQuery(ctx, ctx.bootAt), this.quorum(ctx));
+    return lapse - 2 * ctx.timing.heartbeatInterval;
   }
 
   onScriptDone(ctx: NodeContext, runId: number, outcome: ScriptOutcome): void {
@@ -922,7 +938,7 @@ export class ResourceMachine {
       ctx.listenUntil,
     ];
     if (isHoldingPhase(phase)) {
-      times.push(nextEndorsementExpiry(ctx.peers, ctx.timing, this.endorsementQuery(ctx, ctx.bootAt)));
+      times.push(nextEndorsementExpiry(ctx.peers, ctx.timing, this.endorsementQuery(ctx, ctx.bootAt)), this.hurryFrom(ctx));
     }
     if (phase.name === 'STANDBY') {
       times.push(nextEndorsementExpiry(ctx.peers, ctx.timing, this.endorsementQuery(ctx, this.ballot.selfVoteSince)));
