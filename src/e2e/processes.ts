@@ -1,6 +1,6 @@
 // Process helpers for the process-level tests and the benchmark: where the compiled hastmon is,
-// free loopback ports, whether a process is gone, and running hastmon once.
-import { spawn, type ChildProcess } from 'node:child_process';
+// free loopback ports, whether a process is gone, and running hastmon or hastmonctl once.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HASTMON_BIN = join(ROOT, 'bin', 'hastmon');
+export const HASTMONCTL_BIN = join(ROOT, 'bin', 'hastmonctl');
 
 export interface RunResult {
   code: number | null;
@@ -96,4 +97,14 @@ export async function runHastmon(args: string[], options: { dir: string; env?: N
     });
   });
   return { code, stdout: readFileSync(outPath, 'utf8'), stderr: readFileSync(errPath, 'utf8') };
+}
+
+/** Runs `bin/hastmonctl -s SOCKET …args` once. */
+export function runHastmonctl(socket: string, args: string[], timeoutMs = 20_000): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [HASTMONCTL_BIN, '-s', socket, ...args], { timeout: timeoutMs, env: daemonEnvironment({}) }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
