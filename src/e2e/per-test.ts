@@ -1,7 +1,7 @@
 // One cluster per test, tests free to run concurrently: its state files, logs and record are
 // printed when the test fails, and everything it started is killed and removed after the test,
 // pass or fail.
-import { afterEach, type TestContext } from 'vitest';
+import type { TestContext } from 'vitest';
 import { Cluster, type ClusterOptions } from './cluster.js';
 
 /** A new cluster (not started) that belongs to the test of `context`. */
@@ -12,16 +12,4 @@ export async function clusterForTest(context: TestContext, options: ClusterOptio
     await cluster.destroy();
   });
   return cluster;
-}
-
-/** One cluster at a time, for tests run one after another. */
-export function clusterPerTest(): { track(cluster: Cluster): Cluster } {
-  let current: Cluster | undefined;
-  // vitest calls onTestFailed only after the afterEach hooks, when the cluster is gone: print here.
-  afterEach(async (context) => {
-    if (current !== undefined && context.task.result?.state === 'fail') console.log(current.diagnostics());
-    await current?.destroy();
-    current = undefined;
-  });
-  return { track: (cluster) => (current = cluster) };
 }
