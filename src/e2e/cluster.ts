@@ -16,9 +16,8 @@ import { daemonEnvironment, freePort, HASTMON_BIN, isGone, runHastmonctl, signal
 import { intervalsOf, overlapViolations, parseRecord, type Interruption, type Interval, type RecordLine } from './record.js';
 import { parseStateFile, type ResourceStatus, type StateFileView } from './state-view.js';
 import { serviceScript } from './test-service.js';
-import { clusterTiming, timingLines, type ClusterTiming } from './timing.js';
 import { DEFAULT_PRIORITY } from '../config/defaults.js';
-import type { Timing } from '../core/types.js';
+import { DEFAULT_TIMING } from '../config/timing.js';
 
 /** The resource every test cluster runs. */
 const RESOURCE = 'daemon';
@@ -39,8 +38,6 @@ export interface ClusterOptions {
   globalLines?: string[];
   /** The prefix of the temporary directory's name. */
   label?: string;
-  /** hastmon's default timing unless a test's point does not depend on it. */
-  timing?: ClusterTiming;
 }
 
 /** One incarnation of a node's daemon. */
@@ -66,8 +63,8 @@ export class Cluster {
   readonly configPath: string;
   readonly scriptPath: string;
   readonly recordPath: string;
-  /** The cluster's timing, as its configuration file sets it. */
-  readonly timing: Timing;
+  /** hastmon's default timing, which every test cluster runs at, written into its configuration file. */
+  readonly timing = DEFAULT_TIMING;
   readonly token = randomBytes(8).toString('hex');
   private readonly daemons = new Map<string, DaemonProcess>();
   private readonly everStarted: DaemonProcess[] = [];
@@ -78,7 +75,6 @@ export class Cluster {
     private readonly ports: Map<string, number>,
     private readonly multicast: { group: string; port: number } | undefined,
   ) {
-    this.timing = clusterTiming(options.timing ?? 'default');
     this.dir = mkdtempSync(join(tmpdir(), `hastmon-${options.label ?? 'e2e'}-`));
     this.configPath = join(this.dir, 'hastmon.conf');
     this.scriptPath = join(this.dir, 'service.sh');
@@ -134,7 +130,9 @@ export class Cluster {
     const { nodes, resourceLines = [], globalLines = [] } = this.options;
     const lines = [
       '# hastmon e2e test cluster',
-      ...timingLines(this.timing),
+      `heartbeat_interval ${this.heartbeatMs}ms`,
+      `deadtime ${this.deadtimeMs}ms`,
+      `lease ${this.leaseMs}ms`,
       ...globalLines,
     ];
     if (this.multicast !== undefined) {

@@ -1,7 +1,6 @@
 // hastmonctl against real daemons: status in HASTMON's format and as JSON, the README's role
 // commands, offline, reload (refused when bad, unchanged resources untouched), and a standby
-// stopped past the deadtime that reads what queued up before judging anyone silent. None of it
-// depends on hastmon's default timing: the clusters run at the short one.
+// stopped past the deadtime that reads what queued up before judging anyone silent.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { DEFAULT_ATTEMPTS, DEFAULT_COMPLAINT_COUNT, DEFAULT_COMPLAINT_INTERVAL_MS } from '../config/defaults.js';
@@ -13,7 +12,6 @@ const OPTIONS: ClusterOptions = {
   transport: 'unicast',
   nodes: [{ name: 'lolek', priority: 0 }, { name: 'bolek', priority: 1 }, { name: 'reksio', watchdog: true }],
   label: 'control',
-  timing: 'short',
 };
 
 /** Started, lolek running the resource, and every node seeing the others as they are. */

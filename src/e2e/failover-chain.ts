@@ -6,11 +6,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { NodeSpec } from './cluster.js';
 import { sharedCluster } from './shared-cluster.js';
-import type { ClusterTiming } from './timing.js';
 
 export interface ChainLayout {
   transport: 'unicast' | 'multicast';
-  timing: ClusterTiming;
   nodes: NodeSpec[];
   /** The node the election must pick, and why (priority, or name among equal priorities). */
   preferred: string;
@@ -23,10 +21,10 @@ export interface ChainLayout {
 const WAKE_TO_STOP_BOUND_MS = 300;
 
 export function describeFailoverChain(layout: ChainLayout): void {
-  const { transport, timing, preferred, other, watchdog } = layout;
+  const { transport, preferred, other, watchdog } = layout;
 
-  describe(`three nodes over ${transport} at the ${timing} timing: ${preferred} and ${other} run the resource, ${watchdog} watches`, () => {
-    const shared = sharedCluster({ transport, timing, nodes: layout.nodes, label: `chain-${transport}` });
+  describe(`three nodes over ${transport}: ${preferred} and ${other} run the resource, ${watchdog} watches`, () => {
+    const shared = sharedCluster({ transport, nodes: layout.nodes, label: `chain-${transport}` });
     let crashFailoverMs = Number.NaN;
 
     const says = (what: string): void => console.log(`${transport}: ${what}`);

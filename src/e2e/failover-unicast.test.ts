@@ -1,10 +1,8 @@
-// The main failover story over unicast heartbeats to 127.0.0.1 ports, at hastmon's default timing;
-// priority picks the node.
+// The main failover story over unicast heartbeats to 127.0.0.1 ports; priority picks the node.
 import { describeFailoverChain } from './failover-chain.js';
 
 describeFailoverChain({
   transport: 'unicast',
-  timing: 'default',
   nodes: [
     { name: 'lolek', priority: 0 },
     { name: 'bolek', priority: 1 },

@@ -1,6 +1,5 @@
 // Failures on a three-node unicast cluster (lolek priority 0, bolek priority 1, reksio watchdog):
-// a failing monitor, losing the quorum, a hung start script. One fresh cluster per test, at the
-// short timing: none of it depends on hastmon's default one.
+// a failing monitor, losing the quorum, a hung start script. One fresh cluster per test.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { clusterForTest } from './per-test.js';
@@ -14,7 +13,7 @@ const NODES: ClusterOptions['nodes'] = [
 ];
 
 async function startCluster(context: TestContext, resourceLines: string[], before?: (c: Cluster) => void): Promise<Cluster> {
-  const cluster = await clusterForTest(context, { transport: 'unicast', nodes: NODES, resourceLines, label: 'failures', timing: 'short' });
+  const cluster = await clusterForTest(context, { transport: 'unicast', nodes: NODES, resourceLines, label: 'failures' });
   before?.(cluster);
   await cluster.startAll();
   return cluster;

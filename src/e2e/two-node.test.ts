@@ -1,6 +1,5 @@
 // Two service nodes and no watchdog: quorum is impossible, so FreeHA's rule applies (take over once
-// the peer has been silent for the deadtime), and hastmon warns about it at start. At the short
-// timing: the rule is in deadtimes, whatever their length.
+// the peer has been silent for the deadtime), and hastmon warns about it at start.
 import { describe, expect, it } from 'vitest';
 import { clusterForTest } from './per-test.js';
 
@@ -10,7 +9,6 @@ describe('two nodes without a watchdog', () => {
       transport: 'unicast',
       nodes: [{ name: 'lolek', priority: 0 }, { name: 'bolek', priority: 1 }],
       label: 'two-node',
-      timing: 'short',
     });
     await c.startAll();
     for (const name of c.names) {
