@@ -201,22 +201,25 @@ export class Cluster {
   }
 
   /**
-   * Starts the nodes one at a time, each once the one before has written its state file: service
-   * nodes in order of preference (priority, then name), then the watchdogs. Started together, a
-   * node slow to come up on a busy host may be heard only after its peers' first deadtime, and lose
-   * the first election to a less preferred one.
+   * Starts the most preferred service node (priority, then name) and waits until it has written
+   * its state file, then starts the others together and waits for them. Started all at once, the
+   * preferred node, slow to come up on a busy host, may be heard only after its peers' first
+   * deadtime and lose the first election; started one by one, a node still coming up, short of
+   * CPU, may be asked for its vote and answer late.
    */
   async startAll(timeoutMs = 10_000): Promise<void> {
     const preference = (n: NodeSpec): [number, string] => [n.priority ?? DEFAULT_PRIORITY, n.name.toLowerCase()];
-    const services = this.options.nodes.filter((n) => n.watchdog !== true).sort((a, b) => {
+    const [first, ...others] = [...this.options.nodes].sort((a, b) => {
+      if ((a.watchdog === true) !== (b.watchdog === true)) return a.watchdog === true ? 1 : -1;
       const [pa, na] = preference(a);
       const [pb, nb] = preference(b);
       return pa - pb || na.localeCompare(nb);
     });
-    for (const { name } of [...services, ...this.options.nodes.filter((n) => n.watchdog === true)]) {
-      this.start(name);
-      await this.waitUntilUp(name, timeoutMs);
-    }
+    if (first === undefined) return;
+    this.start(first.name);
+    await this.waitUntilUp(first.name, timeoutMs);
+    for (const { name } of others) this.start(name);
+    for (const { name } of others) await this.waitUntilUp(name, timeoutMs);
   }
 
   /** Waits for the state file written by the current incarnation of `name`. */
