@@ -6,6 +6,7 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import { DEFAULT_ATTEMPTS, DEFAULT_COMPLAINT_COUNT, DEFAULT_COMPLAINT_INTERVAL_MS } from '../config/defaults.js';
 import { Cluster, type ClusterOptions } from './cluster.js';
 import { clusterForTest } from './per-test.js';
+import { HASTMONCTL_POLL_MS } from './processes.js';
 import { sharedCluster } from './shared-cluster.js';
 
 const OPTIONS: ClusterOptions = {
@@ -168,7 +169,7 @@ describe.concurrent('hastmonctl commands change a running cluster', () => {
     const status = await c.waitFor('lolek to forget extra once stopped', async () => {
       const out = (await c.hastmonctl('lolek', 'status')).stdout;
       return !out.includes('extra:') && out;
-    });
+    }, 10_000, HASTMONCTL_POLL_MS);
     expect(status).toContain('daemon:');
     expect(c.agreeOn('lolek')).toBe(true);
   });
