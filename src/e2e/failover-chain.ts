@@ -130,7 +130,7 @@ export function describeFailoverChain(layout: ChainLayout): void {
       expect(stopped.atMs - thawedAt).toBeLessThan(WAKE_TO_STOP_BOUND_MS);
       await cluster.waitForLog(holder, /stopping it here/);
 
-      // The woken node must not drag the resource back: it stays where it went, for a lease and more.
+      // The woken node must not drag the resource back: it stays where it went, a lease and a deadtime on.
       await cluster.waitFor(`${holder} to stand by`, () => cluster.ownState(holder) === 'STANDBY');
       const kept = await cluster.holdsFor(() => cluster.recordAfter(taker, 'stop-begin', started.atMs) === undefined, cluster.leaseMs + cluster.deadtimeMs);
       // Soft, so that the record is still checked when the resource moved back.
