@@ -102,6 +102,8 @@ class Daemon {
   private readonly pending: Input[] = [];
   private flushQueued = false;
   private refresher: NodeJS.Timeout | undefined;
+  /** The periodic rewrite of the state file is due at the next flush. */
+  private refreshDue = false;
   private releasePidFile: (() => void) | undefined;
   private finish: ((code: number) => void) | undefined;
   private stopped = false;
@@ -177,7 +179,7 @@ class Daemon {
       this.finish = resolve;
     });
     controlSignals.wakeWith(() => setImmediate(() => this.onSignals()));
-    this.refresher = setInterval(() => this.writeStateFile(), STATE_FILE_REFRESH_MS);
+    this.refresher = setInterval(() => this.refreshStateFile(), STATE_FILE_REFRESH_MS);
     this.step({ kind: 'tick' });
     this.writeStateFile(); // at once: a file left by an earlier incarnation must not be read as ours
     if (this.config.ping !== null) {
@@ -320,6 +322,19 @@ class Daemon {
   private step(input: Input): void {
     if (this.stopped) return;
     this.pending.push(input);
+    this.queueFlush();
+  }
+
+  /**
+   * The periodic rewrite waits for the same flush: written straight from its timer after a pause,
+   * the file would show every peer TIMEDOUT until the next rewrite, their heartbeats still unread.
+   */
+  private refreshStateFile(): void {
+    this.refreshDue = true;
+    this.queueFlush();
+  }
+
+  private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
     setImmediate(() => this.flush());
@@ -328,11 +343,14 @@ class Daemon {
   private flush(): void {
     this.flushQueued = false;
     const inputs = this.pending.splice(0, this.pending.length);
-    if (this.stopped || inputs.length === 0) return;
-    // The tick goes last: it is the moment of deciding, after everything else was taken in.
-    const ordered = [...inputs.filter((i) => i.kind !== 'tick'), ...inputs.filter((i) => i.kind === 'tick').slice(0, 1)];
-    this.carryOut(this.core.stepAll(monotonicMs(), ordered));
-    if (!this.stopped) this.schedule();
+    if (this.stopped) return;
+    if (inputs.length > 0) {
+      // The tick goes last: it is the moment of deciding, after everything else was taken in.
+      const ordered = [...inputs.filter((i) => i.kind !== 'tick'), ...inputs.filter((i) => i.kind === 'tick').slice(0, 1)];
+      this.carryOut(this.core.stepAll(monotonicMs(), ordered));
+      if (!this.stopped) this.schedule();
+    }
+    if (this.refreshDue) this.writeStateFile();
   }
 
   private schedule(): void {
@@ -418,6 +436,7 @@ class Daemon {
   }
 
   private writeStateFile(): void {
+    this.refreshDue = false;
     if (this.stopped) return;
     try {
       const text = formatStateFile(this.core.view(monotonicMs()), { pid: process.pid, writtenAt: new Date() });

@@ -1,4 +1,5 @@
-// Runs the compiled launchers, as users do: `npm run build` comes first.
+// Runs the compiled launchers, as users do: `npm run build` comes first. Each test runs its own
+// process with files of its own, so they run concurrently.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -39,7 +40,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('bin/hastmon', () => {
+describe.concurrent('bin/hastmon', () => {
   it.each(['lolek', 'bolek', 'reksio'])("-t accepts HASTMON's example on %s", async (node) => {
     expect(await hastmon('-t', '-c', seed, '-N', node)).toEqual({ code: 0, stdout: 'configuration OK\n', stderr: '' });
   });
@@ -77,7 +78,7 @@ describe('bin/hastmon', () => {
   });
 });
 
-describe('bin/hastmonctl', () => {
+describe.concurrent('bin/hastmonctl', () => {
   it('exits 64 with its usage on bad usage', async () => {
     const result = await run('hastmonctl', ['frobnicate']);
     expect(result.code).toBe(64);

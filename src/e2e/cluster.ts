@@ -12,10 +12,12 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { daemonEnvironment, freePort, HASTMON_BIN, isGone, signalQuietly, sleep } from './processes.js';
+import { daemonEnvironment, freePort, HASTMON_BIN, isGone, runHastmonctl, signalQuietly, sleep, type RunResult } from './processes.js';
 import { intervalsOf, overlapViolations, parseRecord, type Interruption, type Interval, type RecordLine } from './record.js';
 import { parseStateFile, type ResourceStatus, type StateFileView } from './state-view.js';
 import { serviceScript } from './test-service.js';
+import { DEFAULT_PRIORITY } from '../config/defaults.js';
+import { DEFAULT_TIMING } from '../config/timing.js';
 
 /** The resource every test cluster runs. */
 const RESOURCE = 'daemon';
@@ -61,11 +63,8 @@ export class Cluster {
   readonly configPath: string;
   readonly scriptPath: string;
   readonly recordPath: string;
-  /** hastmon's default timing, which every test cluster runs at; the guard is a tenth of the lease. */
-  readonly heartbeatMs = 200;
-  readonly deadtimeMs = 1000;
-  readonly leaseMs = 1000;
-  readonly guardMs = 100;
+  /** hastmon's default timing, which every test cluster runs at, written into its configuration file. */
+  readonly timing = DEFAULT_TIMING;
   readonly token = randomBytes(8).toString('hex');
   private readonly daemons = new Map<string, DaemonProcess>();
   private readonly everStarted: DaemonProcess[] = [];
@@ -93,6 +92,22 @@ export class Cluster {
     return new Cluster(options, ports, multicast);
   }
 
+  get heartbeatMs(): number {
+    return this.timing.heartbeatInterval;
+  }
+
+  get deadtimeMs(): number {
+    return this.timing.deadtime;
+  }
+
+  get leaseMs(): number {
+    return this.timing.lease;
+  }
+
+  get guardMs(): number {
+    return this.timing.guard;
+  }
+
   get names(): string[] {
     return this.options.nodes.map((n) => n.name);
   }
@@ -101,12 +116,23 @@ export class Cluster {
     return join(this.dir, file);
   }
 
+  /** Where `name` listens for heartbeats, as the configuration file says. */
+  listenAddress(name: string): string {
+    return `127.0.0.1:${this.ports.get(name)}`;
+  }
+
+  /** `hastmonctl` run against `name`'s control socket. */
+  hastmonctl(name: string, ...args: string[]): Promise<RunResult> {
+    return runHastmonctl(this.path(`${name}.sock`), args);
+  }
+
   private configText(): string {
     const { nodes, resourceLines = [], globalLines = [] } = this.options;
     const lines = [
       '# hastmon e2e test cluster',
       `heartbeat_interval ${this.heartbeatMs}ms`,
       `deadtime ${this.deadtimeMs}ms`,
+      `lease ${this.leaseMs}ms`,
       ...globalLines,
     ];
     if (this.multicast !== undefined) {
@@ -115,7 +141,7 @@ export class Cluster {
     for (const node of nodes) {
       lines.push(
         `on ${node.name} {`,
-        `  listen 127.0.0.1:${this.ports.get(node.name)}`,
+        `  listen ${this.listenAddress(node.name)}`,
         `  control ${this.path(`${node.name}.sock`)}`,
         `  state_file ${this.path(`${node.name}.state`)}`,
         '}',
@@ -125,7 +151,7 @@ export class Cluster {
     for (const node of nodes) {
       lines.push(`  on ${node.name} {`);
       if (this.options.transport === 'unicast') {
-        const remotes = nodes.filter((n) => n.name !== node.name).map((n) => `127.0.0.1:${this.ports.get(n.name)}`);
+        const remotes = nodes.filter((n) => n.name !== node.name).map((n) => this.listenAddress(n.name));
         lines.push(`    remote ${remotes.join(' ')}`);
       }
       if (node.priority !== undefined) lines.push(`    priority ${node.priority}`);
@@ -174,10 +200,26 @@ export class Cluster {
     return daemon;
   }
 
-  /** Starts every node and waits until each has written its state file. */
+  /**
+   * Starts the most preferred service node (priority, then name) and waits until it has written
+   * its state file, then starts the others together and waits for them. Started all at once, the
+   * preferred node, slow to come up on a busy host, may be heard only after its peers' first
+   * deadtime and lose the first election; started one by one, a node still coming up, short of
+   * CPU, may be asked for its vote and answer late.
+   */
   async startAll(timeoutMs = 10_000): Promise<void> {
-    for (const name of this.names) this.start(name);
-    for (const name of this.names) await this.waitUntilUp(name, timeoutMs);
+    const preference = (n: NodeSpec): [number, string] => [n.priority ?? DEFAULT_PRIORITY, n.name.toLowerCase()];
+    const [first, ...others] = [...this.options.nodes].sort((a, b) => {
+      if ((a.watchdog === true) !== (b.watchdog === true)) return a.watchdog === true ? 1 : -1;
+      const [pa, na] = preference(a);
+      const [pb, nb] = preference(b);
+      return pa - pb || na.localeCompare(nb);
+    });
+    if (first === undefined) return;
+    this.start(first.name);
+    await this.waitUntilUp(first.name, timeoutMs);
+    for (const { name } of others) this.start(name);
+    for (const { name } of others) await this.waitUntilUp(name, timeoutMs);
   }
 
   /** Waits for the state file written by the current incarnation of `name`. */
@@ -343,15 +385,34 @@ export class Cluster {
     });
   }
 
-  /** Polls `probe` every `pollMs` until it returns something other than undefined or false. */
-  async waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000, pollMs = 25): Promise<T> {
+  /** Polls `probe` every `pollMs` until it returns (or resolves to) something other than undefined or false. */
+  async waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, pollMs = 25): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const value = probe();
+      const value = await probe();
       if (value !== undefined && value !== false) return value;
       if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
       await sleep(pollMs);
     }
+  }
+
+  /**
+   * Watches `condition` for `ms`: false the moment it is false, true if it held throughout. For
+   * checks that something does not happen, which need a window to happen in.
+   */
+  async holdsFor(condition: () => boolean, ms: number, pollMs = 25): Promise<boolean> {
+    const end = Date.now() + ms;
+    for (;;) {
+      if (!condition()) return false;
+      if (Date.now() >= end) return true;
+      await sleep(Math.min(pollMs, Math.max(1, end - Date.now())));
+    }
+  }
+
+  /** As `holdsFor`, but throws, naming `what`, the moment `condition` is false. */
+  async keepsTrue(what: string, condition: () => boolean, ms: number): Promise<void> {
+    const began = Date.now();
+    if (!(await this.holdsFor(condition, ms))) throw new Error(`${what}: no longer true ${Date.now() - began} ms into a ${ms} ms watch`);
   }
 
   records(): RecordLine[] {

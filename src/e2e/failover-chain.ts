@@ -3,9 +3,9 @@
 // the cluster, and every step ends by checking the whole record: never two nodes running the
 // resource at once, and never a start within the guard of a stop that had not finished.
 import { isDeepStrictEqual } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Cluster, type NodeSpec } from './cluster.js';
-import { sleep } from './processes.js';
+import { describe, expect, it } from 'vitest';
+import type { NodeSpec } from './cluster.js';
+import { sharedCluster } from './shared-cluster.js';
 
 export interface ChainLayout {
   transport: 'unicast' | 'multicast';
@@ -24,25 +24,14 @@ export function describeFailoverChain(layout: ChainLayout): void {
   const { transport, preferred, other, watchdog } = layout;
 
   describe(`three nodes over ${transport}: ${preferred} and ${other} run the resource, ${watchdog} watches`, () => {
-    let cluster: Cluster;
+    const shared = sharedCluster({ transport, nodes: layout.nodes, label: `chain-${transport}` });
     let crashFailoverMs = Number.NaN;
 
-    beforeAll(async () => {
-      cluster = await Cluster.create({ transport, nodes: layout.nodes, label: `chain-${transport}` });
-    });
-
-    afterAll(async () => {
-      await cluster?.destroy();
-    });
-
-    beforeEach((context) => {
-      context.onTestFailed(() => console.log(cluster.diagnostics()));
-    });
-
     const says = (what: string): void => console.log(`${transport}: ${what}`);
-    const currentHolder = (): Promise<string> => cluster.waitFor('a holder', () => [preferred, other].find((n) => cluster.agreeOn(n)));
+    const currentHolder = (): Promise<string> => shared().waitFor('a holder', () => [preferred, other].find((n) => shared().agreeOn(n)));
 
     it(`1. ${preferred} (${layout.why}) starts the resource and all three state files agree`, async () => {
+      const cluster = shared();
       await cluster.startAll();
       // What every state file must show. Peers' votes reach a file at its next rewrite (at least
       // once a second), so the picture is awaited, then checked in full.
@@ -68,6 +57,7 @@ export function describeFailoverChain(layout: ChainLayout): void {
     });
 
     it(`2. kill -9 of ${preferred}: ${other} runs it`, async () => {
+      const cluster = shared();
       const killedAt = cluster.crash(preferred);
       const started = await cluster.waitFor(`${other} to start`, () => cluster.recordAfter(other, 'start-begin', killedAt), 10_000);
       crashFailoverMs = started.atMs - killedAt;
@@ -80,6 +70,7 @@ export function describeFailoverChain(layout: ChainLayout): void {
     });
 
     it(`3. ${preferred} comes back: the resource stays on ${other}; kill -HUP on ${other} fails it back`, async () => {
+      const cluster = shared();
       const restartedAt = Date.now();
       cluster.start(preferred);
       await cluster.waitUntilUp(preferred);
@@ -87,9 +78,12 @@ export function describeFailoverChain(layout: ChainLayout): void {
         const resource = cluster.resource(preferred);
         return cluster.ownState(preferred) === 'STANDBY' && resource?.holder === other && resource.reason === `${other} holds it`;
       });
-      // Stickiness: well past a lease and a deadtime after it came back, nothing has moved.
-      await sleep(cluster.leaseMs + cluster.deadtimeMs + 500);
-      expect(cluster.records().filter((l) => l.atMs >= restartedAt && l.event.startsWith('start'))).toEqual([]);
+      // Stickiness: for a lease and a deadtime after it stood by, nothing moves.
+      await cluster.keepsTrue(
+        `nobody to start it while ${other} holds it`,
+        () => cluster.records().every((l) => l.atMs < restartedAt || !l.event.startsWith('start')),
+        cluster.leaseMs + cluster.deadtimeMs,
+      );
       expect(cluster.agreeOn(other)).toBe(true);
 
       const hupAt = cluster.signal(other, 'SIGHUP');
@@ -102,7 +96,8 @@ export function describeFailoverChain(layout: ChainLayout): void {
       expect(cluster.violations()).toEqual([]);
     });
 
-    it(`3b. a second kill -HUP, on ${preferred}, hands the resource over to ${other} again`, async () => {
+    it(`4. a second kill -HUP, on ${preferred}, hands the resource over to ${other} again`, async () => {
+      const cluster = shared();
       const hupAt = cluster.signal(preferred, 'SIGHUP');
       const started = await cluster.waitFor(`${other} or ${preferred} to start`, () =>
         cluster.records().find((l) => l.event === 'start-begin' && l.atMs >= hupAt),
@@ -116,14 +111,16 @@ export function describeFailoverChain(layout: ChainLayout): void {
     });
 
     it('5. SIGSTOP of the holder beyond the lease, then SIGCONT: the other node took over and the woken one stops at once', async () => {
+      const cluster = shared();
       // Found from the state files, so that this step stands on its own when an earlier one failed.
       const holder = await currentHolder();
       const taker = holder === other ? preferred : other;
       const frozenAt = cluster.freeze(holder);
       const started = await cluster.waitFor(`${taker} to start`, () => cluster.recordAfter(taker, 'start-begin', frozenAt), 10_000);
-      await cluster.waitFor(`${taker} to run it`, () => cluster.agreeOn(taker, [taker, watchdog]));
       // Frozen for twice the lease: far beyond it.
-      await sleep(Math.max(0, frozenAt + 2 * cluster.leaseMs - Date.now()));
+      await cluster.waitFor(`${taker} to run it, twice the lease after the freeze`, () =>
+        cluster.agreeOn(taker, [taker, watchdog]) && Date.now() >= frozenAt + 2 * cluster.leaseMs,
+      );
       const thawedAt = cluster.thaw(holder);
       const stopped = await cluster.waitFor(`${holder} to stop`, () => cluster.recordAfter(holder, 'stop-begin', thawedAt), 5_000);
       says(
@@ -133,16 +130,17 @@ export function describeFailoverChain(layout: ChainLayout): void {
       expect(stopped.atMs - thawedAt).toBeLessThan(WAKE_TO_STOP_BOUND_MS);
       await cluster.waitForLog(holder, /stopping it here/);
 
-      // The woken node must not drag the resource back: it stays where it went.
+      // The woken node must not drag the resource back: it stays where it went, a lease and a deadtime on.
       await cluster.waitFor(`${holder} to stand by`, () => cluster.ownState(holder) === 'STANDBY');
-      await sleep(cluster.leaseMs + 500);
+      const kept = await cluster.holdsFor(() => cluster.recordAfter(taker, 'stop-begin', started.atMs) === undefined, cluster.leaseMs + cluster.deadtimeMs);
       // Soft, so that the record is still checked when the resource moved back.
-      expect.soft(cluster.recordAfter(taker, 'stop-begin', started.atMs), `${taker} must keep the resource it took over`).toBeUndefined();
+      expect.soft(kept, `${taker} must keep the resource it took over`).toBe(true);
       expect.soft(cluster.agreeOn(taker)).toBe(true);
       expect(cluster.violations()).toEqual([]);
     });
 
     it('6. TERM on the holder: a clean handover, faster than a crash', async () => {
+      const cluster = shared();
       const holder = await currentHolder();
       const taker = holder === other ? preferred : other;
       const termAt = cluster.signal(holder, 'SIGTERM');

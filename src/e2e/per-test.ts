@@ -1,18 +1,15 @@
-// One cluster per test: its state files, logs and record are printed when the test fails, and
-// everything it started is killed and removed after the test, pass or fail.
-import { afterEach, beforeEach } from 'vitest';
-import type { Cluster } from './cluster.js';
+// One cluster per test, tests free to run concurrently: its state files, logs and record are
+// printed when the test fails, and everything it started is killed and removed after the test,
+// pass or fail.
+import type { TestContext } from 'vitest';
+import { Cluster, type ClusterOptions } from './cluster.js';
 
-export function clusterPerTest(): { track(cluster: Cluster): Cluster } {
-  let current: Cluster | undefined;
-  beforeEach((context) => {
-    context.onTestFailed(() => {
-      if (current !== undefined) console.log(current.diagnostics());
-    });
+/** A new cluster (not started) that belongs to the test of `context`. */
+export async function clusterForTest(context: TestContext, options: ClusterOptions): Promise<Cluster> {
+  const cluster = await Cluster.create(options);
+  context.onTestFinished(async ({ task }) => {
+    if (task.result?.state === 'fail') console.log(`${task.name}\n${cluster.diagnostics()}`);
+    await cluster.destroy();
   });
-  afterEach(async () => {
-    await current?.destroy();
-    current = undefined;
-  });
-  return { track: (cluster) => (current = cluster) };
+  return cluster;
 }

@@ -1,14 +1,16 @@
 // Process helpers for the process-level tests and the benchmark: where the compiled hastmon is,
-// free loopback ports, whether a process is gone, and running hastmon once.
-import { spawn, type ChildProcess } from 'node:child_process';
+// free loopback ports, whether a process is gone, and running hastmon or hastmonctl once.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HASTMON_BIN = join(ROOT, 'bin', 'hastmon');
+export const HASTMONCTL_BIN = join(ROOT, 'bin', 'hastmonctl');
 
 export interface RunResult {
   code: number | null;
@@ -96,4 +98,40 @@ export async function runHastmon(args: string[], options: { dir: string; env?: N
     });
   });
   return { code, stdout: readFileSync(outPath, 'utf8'), stderr: readFileSync(errPath, 'utf8') };
+}
+
+export interface UdpSocketCounters {
+  /** Bytes received and not yet read. */
+  queued: number;
+  /** Datagrams the kernel dropped, its receive buffer full. */
+  drops: number;
+}
+
+/** The kernel's counters of the IPv4 UDP socket bound to `address` (`127.0.0.1:PORT`), from /proc/net/udp. */
+export function udpSocketCounters(address: string): UdpSocketCounters | undefined {
+  const [host = '', port = ''] = address.split(':');
+  const hex = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, '0');
+  // The address is written as the kernel holds it: its four bytes in the host's byte order.
+  const bytes = host.split('.').map(Number);
+  const ordered = endianness() === 'LE' ? bytes.reverse() : bytes;
+  const local = `${hex(ordered.reduce((acc, byte) => acc * 256 + byte, 0), 8)}:${hex(Number(port), 4)}`;
+  for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[1] !== local) continue;
+    return { queued: Number.parseInt(fields[4]?.split(':')[1] ?? '0', 16), drops: Number(fields[12] ?? 0) };
+  }
+  return undefined;
+}
+
+/** Between the polls of a condition that runs hastmonctl: each poll starts a process. */
+export const HASTMONCTL_POLL_MS = 250;
+
+/** Runs `bin/hastmonctl -s SOCKET …args` once. */
+export function runHastmonctl(socket: string, args: string[], timeoutMs = 20_000): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [HASTMONCTL_BIN, '-s', socket, ...args], { timeout: timeoutMs, env: daemonEnvironment({}) }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

@@ -1,6 +1,8 @@
 // The example scripts, run as real processes the way hastmon runs them: from /, stdin from
 // /dev/null, each in its own process group, with hastmon's environment. Every process a test
-// starts is killed by pid in afterAll; every wait is bounded.
+// starts is killed by pid in afterAll; every wait is bounded. Tests use pid files, ports and
+// directories of their own, so they run concurrently; the ipaddr tests share one namespace and
+// run one after another.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -164,7 +166,7 @@ function writeScript(path: string, text: string): string {
   return path;
 }
 
-describe('every script is a POSIX sh program an operator can read and run', () => {
+describe.concurrent('every script is a POSIX sh program an operator can read and run', () => {
   it.each([...HELPERS, ...TEMPLATES])('%s', (name) => {
     const file = scriptFile(name);
     expect(statSync(file).mode & 0o777).toBe(0o755);
@@ -211,7 +213,7 @@ describe('every script is a POSIX sh program an operator can read and run', () =
   });
 });
 
-describe('service_scripts/daemon', () => {
+describe.concurrent('service_scripts/daemon', () => {
   const daemon = helper('daemon');
 
   it('starts a program detached in its own session, leaves it alone on a second start, stops it, and stays stopped', async () => {
@@ -334,7 +336,7 @@ describe('service_scripts/daemon', () => {
   });
 });
 
-describe('service_scripts/httpcheck', () => {
+describe.concurrent('service_scripts/httpcheck', () => {
   const httpcheck = helper('httpcheck');
   let server: Server;
   let port = 0;
@@ -381,7 +383,7 @@ describe('service_scripts/httpcheck', () => {
   });
 });
 
-describe('service_scripts/httpd', () => {
+describe.concurrent('service_scripts/httpd', () => {
   const httpd = helper('httpd');
   const httpcheck = helper('httpcheck');
   const runDir = join(work, 'httpd-run');
@@ -459,7 +461,7 @@ describe('service_scripts/httpd', () => {
   });
 });
 
-describe("FreeHA's templates bin/starthasrv, bin/monitorhasrv, bin/stophasrv", () => {
+describe.concurrent("FreeHA's templates bin/starthasrv, bin/monitorhasrv, bin/stophasrv", () => {
   const runDir = join(work, 'templates-run');
   mkdirSync(runDir, { recursive: true });
   /** What hastmon gives a script: its environment, and PATH with service_scripts/ first. */

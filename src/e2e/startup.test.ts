@@ -1,9 +1,10 @@
 // Starting hastmon: configuration checks, refusals before anything runs, one daemon per pid file,
 // and going into the background.
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { clusterPerTest } from './per-test.js';
-import { Cluster, type ClusterOptions } from './cluster.js';
+import { describe, expect, it, type TestContext } from 'vitest';
+import { EX_CONFIG } from '../cli/exit-codes.js';
+import { clusterForTest } from './per-test.js';
+import type { Cluster, ClusterOptions } from './cluster.js';
 import { isGone, runHastmon } from './processes.js';
 
 const NODES: ClusterOptions['nodes'] = [
@@ -11,14 +12,11 @@ const NODES: ClusterOptions['nodes'] = [
   { name: 'bolek', priority: 1 },
   { name: 'reksio', watchdog: true },
 ];
-const EX_CONFIG = 78;
 
-async function newCluster(transport: ClusterOptions['transport'] = 'unicast'): Promise<Cluster> {
-  const cluster = clusters.track(await Cluster.create({ transport, nodes: NODES, label: 'startup' }));
-  return cluster;
+/** A cluster's configuration and scripts, for the test of `context`; nothing started yet. */
+function newCluster(context: TestContext, transport: ClusterOptions['transport'] = 'unicast'): Promise<Cluster> {
+  return clusterForTest(context, { transport, nodes: NODES, label: 'startup' });
 }
-
-const clusters = clusterPerTest();
 
 /** `hastmon -F` for `node` of `c`, run once; its environment carries the cluster's token so cleanup finds it. */
 function runNode(c: Cluster, node: string, flags: string[] = ['-F']): ReturnType<typeof runHastmon> {
@@ -28,16 +26,16 @@ function runNode(c: Cluster, node: string, flags: string[] = ['-F']): ReturnType
   });
 }
 
-describe('hastmon start-up', () => {
-  it.each(['unicast', 'multicast'] as const)('-t prints "configuration OK" for every node of the %s test configuration', async (transport) => {
-    const c = await newCluster(transport);
+describe.concurrent('hastmon start-up', () => {
+  it.for(['unicast', 'multicast'] as const)('-t prints "configuration OK" for every node of the %s test configuration', async (transport, context) => {
+    const c = await newCluster(context, transport);
     for (const node of c.names) {
       expect(await runHastmon(['-t', '-c', c.configPath, '-N', node], { dir: c.dir })).toEqual({ code: 0, stdout: 'configuration OK\n', stderr: '' });
     }
   });
 
-  it('refuses to start with a missing exec script: exit 78 naming the file', async () => {
-    const c = await newCluster();
+  it('refuses to start with a missing exec script: exit 78 naming the file', async (context) => {
+    const c = await newCluster(context);
     renameSync(c.scriptPath, `${c.scriptPath}.away`);
     const run = await runNode(c, 'lolek');
     expect(run.code).toBe(EX_CONFIG);
@@ -46,16 +44,16 @@ describe('hastmon start-up', () => {
     expect(existsSync(c.path('lolek.pid'))).toBe(false);
   });
 
-  it.skipIf(process.getuid?.() !== 0)('as root, refuses a group-writable exec script: exit 78 naming the file', async () => {
-    const c = await newCluster();
+  it.skipIf(process.getuid?.() !== 0)('as root, refuses a group-writable exec script: exit 78 naming the file', async (context) => {
+    const c = await newCluster(context);
     chmodSync(c.scriptPath, 0o775);
     const run = await runNode(c, 'lolek');
     expect(run.code).toBe(EX_CONFIG);
     expect(run.stderr).toContain(`${c.scriptPath}: is writable by group or others`);
   });
 
-  it('a USR1 that arrives while the daemon is still starting up is kept for it, not taken by the inspector', async () => {
-    const c = await newCluster();
+  it('a USR1 that arrives while the daemon is still starting up is kept for it, not taken by the inspector', async (context) => {
+    const c = await newCluster(context);
     const daemon = c.start('bolek');
     // The pid file is taken before the sockets are bound and the core runs: signal right then.
     await c.waitFor('the pid file', () => existsSync(c.path('bolek.pid')), 10_000, 1);
@@ -66,8 +64,8 @@ describe('hastmon start-up', () => {
     expect(daemon.hasExited()).toBe(false);
   });
 
-  it('a restarted node whose wall clock went back still gets a newer incarnation than its last one', async () => {
-    const c = await newCluster();
+  it('a restarted node whose wall clock went back still gets a newer incarnation than its last one', async (context) => {
+    const c = await newCluster(context);
     const future = Date.now() + 3_600_000;
     writeFileSync(c.path('lolek.state'), `hastmon on lolek, pid 1, incarnation ${future}\n`);
     c.start('lolek');
@@ -76,8 +74,8 @@ describe('hastmon start-up', () => {
     expect(Number(/incarnation (\d+)/.exec(header)?.[1])).toBe(future + 1);
   });
 
-  it('refuses a second daemon with the same pid file, with a clear message; the first keeps running', async () => {
-    const c = await newCluster();
+  it('refuses a second daemon with the same pid file, with a clear message; the first keeps running', async (context) => {
+    const c = await newCluster(context);
     const first = c.start('lolek');
     await c.waitUntilUp('lolek');
     const second = await runNode(c, 'lolek');
@@ -87,8 +85,8 @@ describe('hastmon start-up', () => {
     expect(readFileSync(c.path('lolek.pid'), 'utf8').trim()).toBe(String(first.pid));
   });
 
-  it('in the background (no -F), returns 0 once the daemon is up, and the pid file names it', async () => {
-    const c = await newCluster();
+  it('in the background (no -F), returns 0 once the daemon is up, and the pid file names it', async (context) => {
+    const c = await newCluster(context);
     const run = await runNode(c, 'lolek', []);
     expect(run).toMatchObject({ code: 0, stdout: '' });
     const pid = Number(readFileSync(c.path('lolek.pid'), 'utf8').trim());

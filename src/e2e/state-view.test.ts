@@ -31,11 +31,13 @@ const view: NodeView = {
 
 describe('parseStateFile', () => {
   it("reads back the daemon's own state file", () => {
-    const parsed = parseStateFile(formatStateFile(view, { pid: 4242, writtenAt: new Date(0), nodeRole: 'secondary' }));
+    const writtenAt = new Date(1_700_000_000_123);
+    const parsed = parseStateFile(formatStateFile(view, { pid: 4242, writtenAt, nodeRole: 'secondary' }));
     expect(parsed).toEqual({
       node: 'bolek',
       pid: 4242,
       incarnation: '1700000000000',
+      writtenAtMs: writtenAt.getTime(),
       resources: [
         {
           name: 'daemon',

@@ -26,10 +26,13 @@ export interface StateFileView {
   node: string;
   pid: number;
   incarnation: string;
+  /** When the daemon wrote the file, wall clock, in milliseconds. */
+  writtenAtMs: number;
   resources: ResourceStatus[];
 }
 
 const HEADER = /^hastmon on (\S+), pid (\d+)(?:, role [^,]+)?, incarnation (\d+)$/;
+const WRITTEN = /^written (\S+) \(epoch \d+\)$/;
 const RESOURCE = /^resource (\S+): holder (\S+) \(quorum (\d+) of (\d+) voters/;
 const REASON = /^ {2}reason: (.*)$/;
 const ROW = /^ {2}([* ]) (\S+)\s+\[(\w+)\]\s+role (\S+)\s+priority \S+\s+heard .+?\s+vote (\S+)(?:\s+attempts (\d+\/\d+))?$/;
@@ -38,8 +41,15 @@ const ROW = /^ {2}([* ]) (\S+)\s+\[(\w+)\]\s+role (\S+)\s+priority \S+\s+heard .
 export function parseStateFile(text: string): StateFileView | undefined {
   const lines = text.split('\n');
   const header = HEADER.exec(lines[0] ?? '');
-  if (header === null || !text.endsWith('\n')) return undefined;
-  const view: StateFileView = { node: header[1] ?? '', pid: Number(header[2]), incarnation: header[3] ?? '', resources: [] };
+  const written = WRITTEN.exec(lines[1] ?? '');
+  if (header === null || written === null || !text.endsWith('\n')) return undefined;
+  const view: StateFileView = {
+    node: header[1] ?? '',
+    pid: Number(header[2]),
+    incarnation: header[3] ?? '',
+    writtenAtMs: Date.parse(written[1] ?? ''),
+    resources: [],
+  };
   let current: ResourceStatus | undefined;
   for (const line of lines.slice(1)) {
     const resource = RESOURCE.exec(line);

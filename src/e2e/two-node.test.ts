@@ -1,19 +1,15 @@
 // Two service nodes and no watchdog: quorum is impossible, so FreeHA's rule applies (take over once
 // the peer has been silent for the deadtime), and hastmon warns about it at start.
 import { describe, expect, it } from 'vitest';
-import { clusterPerTest } from './per-test.js';
-import { Cluster } from './cluster.js';
-
-const clusters = clusterPerTest();
+import { clusterForTest } from './per-test.js';
 
 describe('two nodes without a watchdog', () => {
-  it('warn at start, and fail over as FreeHA did', async () => {
-    const c = await Cluster.create({
+  it('warn at start, and fail over as FreeHA did', async (context) => {
+    const c = await clusterForTest(context, {
       transport: 'unicast',
       nodes: [{ name: 'lolek', priority: 0 }, { name: 'bolek', priority: 1 }],
       label: 'two-node',
     });
-    clusters.track(c);
     await c.startAll();
     for (const name of c.names) {
       await c.waitForLog(name, /warning: resource daemon has two nodes and no watchdog: .*a partition can run it on both/);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquirePidFile } from './pid-file.js';
 
@@ -52,28 +52,30 @@ describe('acquirePidFile', () => {
     expect(readdirSync(dir)).toEqual(['hastmon.pid']);
   });
 
-  it('counts a process it may not signal (EPERM) as alive', () => {
+  it('counts a process it may not signal (EPERM) as alive', async () => {
     writeFileSync(path, '1\n');
-    // The unprivileged prober below must be able to write beside the pid file.
-    chmodSync(dir, 0o777);
     if (process.getuid?.() !== 0) {
       expect(acquirePidFile(path, OUR_PID)).toMatchObject({ ok: false, otherPid: 1 });
       return;
     }
-    // root may signal anything: ask from an unprivileged process, which gets EPERM for pid 1.
-    const probe = join(dir, 'probe.mts');
-    const moduleUrl = new URL('./pid-file.ts', import.meta.url).href;
-    writeFileSync(
-      probe,
-      `import { acquirePidFile } from ${JSON.stringify(moduleUrl)};\n` +
-        `try { process.kill(1, 0); console.log('no EPERM'); } catch (e) { console.log(e.code); }\n` +
-        `console.log(JSON.stringify(acquirePidFile(${JSON.stringify(path)}, ${OUR_PID})));\n`,
-    );
-    chmodSync(probe, 0o644);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', probe], {
+    // root may signal anything: ask from an unprivileged process, which gets EPERM for pid 1. It
+    // may not read the checkout (its parents may be root's alone), so it gets the module compiled
+    // to JavaScript beside the pid file, and writes its temporary file there too.
+    chmodSync(dir, 0o777);
+    const ts = (await import('typescript')).default;
+    const source = readFileSync(fileURLToPath(new URL('./pid-file.ts', import.meta.url)), 'utf8');
+    const compiled = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+    const moduleFile = join(dir, 'pid-file.mjs');
+    writeFileSync(moduleFile, compiled.outputText, { mode: 0o644 });
+    const probe =
+      `import { acquirePidFile } from ${JSON.stringify(pathToFileURL(moduleFile).href)};\n` +
+      `try { process.kill(1, 0); console.log('no EPERM'); } catch (e) { console.log(e.code); }\n` +
+      `console.log(JSON.stringify(acquirePidFile(${JSON.stringify(path)}, ${OUR_PID})));\n`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', probe], {
       uid: 65534,
       gid: 65534,
-      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      cwd: dir,
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
       encoding: 'utf8',
       timeout: 20_000,
     });

@@ -92,6 +92,16 @@ async function until(what: string, condition: () => boolean, limitMs = 5000): Pr
   }
 }
 
+/** Whether `condition` holds throughout `ms`, checked every 10 ms: for things that must not happen. */
+async function holdsFor(condition: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (!condition()) return false;
+    if (Date.now() >= end) return true;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 async function outcomeOf(runId: number, limitMs = 5000): Promise<ScriptOutcome> {
   await until(`run ${runId} to finish`, () => done.some((d) => d.runId === runId), limitMs);
   const entry = done.find((d) => d.runId === runId);
@@ -199,8 +209,7 @@ describe('ScriptRunner', () => {
     expect(await outcomeOf(req.runId, 3000)).toEqual({ code: 0, timedOut: false });
     const service = await pidFrom(childPid);
     // After a normal exit the group is left alone: the service lives in it.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(isGone(service)).toBe(false);
+    expect(await holdsFor(() => !isGone(service), 100)).toBe(true);
     expect(messages('info')).toContain('shared: start: started');
     process.kill(service, 'SIGKILL');
   });
@@ -215,8 +224,7 @@ describe('ScriptRunner', () => {
     runner.kill(req.runId);
     await until('the run to end', () => runner.running() === 0, 2000);
     await until('the group to be gone', () => isGone(sleeper) && isGone(shell), 2000);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(done).toEqual([]);
+    expect(await holdsFor(() => done.length === 0, 100)).toBe(true);
   });
 
   it('reports a script killed by a signal with code null', async () => {
