@@ -6,10 +6,10 @@ import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { MAX_DATAGRAM_BYTES } from '../wire/format.js';
 import { RateLimiter } from './log.js';
 
-/** A heartbeat fits in this (DESIGN §3): larger datagrams risk IP fragmentation on a 1500-byte path. */
-export const MAX_DATAGRAM_BYTES = 1_400;
+export { MAX_DATAGRAM_BYTES };
 
 export const MAX_CHANNELS = 3;
 

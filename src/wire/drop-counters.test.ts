@@ -24,6 +24,7 @@ describe('DropCounters', () => {
         'oversized',
         'bad-magic',
         'bad-version',
+        'bad-checksum',
         'missing-mac',
         'unexpected-mac',
         'bad-mac',
