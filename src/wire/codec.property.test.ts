@@ -5,6 +5,7 @@ import { crc32 } from './crc32.js';
 import { DECODER_FAULT, REJECTIONS, decodeHeartbeat } from './decode.js';
 import type { DecodeResult } from './decode.js';
 import { encodeHeartbeat } from './encode.js';
+import { heartbeatBytes } from './size.js';
 
 /** mulberry32: a small seeded PRNG, so that a failure replays exactly. */
 function prng(seed: number): () => number {
@@ -223,3 +224,14 @@ describe('decodeHeartbeat under random and mutated input', () => {
   });
 });
 
+describe('heartbeatBytes', () => {
+  it('is the length of the encoded datagram, for random heartbeats with and without a key', () => {
+    const r = new Random(7);
+    for (let i = 0; i < 2_000; i++) {
+      const hb = randomHeartbeat(r);
+      const key = r.chance(0.5) ? KEY : null;
+      const shape = { node: hb.node, echoes: hb.echoes.map((e) => e.node), resources: hb.resources, keyed: key !== null };
+      expect(heartbeatBytes(shape)).toBe(encodeHeartbeat(hb, key).length);
+    }
+  });
+});
