@@ -142,8 +142,12 @@ class Daemon {
       self: this.config.node,
       key: this.key,
       friends,
+      peers: this.config.peers,
+      resources: this.config.resources.map((r) => r.name),
+      deadtime: this.config.timing.deadtime,
       log: (level, message) => this.log.log(level, message),
       now: monotonicMs,
+      wallClock: Date.now,
     });
     this.transport = new UdpTransport({
       channels: this.config.channels.map((c) => (c.kind === 'unicast' ? { kind: 'unicast' } : c)),
@@ -305,6 +309,7 @@ class Daemon {
     }
     for (const name of next.resources.map((r) => r.name)) this.retired.delete(name);
     this.config = next;
+    this.intake?.reconfigure(next.peers);
     this.log.log('notice', `configuration reloaded from ${path}`);
     this.carryOut(result.effects);
     this.schedule();

@@ -17,7 +17,7 @@ describe('DropCounters', () => {
     ]);
   });
 
-  it('covers every decode rejection, every replay verdict but fresh, and not-friend', () => {
+  it('covers every decode rejection, every replay verdict but fresh, future incarnations, unknown nodes and not-friend', () => {
     expect([...DROP_REASONS].sort()).toEqual(
       [
         'truncated',
@@ -32,6 +32,8 @@ describe('DropCounters', () => {
         'duplicate',
         'stale',
         'old-incarnation',
+        'future-incarnation',
+        'unknown-node',
         'not-friend',
       ].sort(),
     );
