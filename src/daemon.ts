@@ -218,7 +218,9 @@ class Daemon {
     const heartbeat = this.intake?.accept(data, from);
     if (heartbeat === undefined) return;
     this.heardFrom.set(heartbeat.node, `${from.address}:${from.port}`);
-    if (this.transport?.learnPeer(from.channel, from.address, from.port) === true) {
+    // Only a heartbeat with a valid MAC proves its source is a node of the cluster: without a key,
+    // anyone could make this node send its heartbeats anywhere.
+    if (this.key !== null && this.transport?.learnPeer(from.channel, from.address, from.port) === true) {
       this.log.log('info', `answering ${heartbeat.node} at ${from.address}:${from.port}, where it was heard`);
     }
     this.step({ kind: 'heartbeat', heartbeat });
