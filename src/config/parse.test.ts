@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { formatConfigError } from './errors.js';
 import { KEYWORD_SCOPES } from './keywords.js';
 import { parseConfig } from './parse.js';
+import { GUARD_FRACTION_OF_LEASE } from './defaults.js';
+import { HEARTBEATS_PER_ENDORSEMENT_WINDOW, MIN_GUARD_MS } from './timing.js';
+import { endorsementWindow } from '../core/quorum.js';
 
 const FILE = '/etc/test.conf';
 
@@ -204,6 +207,14 @@ describe('parseConfig: keywords', () => {
     });
   });
 
+  it('accepts the shortest lease whose guard and endorsement window hold', () => {
+    const lease = MIN_GUARD_MS / GUARD_FRACTION_OF_LEASE;
+    const heartbeat = 20;
+    const timing = parsed(`heartbeat_interval ${heartbeat}ms\ndeadtime 100ms\nlease ${lease}ms\n${RESOURCE}`).timing;
+    expect(timing.guard).toBe(MIN_GUARD_MS);
+    expect(endorsementWindow(timing)).toBeGreaterThanOrEqual(HEARTBEATS_PER_ENDORSEMENT_WINDOW * heartbeat);
+  });
+
   it("stretches the default deadtime and lease for HASTMON's slow heartbeats", () => {
     const timing = parsed(`heartbeat_interval 10\n${RESOURCE}`).timing;
     expect(timing).toMatchObject({ heartbeatInterval: 10_000, deadtime: 50_000, lease: 50_000, guard: 5_000 });
@@ -238,6 +249,16 @@ describe('parseConfig: errors as file:line: message', () => {
       'a lease too short for the heartbeat to renew endorsements in time',
       'heartbeat_interval 1s\ndeadtime 2001ms\n',
       [`${FILE}:2: lease 2001ms is too short for heartbeat_interval 1s: a holder would count each endorsement for only 1540ms, expected at least 3 heartbeat intervals (lease 3897ms or more)`],
+    ],
+    [
+      'a lease whose guard rounds to nothing',
+      'heartbeat_interval 1ms\ndeadtime 3ms\nlease 4ms\n',
+      [`${FILE}:3: lease 4ms is too short: its guard, a tenth of it, would be 0ms, expected at least 20ms to cover a busy host's scheduling delays (lease 200ms or more)`],
+    ],
+    [
+      'a lease whose guard is just too short',
+      'heartbeat_interval 20ms\ndeadtime 100ms\nlease 199ms\n',
+      [`${FILE}:3: lease 199ms is too short: its guard, a tenth of it, would be 19ms, expected at least 20ms to cover a busy host's scheduling delays (lease 200ms or more)`],
     ],
     ['an unterminated string', 'exec "/etc/r.sh\n', [`${FILE}:1: unterminated string: expected a closing '"' on the same line`]],
     ['a stray }', 'attempts 3\n}\n', [`${FILE}:2: unexpected '}': no section is open here`]],
