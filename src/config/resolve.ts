@@ -13,7 +13,7 @@ import {
   DEFAULT_STATE_FILE,
 } from './defaults.js';
 import type { ConfigError } from './errors.js';
-import { chainFor, findNode, pick, priorityIn, roleIn, sameNode } from './lookup.js';
+import { chainFor, clusterNodes, findNode, nodeSections, pick, priorityIn, roleIn } from './lookup.js';
 import type { ClusterConfig, Endpoint, NodeConfig, NodeResource, ResolvedChannel, ResourceSection, Section } from './model.js';
 import { noScriptMessage, scriptsFrom } from './scripts.js';
 
@@ -72,17 +72,6 @@ export function resolveForNode(config: ClusterConfig, nodeName: string): Resolve
 /** The file's spelling is the node's name on the wire, whatever case the host name has. */
 function spellingOf(config: ClusterConfig, nodeName: string): string {
   return findNode(nodeSections(config), nodeName)?.name ?? nodeName;
-}
-
-function nodeSections(config: Pick<ClusterConfig, 'nodes' | 'resources'>): Section[] {
-  return [...config.nodes, ...config.resources.flatMap((r) => r.nodes)];
-}
-
-/** Every node of the file, once, as it goes by on the wire: the first spelling the file gives it. */
-export function clusterNodes(config: Pick<ClusterConfig, 'nodes' | 'resources'>): string[] {
-  const nodes: string[] = [];
-  for (const { name } of nodeSections(config)) if (!nodes.some((known) => sameNode(known, name))) nodes.push(name);
-  return nodes;
 }
 
 function resolveResource(config: ClusterConfig, resource: ResourceSection, section: Section): NodeResource | null {
