@@ -1,7 +1,9 @@
 // The hastmon command: parse the flags, load this node's configuration, then check it (-t) or
 // start the daemon.
 import './early-signals.js';
+import { randomBytes } from 'node:crypto';
 import { DEFAULT_CONFIG_PATH, DEFAULT_PID_FILE } from '../config/defaults.js';
+import { GENERATED_KEY_BYTES, keySection } from '../config/key.js';
 import { runDaemon } from '../daemon.js';
 import { HASTMON_USAGE, parseHastmonArgs } from './args.js';
 import { configure } from './configure.js';
@@ -17,6 +19,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const args = parsed.args;
   if (args.help) {
     process.stdout.write(HASTMON_USAGE);
+    return EX_OK;
+  }
+  if (args.generateKey) {
+    process.stdout.write(keySection(randomBytes(GENERATED_KEY_BYTES).toString('hex')));
     return EX_OK;
   }
   const configured = await configure(args, {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatConfigError } from './errors.js';
+import { keySection } from './key.js';
 import { KEYWORD_SCOPES } from './keywords.js';
 import { parseConfig } from './parse.js';
 import { GUARD_FRACTION_OF_LEASE } from './defaults.js';
@@ -181,6 +182,14 @@ describe('parseConfig: keywords', () => {
   it('reads a key kept in a file, without reading the file', () => {
     const config = parsed(`key {\n  algorithm sha256\n  secret_file /etc/hastmon.key\n}\n${RESOURCE}`);
     expect(config.global.settings.key).toEqual({ value: { algorithm: 'sha256', source: 'secret_file', path: '/etc/hastmon.key' }, line: 1 });
+  });
+
+  it('reads the key section hastmon -k prints', () => {
+    const secret = 'c0ffee'.repeat(10);
+    const section = keySection(secret);
+    expect(section).toBe(`key {\n        algorithm sha256\n        secret "${secret}"\n}\n`);
+    expect(parsed(`${section}${RESOURCE}`).global.settings.key?.value).toEqual({ algorithm: 'sha256', source: 'secret', secret });
+    expect(() => keySection('has "quotes"')).toThrow();
   });
 
   it('takes the algorithm as sha256 when it is left out', () => {
