@@ -34,6 +34,7 @@ import type { ControlRequest, ControlResponse } from './io/control-protocol.js';
 import { buildStatus } from './io/status-document.js';
 import { GatewayCheck } from './io/gateway-check.js';
 import { formatConfigError } from './config/errors.js';
+import { channelsBeyondLoopback, unansweredPeers } from './config/exposure.js';
 import { loadConfigFile } from './config/load.js';
 import { resolveForNode } from './config/resolve.js';
 import { createDaemonLogger, type Logger } from './io/log.js';
@@ -176,6 +177,7 @@ class Daemon {
       return EX_OSERR;
     }
     this.warnAboutTwoNodeResources();
+    this.reportTrust();
     this.log.log('notice', `started as node ${this.config.node}, pid ${process.pid}`);
     const done = new Promise<number>((resolve) => {
       this.finish = resolve;
@@ -208,6 +210,28 @@ class Daemon {
             `ping or a fence script.`,
         );
       }
+    }
+  }
+
+  /** What this node trusts, said once at start (hastmon.conf(5), AUTHENTICATION). */
+  private reportTrust(): void {
+    if (this.key !== null) {
+      this.log.log('notice', 'heartbeats are authenticated with HMAC-SHA256: only nodes that have the key are heard');
+      return;
+    }
+    const trust =
+      'no key: heartbeats are only checked for corruption (CRC-32), not authenticated; whoever can send a datagram ' +
+      'to this node can speak for any node of the cluster, and so start or stop its resources (hastmon -k makes a key)';
+    const beyond = channelsBeyondLoopback(this.config, this.transport?.peerAddresses() ?? []);
+    if (beyond.length === 0) this.log.log('notice', trust);
+    else this.log.log('warning', `${trust}; heartbeats reach beyond this host on ${beyond.join('; ')}`);
+    const unanswered = unansweredPeers(this.config);
+    if (unanswered !== null) {
+      this.log.log(
+        'warning',
+        `no key: this node sends its heartbeats only to its ${unanswered.remotes} remote address${unanswered.remotes === 1 ? '' : 'es'}, ` +
+          `never to one it was not given, but the cluster has ${unanswered.others} other nodes: list each of them in remote, or add a key`,
+      );
     }
   }
 
