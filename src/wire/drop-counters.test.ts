@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DROP_REASONS, DropCounters } from './drop-counters.js';
 
@@ -37,6 +38,11 @@ describe('DropCounters', () => {
         'not-friend',
       ].sort(),
     );
+  });
+
+  it('has every reason explained where hastmonctl(8) describes the status', () => {
+    const page = readFileSync(new URL('../../man/hastmonctl.8', import.meta.url), 'utf8');
+    for (const reason of DROP_REASONS) expect(page, reason).toContain(`.Ql ${reason}`);
   });
 
   it('logs the first drop, then at most one per interval, reporting what it suppressed', () => {
