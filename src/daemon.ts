@@ -145,7 +145,7 @@ class Daemon {
       friends,
       peers: this.config.peers,
       resources: this.config.resources.map((r) => r.name),
-      deadtime: this.config.timing.deadtime,
+      supersededAfter: this.config.timing.lease,
       log: (level, message) => this.log.log(level, message),
       now: monotonicMs,
       wallClock: Date.now,

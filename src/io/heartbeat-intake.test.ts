@@ -7,7 +7,7 @@ import { HeartbeatIntake } from './heartbeat-intake.js';
 
 const KEY = Buffer.from('a shared secret');
 const FROM = { address: '127.0.0.1', port: 9000 };
-const DEADTIME = 1_000;
+const LEASE = 1_000;
 /** The wall clock the tests run at; incarnations are compared with it. */
 const WALL_CLOCK = 1_700_000_000_000;
 const CONFIGURED: PeerPolicy = { kind: 'configured', nodes: ['lolek', 'bolek', 'reksio'] };
@@ -25,7 +25,7 @@ function intake(friends: ReadonlySet<string> | null = null, peers: PeerPolicy = 
     friends,
     peers,
     resources: ['service'],
-    deadtime: DEADTIME,
+    supersededAfter: LEASE,
     log: (level, m) => lines.push(`${level}: ${m}`),
     now: () => now,
     wallClock: () => WALL_CLOCK + now,
@@ -115,18 +115,18 @@ describe('heartbeat intake', () => {
     expect(i.accept(encodeHeartbeat(at(WALL_CLOCK + MAX_INCARNATION_LEAD_MS, 1), KEY), FROM)?.node).toBe('bolek');
   });
 
-  it('takes a node\'s real heartbeats again once a forged newer incarnation has been silent for the deadtime', () => {
+  it('takes a node\'s real heartbeats again once a forged newer incarnation has been silent for the lease', () => {
     const { i, advance } = intake(null, CONFIGURED, null);
     const real = (seq: number) => encodeHeartbeat({ ...heartbeat('bolek', seq), incarnation: WALL_CLOCK - 5_000 }, null);
     expect(i.accept(real(1), FROM)).toBeDefined();
     expect(i.accept(encodeHeartbeat({ ...heartbeat('bolek', 1), incarnation: WALL_CLOCK + 3_600_000 }, null), FROM)).toBeDefined();
     let seq = 2;
     let hiddenFor = 0;
-    while (i.accept(real(seq++), FROM) === undefined && hiddenFor < 10 * DEADTIME) {
+    while (i.accept(real(seq++), FROM) === undefined && hiddenFor < 10 * LEASE) {
       advance(200);
       hiddenFor += 200;
     }
-    expect(hiddenFor).toBe(DEADTIME);
+    expect(hiddenFor).toBe(LEASE);
     expect(i.accept(real(seq++), FROM)).toBeDefined();
   });
 

@@ -19,8 +19,8 @@ export interface IntakeOptions {
   peers: PeerPolicy;
   /** This node's resources: their names share its heartbeat with the echoes of its peers. */
   resources: readonly string[];
-  /** The deadtime: a peer's newest heartbeat silent this long no longer hides older ones. */
-  deadtime: number;
+  /** The lease: a peer's newest heartbeat silent this long no longer hides older ones (see PeerTable.record). */
+  supersededAfter: number;
   log: (level: 'debug' | 'warning', message: string) => void;
   /** Monotonic milliseconds. */
   now: () => number;
@@ -37,7 +37,7 @@ export class HeartbeatIntake {
   private readonly admission: PeerAdmission;
 
   constructor(private readonly options: IntakeOptions) {
-    this.replay = new ReplayWindow(options.deadtime);
+    this.replay = new ReplayWindow(options.supersededAfter);
     this.admission = new PeerAdmission(options.peers, { node: options.self, resources: options.resources, keyed: options.key !== null });
   }
 

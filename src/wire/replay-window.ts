@@ -18,10 +18,10 @@ interface Newest {
  * Per sender, the newest (incarnation, seq) accepted. Heartbeats are state snapshots, so an older
  * one must never be applied after a newer one: only 'fresh' moves the window.
  *
- * Once the newest has been silent for `supersededAfter` (the deadtime), whatever the sender sends
+ * Once the newest has been silent for `supersededAfter` (the lease), whatever the sender sends
  * next is fresh: that newest may have been forged or corrupted (an incarnation far ahead, a seq
- * near 2^32), or the sender restarted with its clock set back, and its real heartbeats must never
- * be hidden for longer than a peer takes to time out. The core's peer table follows the same rule.
+ * near 2^32), or the sender restarted with its clock set back, and its real heartbeats must not
+ * be hidden for good. The core's peer table follows the same rule, and says why the lease.
  *
  * One entry per sender ever accepted: the intake admits only the cluster's nodes
  * (PeerAdmission), so the window is bounded by the configuration.
