@@ -213,7 +213,7 @@ class Daemon {
     }
   }
 
-  /** What this node trusts, said once at start (hastmon.conf(5), AUTHENTICATION). */
+  /** What this node trusts, said once at start (hastmon.conf(5), WITHOUT A KEY). */
   private reportTrust(): void {
     if (this.key !== null) {
       this.log.log('notice', 'heartbeats are authenticated with HMAC-SHA256: only nodes that have the key are heard');
