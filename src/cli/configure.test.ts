@@ -49,7 +49,7 @@ describe('configure', () => {
     const result = await configure(args, { defaultConfigPath: missingDefault, defaultNodeName: 'alpha' });
     expect(result.ok && result.configPath).toBeNull();
     expect(result.ok && result.config.resources.map((r) => [r.name, r.scripts.kind, r.discoverMembers])).toEqual([
-      ['service', 'scripts', { expectedNodes: 3 }],
+      ['service', 'scripts', { expectedNodes: 3, priority: 100 }],
     ]);
   });
 
@@ -57,7 +57,7 @@ describe('configure', () => {
     const result = await configure(NO_FLAGS, { defaultConfigPath: missingDefault, defaultNodeName: 'alpha' });
     const [service] = result.ok ? result.config.resources : [];
     expect(service?.scripts).toMatchObject({ kind: 'scripts', dir: '/usr/local/etc/hastmon' });
-    expect(service?.discoverMembers).toEqual({ expectedNodes: 2 });
+    expect(service?.discoverMembers).toEqual({ expectedNodes: 2, priority: 100 });
   });
 
   it('fails with EX_CONFIG when the file of -c does not exist', async () => {

@@ -1,6 +1,6 @@
 // The hastmon command: parse the flags, load this node's configuration, then check it (-t) or
-// start the daemon.
-import './early-signals.js';
+// start the daemon. Importing it does nothing; bin/hastmon installs the signal handlers first
+// (early-signals.js), then calls runHastmon.
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_CONFIG_PATH, DEFAULT_PID_FILE } from '../config/defaults.js';
 import { GENERATED_KEY_BYTES, keySection } from '../config/key.js';
@@ -10,32 +10,58 @@ import { configure } from './configure.js';
 import { EX_OK, EX_SOFTWARE, EX_USAGE } from './exit-codes.js';
 import { shortHostname } from './node-name.js';
 
-async function main(argv: readonly string[]): Promise<number> {
+export interface HastmonIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  defaultConfigPath: string;
+  defaultNodeName: string;
+}
+
+export function processIo(): HastmonIo {
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    defaultConfigPath: DEFAULT_CONFIG_PATH,
+    defaultNodeName: shortHostname(),
+  };
+}
+
+/** Runs hastmon with these arguments; resolves to the exit status (sysexits(3)). */
+export async function runHastmon(argv: readonly string[], io: HastmonIo): Promise<number> {
+  try {
+    return await hastmon(argv, io);
+  } catch (error) {
+    io.stderr(`hastmon: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EX_SOFTWARE;
+  }
+}
+
+async function hastmon(argv: readonly string[], io: HastmonIo): Promise<number> {
   const parsed = parseHastmonArgs(argv);
   if (!parsed.ok) {
-    process.stderr.write(`hastmon: ${parsed.message}\n${HASTMON_USAGE}`);
+    io.stderr(`hastmon: ${parsed.message}\n${HASTMON_USAGE}`);
     return EX_USAGE;
   }
   const args = parsed.args;
   if (args.help) {
-    process.stdout.write(HASTMON_USAGE);
+    io.stdout(HASTMON_USAGE);
     return EX_OK;
   }
   if (args.generateKey) {
-    process.stdout.write(keySection(randomBytes(GENERATED_KEY_BYTES).toString('hex')));
+    io.stdout(keySection(randomBytes(GENERATED_KEY_BYTES).toString('hex')));
     return EX_OK;
   }
   const configured = await configure(args, {
-    defaultConfigPath: DEFAULT_CONFIG_PATH,
-    defaultNodeName: shortHostname(),
+    defaultConfigPath: io.defaultConfigPath,
+    defaultNodeName: io.defaultNodeName,
   });
   if (!configured.ok) {
-    process.stderr.write(configured.messages.map((m) => `${m}\n`).join(''));
+    io.stderr(configured.messages.map((m) => `${m}\n`).join(''));
     return configured.code;
   }
-  for (const warning of configured.warnings) process.stderr.write(`hastmon: ${warning}\n`);
+  for (const warning of configured.warnings) io.stderr(`hastmon: ${warning}\n`);
   if (args.check) {
-    process.stdout.write('configuration OK\n');
+    io.stdout('configuration OK\n');
     return EX_OK;
   }
   return runDaemon({
@@ -47,13 +73,3 @@ async function main(argv: readonly string[]): Promise<number> {
     forceStart: args.forceStart,
   });
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`hastmon: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = EX_SOFTWARE;
-  },
-);

@@ -268,7 +268,7 @@ export async function runCtl(argv: readonly string[], io: CtlIo): Promise<number
   try {
     return await run(argv, io);
   } catch (error: unknown) {
-    complain(io, error instanceof Error ? (error.stack ?? error.message) : String(error));
+    complain(io, `internal error: ${error instanceof Error ? error.message : String(error)}`);
     return HASTMONCTL_EXIT.internal;
   }
 }

@@ -95,7 +95,7 @@ describe('toCoreConfig', () => {
 
   it('passes freehad member discovery through', () => {
     const core = toCoreConfig(defaultConfig({ node: 'n1', scriptDir: '/s', expectedNodes: 3 }), { forceStart: false });
-    expect(core.resources[0]?.discoverMembers).toEqual({ expectedNodes: 3 });
+    expect(core.resources[0]?.discoverMembers).toEqual({ expectedNodes: 3, priority: 100 });
     expect('discoverMembers' in (toCoreConfig(nodeConfig(), { forceStart: false }).resources[0] ?? {})).toBe(false);
   });
 });

@@ -29,7 +29,7 @@ describe('defaultConfig (no configuration file)', () => {
           },
           fence: null,
           members: [{ node: 'alpha', priority: 100, roleOnStart: 'secondary' }],
-          discoverMembers: { expectedNodes: 3 },
+          discoverMembers: { expectedNodes: 3, priority: 100 },
           remotes: [],
           attempts: 5,
           monitorInterval: 2_000,

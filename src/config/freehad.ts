@@ -50,7 +50,7 @@ export function defaultConfig(options: FreehadOptions): NodeConfig {
         scripts: scriptsIn(options.scriptDir),
         fence: null,
         members: [{ node: options.node, priority: DEFAULT_PRIORITY, roleOnStart: DEFAULT_ROLE_ON_START }],
-        discoverMembers: { expectedNodes: options.expectedNodes },
+        discoverMembers: { expectedNodes: options.expectedNodes, priority: DEFAULT_PRIORITY },
         remotes: [],
         attempts: DEFAULT_ATTEMPTS,
         monitorInterval: DEFAULT_MONITOR_INTERVAL_MS,

@@ -116,7 +116,7 @@ export interface NodeResource {
   /** Every node named for the resource, this one included. */
   members: MemberSpec[];
   /** freehad mode: members are found from heartbeats (see ResourceSpec). */
-  discoverMembers?: { expectedNodes: number };
+  discoverMembers?: { expectedNodes: number; priority: number };
   /** This node's `remote` addresses in the resource's `on` section. */
   remotes: Endpoint[];
   attempts: number;

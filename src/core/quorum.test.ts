@@ -53,7 +53,7 @@ function spec(members: string[], discover?: number): ResourceSpec {
   return {
     name: 'r',
     members: members.map((node) => ({ node, priority: 100, roleOnStart: 'secondary' })),
-    ...(discover === undefined ? {} : { discoverMembers: { expectedNodes: discover } }),
+    ...(discover === undefined ? {} : { discoverMembers: { expectedNodes: discover, priority: 100 } }),
     attempts: 5,
     monitorInterval: 1000,
     monitorFall: 1,

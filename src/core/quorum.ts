@@ -70,6 +70,27 @@ export function promiseExpired(lastHeardAt: number, now: number, timing: Timing)
   return now - lastHeardAt >= timing.lease;
 }
 
+/**
+ * A node shows that it hears this one when its newest heartbeat echoes one of ours sent within the
+ * deadtime (the echo carries our own send time, on our own clock, so no clocks are compared). A
+ * voter endorses only nodes that hear it: one that cannot receive could never count the
+ * endorsement, and endorsing it anyway would keep the others from electing someone who can.
+ */
+export function hearsUs(peers: PeerTable, node: string, self: string, now: number, bootAt: number, timing: Timing): boolean {
+  const sentAt = echoOfUs(peers, node, self);
+  return sentAt !== undefined && sentAt >= bootAt && sentAt <= now && now - sentAt < timing.deadtime;
+}
+
+/** When `node` stops showing that it hears us, if nothing more of ours reaches it. */
+export function hearsUsUntil(peers: PeerTable, node: string, self: string, bootAt: number, timing: Timing): number {
+  const sentAt = echoOfUs(peers, node, self);
+  return sentAt === undefined || sentAt < bootAt ? -Infinity : sentAt + timing.deadtime;
+}
+
+function echoOfUs(peers: PeerTable, node: string, self: string): number | undefined {
+  return peers.get(node)?.heartbeat.echoes.find((e) => e.node === self)?.sentAt;
+}
+
 export function votingFrom(bootAt: number, timing: Timing): number {
   return bootAt + timing.lease;
 }

@@ -4,7 +4,7 @@
 // table names is one function here. The quorum rule is in quorum.ts, the voter's choice and
 // promise in vote.ts, the order of preference in election.ts.
 
-import { contenderOf, isHolding, reportHolds, shownRole } from './arbitration.js';
+import { isHolding, reportHolds, shownRole } from './arbitration.js';
 import type { NodeContext } from './context.js';
 import { comparePreference, type Contender } from './election.js';
 import {
@@ -19,6 +19,7 @@ import {
 import {
   countEndorsements,
   endorsementWindow,
+  hearsUs,
   isTwoVoterCluster,
   nextEndorsementExpiry,
   twoVoterHoldout,
@@ -27,6 +28,16 @@ import {
   votingFrom,
   type EndorsementQuery,
 } from './quorum.js';
+import { ResourceNotices } from './notices.js';
+import {
+  handOverTaker,
+  peerCandidates,
+  peerHolders,
+  peersStartingUp,
+  preferredHolder,
+  visiblePeerReports,
+  type PeerReport,
+} from './outlook.js';
 import { describePeers } from './resource-view.js';
 import { ScriptSlot } from './script-slot.js';
 import { Ballot, wantedEndorsement } from './vote.js';
@@ -51,11 +62,6 @@ interface EventData {
   why?: string;
 }
 
-interface PeerReport {
-  node: string;
-  report: ResourceReport;
-}
-
 export class ResourceMachine {
   readonly name: string;
   role: Role;
@@ -75,9 +81,7 @@ export class ResourceMachine {
   private slot: ScriptSlot;
   /** A node seen holding that was never seen to stop cleanly: fenced before taking over. */
   private uncleanHolder = '';
-  private complaintTimes: number[] = [];
-  private visibleMembers = new Set<string>();
-  private lastShownRole: string;
+  private readonly notices: ResourceNotices;
   private reason = 'starting up';
 
   constructor(
@@ -93,7 +97,7 @@ export class ResourceMachine {
     this.forced = forceStart && this.isServiceRole();
     this.ballot = new Ballot(spec.name);
     this.slot = new ScriptSlot(spec.name, spec.scriptTimeout);
-    this.lastShownRole = this.role;
+    this.notices = new ResourceNotices(spec.name, this.slot, this.role);
   }
 
   get state(): ResourceState {
@@ -102,8 +106,10 @@ export class ResourceMachine {
 
   private memberSpec(node: string): MemberSpec {
     const member = this.spec.members.find((m) => m.node === node);
-    if (member === undefined) throw new Error(`resource ${this.spec.name} has no section for node ${node}`);
-    return member;
+    if (member !== undefined) return member;
+    const discovered = this.spec.discoverMembers;
+    if (discovered !== undefined) return { node, priority: discovered.priority, roleOnStart: 'secondary' };
+    throw new Error(`resource ${this.spec.name} has no section for node ${node}`);
   }
 
   /** A reloaded definition: the state stays as it is, later decisions follow the new one. */
@@ -255,40 +261,20 @@ export class ResourceMachine {
   }
 
   private visiblePeerReports(ctx: NodeContext): PeerReport[] {
-    const out: PeerReport[] = [];
-    for (const node of this.voters(ctx)) {
-      if (node === ctx.self || !ctx.peers.isVisible(node, ctx.now, ctx.timing.deadtime)) continue;
-      const report = ctx.peers.report(node, this.name);
-      if (report !== undefined) out.push({ node, report });
-    }
-    return out;
+    return visiblePeerReports(ctx, this.name, this.voters(ctx));
   }
 
-  /**
-   * Nodes that hold the resource. One that is stopping is on its way out: it is still endorsed
-   * while it is the only holder, but never preferred to one that is starting or running.
-   */
+  /** Nodes that hold the resource, this one included; one that is stopping yields to the others. */
   private holders(ctx: NodeContext): Contender[] {
-    const out = this.visiblePeerReports(ctx)
-      .filter((p) => reportHolds(p.report))
-      .map((p) => ({ ...contenderOf(p.node, p.report), yielding: p.report.yielding || p.report.state === 'STOPPING' }));
+    const out = peerHolders(this.visiblePeerReports(ctx));
     if (this.holds()) out.push({ ...this.selfContender(ctx), yielding: this.yielding || this.state === 'STOPPING' });
     return out;
   }
 
   private candidates(ctx: NodeContext): Contender[] {
-    const out = this.visiblePeerReports(ctx)
-      .filter((p) => p.report.eligible && p.report.state === 'STANDBY')
-      .map((p) => contenderOf(p.node, p.report));
+    const out = peerCandidates(this.visiblePeerReports(ctx));
     if (this.isEligible(ctx)) out.push(this.selfContender(ctx));
     return out;
-  }
-
-  /** Service nodes heard that have not finished their start-up probe yet. */
-  private startingUp(ctx: NodeContext): Contender[] {
-    return this.visiblePeerReports(ctx)
-      .filter((p) => p.report.state === 'INITIAL' && (p.report.role === 'primary' || p.report.role === 'secondary'))
-      .map((p) => contenderOf(p.node, p.report));
   }
 
   /** A node that stepped down stops yielding once the resource runs elsewhere: its hand-over is done. */
@@ -308,12 +294,21 @@ export class ResourceMachine {
     };
   }
 
+  /** This node itself, or a peer whose heartbeats show it hears this one (quorum.ts). */
+  private hearsUs(ctx: NodeContext, node: string): boolean {
+    return node === ctx.self || hearsUs(ctx.peers, node, ctx.self, ctx.now, ctx.bootAt, ctx.timing);
+  }
+
   /** Votes with a lease (DESIGN §4.3): nobody before this node may vote, then as vote.ts says. */
   private updateVote(ctx: NodeContext): void {
     const wanted =
       ctx.now < votingFrom(ctx.bootAt, ctx.timing)
         ? ''
-        : wantedEndorsement(this.holders(ctx), this.candidates(ctx), this.startingUp(ctx));
+        : wantedEndorsement(
+            this.holders(ctx).filter((c) => this.hearsUs(ctx, c.node)),
+            this.candidates(ctx).filter((c) => this.hearsUs(ctx, c.node)),
+            peersStartingUp(this.visiblePeerReports(ctx)),
+          );
     this.ballot.offer(ctx, wanted);
   }
 
@@ -330,18 +325,10 @@ export class ResourceMachine {
     // A complaint: a voter that endorsed some other node gave up on it and now endorses this one.
     const gaveUp = previous !== undefined && previous.vote !== '' && previous.vote !== ctx.self && previous.vote !== heartbeat.node;
     if (report.vote === ctx.self && gaveUp) {
-      this.complain(ctx, heartbeat.node);
+      if (!this.holds()) this.notices.complaint(ctx, heartbeat.node, this.spec.notify);
     }
     if (heartbeat.node !== this.ballot.vote) return false;
     return previous === undefined || previous.vote !== report.vote || previous.state !== report.state;
-  }
-
-  /** A voter gave up on another node and now asks this one to take over (HASTMON's complaint). */
-  private complain(ctx: NodeContext, from: string): void {
-    if (this.holds()) return;
-    this.complaintTimes.push(ctx.now);
-    ctx.log('info', `${this.name}: complaint from ${from}`);
-    if (this.spec.notify) this.slot.notify(['complain', from]);
   }
 
   onScriptDone(ctx: NodeContext, runId: number, outcome: ScriptOutcome): void {
@@ -424,14 +411,14 @@ export class ResourceMachine {
   // Decisions, taken after every input.
 
   evaluate(ctx: NodeContext): void {
-    this.noticeVisibility(ctx);
+    this.notices.visibility(ctx, new Set(this.visiblePeerReports(ctx).map((p) => p.node)), this.spec.notify);
     this.noticeHandOverDone(ctx);
     this.updateVote(ctx);
     this.fire(ctx, 'evaluate');
     this.updateVote(ctx);
-    this.pruneComplaints(ctx);
+    this.notices.pruneComplaints(ctx, this.spec.complaintInterval);
     this.runBackgroundScripts(ctx);
-    this.updateShownRole(ctx);
+    this.notices.shownRole(ctx, shownRole(this.role, this.holds()), this.spec.notify);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -701,12 +688,7 @@ export class ResourceMachine {
   /** Two holders see each other (a forced start, a healed two-node partition): the less preferred stops. */
   private yieldToOtherHolder(ctx: NodeContext): boolean {
     const me = this.selfContender(ctx);
-    const better = this.visiblePeerReports(ctx).find(
-      (p) =>
-        reportHolds(p.report) &&
-        p.report.state !== 'STOPPING' &&
-        comparePreference(contenderOf(p.node, p.report), me) < 0,
-    );
+    const better = preferredHolder(this.visiblePeerReports(ctx), me);
     if (better === undefined) return false;
     ctx.log('error', `${this.name}: also held by ${better.node}, which is preferred: stopping it here`);
     this.release(ctx, 'conflict');
@@ -717,14 +699,7 @@ export class ResourceMachine {
   private handOver(ctx: NodeContext): boolean {
     if (this.phase.name !== 'RUNNING' || this.forced) return false;
     const me: Contender = { ...this.selfContender(ctx), yielding: false };
-    const taker = this.visiblePeerReports(ctx).find(
-      (p) =>
-        p.report.eligible &&
-        p.report.state === 'STANDBY' &&
-        !p.report.yielding &&
-        comparePreference(contenderOf(p.node, p.report), me) < 0 &&
-        (this.spec.failback === 'auto' || (p.report.role === 'primary' && this.role !== 'primary')),
-    );
+    const taker = handOverTaker(this.visiblePeerReports(ctx), me, this.spec.failback, this.role);
     if (taker === undefined) return false;
     ctx.log('notice', `${this.name}: handing over to ${taker.node}`);
     this.yielding = true;
@@ -914,44 +889,11 @@ export class ResourceMachine {
   // ---------------------------------------------------------------------------------------------
   // Notifications and bookkeeping.
 
-  private updateShownRole(ctx: NodeContext): void {
-    const shown = shownRole(this.role, this.holds());
-    if (shown === this.lastShownRole) return;
-    if (this.spec.notify) this.slot.notify(['role', this.lastShownRole, shown]);
-    this.lastShownRole = shown;
-    ctx.emit({ kind: 'state-changed' });
-  }
-
-  private noticeVisibility(ctx: NodeContext): void {
-    const visible = new Set(this.visiblePeerReports(ctx).map((p) => p.node));
-    for (const node of visible) {
-      if (!this.visibleMembers.has(node)) {
-        ctx.log('info', `${this.name}: ${node} connected`);
-        if (this.spec.notify) this.slot.notify(['connect', node]);
-      }
-    }
-    for (const node of this.visibleMembers) {
-      if (!visible.has(node)) {
-        ctx.log('warning', `${this.name}: ${node} disconnected (not heard for ${ctx.timing.deadtime} ms)`);
-        if (this.spec.notify) this.slot.notify(['disconnect', node]);
-      }
-    }
-    if (visible.size !== this.visibleMembers.size || [...visible].some((n) => !this.visibleMembers.has(n))) {
-      ctx.emit({ kind: 'state-changed' });
-    }
-    this.visibleMembers = visible;
-  }
-
-  private pruneComplaints(ctx: NodeContext): void {
-    const from = ctx.now - this.spec.complaintInterval;
-    this.complaintTimes = this.complaintTimes.filter((t) => t > from);
-  }
-
   /** The latest local time at which this resource needs a tick, given nothing else happens. */
   nextWakeAt(ctx: NodeContext): number {
     const phase = this.phase;
     const times = [
-      this.ballot.promiseEndsAt(ctx),
+      ...this.ballot.wakeTimes(ctx),
       phase.name === 'RUNNING' && this.slot.running() === undefined ? phase.nextMonitorAt : Infinity,
       phase.name === 'STARTING' ? phase.retryAt : Infinity,
       phase.name === 'FOUND' ? adoptionDeadline(phase.foundAt, ctx) : Infinity,
@@ -989,7 +931,7 @@ export class ResourceMachine {
       quorum: this.quorum(ctx),
       voters: this.voterCount(ctx),
       reason: this.reason,
-      complaints: this.complaintTimes.length,
+      complaints: this.notices.complaints,
       peers: describePeers(ctx, this.spec, this.voters(ctx)),
     };
   }

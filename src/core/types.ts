@@ -83,9 +83,9 @@ export interface ResourceSpec {
   members: MemberSpec[];
   /**
    * freehad mode (no configuration file): members are discovered from heartbeats and every
-   * heard node is a service node; the voter count is at least this number (`-n`).
+   * heard node is a service node of this priority; the voter count is at least `expectedNodes` (`-n`).
    */
-  discoverMembers?: { expectedNodes: number };
+  discoverMembers?: { expectedNodes: number; priority: number };
   attempts: number;
   monitorInterval: number;
   monitorFall: number;

@@ -4,7 +4,7 @@
 
 import type { NodeContext } from './context.js';
 import { chooseEndorsement, comparePreference, mostPreferred, type Contender } from './election.js';
-import { promiseEndsAt, promiseExpired, releasesVoters } from './quorum.js';
+import { hearsUs, hearsUsUntil, promiseEndsAt, promiseExpired, releasesVoters } from './quorum.js';
 
 /**
  * The holder heard (stickiness), else the most preferred candidate heard. While nobody holds, a
@@ -25,10 +25,17 @@ export function wantedEndorsement(
   return chooseEndorsement(holders, candidates);
 }
 
-/** The node this one endorses for one resource, and since when it endorses itself. */
+/**
+ * The node this one endorses for one resource, since when it endorses itself, and the heartbeat of
+ * the endorsed node it echoes. That echo follows the endorsed node's newest heartbeat only while
+ * that node shows it hears this one (quorum.ts, hearsUs); otherwise it stays where it was, so that
+ * the endorsement runs out on the other side and the promise, counted from that heartbeat, ends a
+ * lease later: a voter is never held by a node that cannot hear it.
+ */
 export class Ballot {
   private current = '';
   private since = Infinity;
+  private echoed: { sentAt: number; heardAt: number } | undefined;
 
   constructor(private readonly resource: string) {}
 
@@ -43,35 +50,46 @@ export class Ballot {
 
   /** Endorse `wanted`, unless the promise made to the node endorsed now still holds. */
   offer(ctx: NodeContext, wanted: string): void {
+    this.follow(ctx);
     if (wanted === this.current || !this.promiseEnded(ctx)) return;
     ctx.log('debug', `${this.resource}: endorsing ${wanted === '' ? 'nobody' : wanted} (was ${this.current || 'nobody'})`);
     this.current = wanted;
     this.since = wanted === ctx.self ? ctx.now : Infinity;
+    this.echoed = undefined;
+    this.follow(ctx);
+  }
+
+  /** Echo the endorsed node's newest heartbeat, if it shows it hears this node. */
+  private follow(ctx: NodeContext): void {
+    if (this.current === '' || this.current === ctx.self) return;
+    const peer = ctx.peers.get(this.current);
+    if (peer === undefined || !hearsUs(ctx.peers, this.current, ctx.self, ctx.now, ctx.bootAt, ctx.timing)) return;
+    this.echoed = { sentAt: peer.heartbeat.sentAt, heardAt: peer.heardAt };
   }
 
   /**
-   * The promise ends `lease` after this node last heard the one it endorses, or at once when that
-   * node has released its voters itself.
+   * The promise ends `lease` after this node heard the heartbeat it last echoed, or at once when
+   * the endorsed node has released its voters itself.
    */
   private promiseEnded(ctx: NodeContext): boolean {
     if (this.current === '' || this.current === ctx.self) return true;
     const peer = ctx.peers.get(this.current);
-    if (peer === undefined || promiseExpired(peer.heardAt, ctx.now, ctx.timing)) return true;
+    if (peer === undefined || this.echoed === undefined || promiseExpired(this.echoed.heardAt, ctx.now, ctx.timing)) return true;
     const report = ctx.peers.report(this.current, this.resource);
     return report === undefined || releasesVoters(this.current, report, peer.heartbeat.leaving);
   }
 
-  /** When the promise runs out if nothing more is heard (a time to wake up and vote again). */
-  promiseEndsAt(ctx: NodeContext): number {
-    if (this.current === '' || this.current === ctx.self) return Infinity;
-    const peer = ctx.peers.get(this.current);
-    return peer === undefined ? Infinity : promiseEndsAt(peer.heardAt, ctx.timing);
+  /** Times to wake up and vote again: the promise running out, the endorsed node going deaf. */
+  wakeTimes(ctx: NodeContext): number[] {
+    if (this.current === '' || this.current === ctx.self || this.echoed === undefined) return [];
+    return [promiseEndsAt(this.echoed.heardAt, ctx.timing), hearsUsUntil(ctx.peers, this.current, ctx.self, ctx.bootAt, ctx.timing)];
   }
 
-  /** The send time echoed with the vote: of the endorsed node's newest heartbeat heard, or ours. */
+  /** The send time echoed with the vote: of the endorsed node's heartbeat followed, or ours. */
   echo(ctx: NodeContext, sentAt: number): number {
     if (this.current === '') return 0;
     if (this.current === ctx.self) return sentAt;
-    return ctx.peers.get(this.current)?.heartbeat.sentAt ?? 0;
+    this.follow(ctx);
+    return this.echoed?.sentAt ?? 0;
   }
 }

@@ -6,9 +6,10 @@ import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { MAX_DATAGRAM_BYTES } from '../wire/format.js';
 import { RateLimiter } from './log.js';
+import { MAX_DATAGRAM_BYTES } from '../wire/format.js';
 
+/** The wire format's limit, which the transport enforces before sending. */
 export { MAX_DATAGRAM_BYTES };
 
 export const MAX_CHANNELS = 3;

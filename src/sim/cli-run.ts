@@ -3,7 +3,7 @@
 
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { SIM_TIMING } from './cluster.js';
+import { DEFAULT_TIMING } from '../config/timing.js';
 import { DEFAULT_LIVENESS_BOUND, runBatch, runSimulation, type SimResult } from './run-simulation.js';
 
 export const USAGE = `usage: npm run sim -- [--seeds N] [--first F] [--seed S] [--nodes K] [--watchdogs W]
@@ -94,7 +94,7 @@ export function runCli(argv: string[], print: (line: string) => void): number {
   if (shape.nodes === 2 && shape.watchdogs === 0 && !quiet) {
     print('note: 2 voters: no quorum is possible, so FreeHA\'s rule applies (DESIGN §4.6) and a partition may run a resource twice; safety violations are expected');
   }
-  const boundLine = `liveness bound: ${shape.livenessBound} heartbeats (${shape.livenessBound * SIM_TIMING.heartbeatInterval} ms) after the heal`;
+  const boundLine = `liveness bound: ${shape.livenessBound} heartbeats (${shape.livenessBound * DEFAULT_TIMING.heartbeatInterval} ms) after the heal`;
   const started = performance.now();
 
   if (values.seed !== undefined) {
@@ -118,8 +118,8 @@ export function runCli(argv: string[], print: (line: string) => void): number {
   const seconds = (performance.now() - started) / 1000;
   if (!quiet) {
     print(boundLine);
-    print(`slowest settling after the heal: ${summary.slowestSettle.toFixed(0)} ms (${(summary.slowestSettle / SIM_TIMING.heartbeatInterval).toFixed(1)} heartbeats)`);
-    print(`closest handover: ${Number.isFinite(summary.closestHandover) ? `${summary.closestHandover.toFixed(1)} ms` : 'none'} (guard ${SIM_TIMING.guard} ms)`);
+    print(`slowest settling after the heal: ${summary.slowestSettle.toFixed(0)} ms (${(summary.slowestSettle / DEFAULT_TIMING.heartbeatInterval).toFixed(1)} heartbeats)`);
+    print(`closest handover: ${Number.isFinite(summary.closestHandover) ? `${summary.closestHandover.toFixed(1)} ms` : 'none'} (guard ${DEFAULT_TIMING.guard} ms)`);
     print(`${summary.errored} errored (every service node ERRORED or blocked by a failed stop; not failures)`);
     const x = summary.exercised;
     print(`operator: ${x.commands} commands read, ${x.exits} exits after TERM, ${x.clearedByHand} failed stops cleaned up by hand before clear`);

@@ -1,7 +1,9 @@
 // The simulated cluster's configuration, drawn from the seed: node names, priorities, and the
 // CoreConfig every node runs with (the same for all but the node's own name, as in hastmon.conf).
 
+import { DEFAULT_PRIORITY } from '../config/defaults.js';
 import { DEFAULT_TIMING } from '../config/timing.js';
+import { quickResourceSpec } from '../testing/fixtures.js';
 import type { Prng } from './prng.js';
 import type { CoreConfig, MemberSpec, ResourceSpec, Timing } from '../core/types.js';
 
@@ -23,11 +25,6 @@ export interface ClusterPlan {
   resources: ResourceSpec[];
   timing: Timing;
 }
-
-/** hastmon's default timing. */
-export const SIM_TIMING: Timing = DEFAULT_TIMING;
-
-const DEFAULT_PRIORITY = 100;
 
 export function planCluster(shape: ClusterShape, rng: Prng): ClusterPlan {
   if (shape.nodes < 1 || shape.watchdogs < 0 || shape.resources < 1) {
@@ -51,29 +48,7 @@ export function planCluster(shape: ClusterShape, rng: Prng): ClusterPlan {
     );
     resources.push(quickResourceSpec(`r${r}`, members));
   }
-  return { nodes, resources, timing: SIM_TIMING };
-}
-
-/**
- * A resource with settings that make failures show within seconds (3 attempts, a monitor every
- * second, 2 failures in a row), for the simulator and the scenario tests.
- */
-export function quickResourceSpec(name: string, members: MemberSpec[], overrides: Partial<ResourceSpec> = {}): ResourceSpec {
-  return {
-    name,
-    members,
-    attempts: 3,
-    monitorInterval: 1000,
-    monitorFall: 2,
-    scriptTimeout: 3000,
-    failback: 'manual',
-    fence: false,
-    alert: false,
-    notify: false,
-    complaintCount: 3,
-    complaintInterval: 60_000,
-    ...overrides,
-  };
+  return { nodes, resources, timing: DEFAULT_TIMING };
 }
 
 /** Equal (the name decides), distinct, or a mix with ties. */

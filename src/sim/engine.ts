@@ -4,24 +4,26 @@
 // and so does what the operator does meanwhile (operator-plan.ts): commands to random nodes, and
 // services already running when a machine boots.
 //
-// The engine plays the shell's part for each node: it feeds the core ticks, heartbeats and script
-// results at the node's local time, and carries out the effects. It takes any core through a
-// factory, so tests can run a weakened one.
+// The shell's part for each node (feeding the core, carrying out its effects) is the NodeDriver's,
+// shared with the scenario harness; the engine adds what is particular to a seeded run: faults,
+// drifting clocks, pauses, the operator, and the checkers. It takes any core through a factory,
+// so tests can run a weakened one.
 
 import { DriftingClock } from './clock.js';
 import { coreConfigFor, planCluster, type ClusterPlan } from './cluster.js';
 import { EventQueue } from './event-queue.js';
-import { drawScriptFate } from './fake-scripts.js';
+import { drawScriptFate, type ScriptFate } from './fake-scripts.js';
 import { HEALTHY_NETWORK, planFaults, type ClockSpec, type FaultPlan, type NetworkCondition } from './faults.js';
 import { judgeRoles, LivenessTracker, type NodeSnapshot } from './liveness-checker.js';
-import { copyHeartbeat, SimNetwork } from './network.js';
+import { SimNetwork } from './network.js';
+import { DriverAborted, NodeDriver, type DriverEvent, type DriverHost, type RunScript } from './node-driver.js';
 import { Prng } from './prng.js';
 import { SafetyChecker, type SafetyViolation } from './safety-checker.js';
 import { newSimNode, type ActiveRun, type QueuedInput, type SimNode } from './sim-node.js';
 import { planOperator, type OperatorPlan } from './operator-plan.js';
 import type { CoreFactory, SimCore } from './sim-core.js';
 import { formatCondition, formatEffect, formatInput, formatView } from './trace-format.js';
-import type { Command, Effect, Heartbeat, Input, Role } from '../core/types.js';
+import type { Command, Effect, Input, Role } from '../core/types.js';
 
 export type { CoreFactory, SimCore };
 
@@ -89,18 +91,13 @@ export const DEFAULT_LIVENESS_BOUND = 40;
 const CONFIRM_HEARTBEATS = 5;
 const SAMPLES_PER_HEARTBEAT = 4;
 const MAX_STEPS = 3_000_000;
-/** A core asking for a tick "now" this many times at one instant is looping. */
-const MAX_STEPS_AT_ONE_INSTANT = 10_000;
 const WALL_CLOCK_AT_ZERO = 1_700_000_000_000;
 /** How often the operator checks on a node that was told to TERM and has not exited. */
 const TERM_FOLLOW_UP_EVERY = 1000;
 
 type SimEvent =
+  | DriverEvent
   | { type: 'boot'; node: number }
-  | { type: 'wake'; node: number; token: number }
-  | { type: 'deliver'; node: number; heartbeat: Heartbeat; sentReal: number }
-  | { type: 'script-exit'; node: number; life: number; runId: number }
-  | { type: 'script-effect'; node: number; life: number; runId: number }
   | { type: 'network'; condition: NetworkCondition }
   | { type: 'crash'; node: number }
   | { type: 'restart'; node: number; reboot: boolean; found: readonly string[] }
@@ -113,9 +110,7 @@ type SimEvent =
   | { type: 'sample' }
   | { type: 'end' };
 
-class RunAborted extends Error {}
-
-class Simulation {
+class Simulation implements DriverHost {
   private readonly queue = new EventQueue<SimEvent>();
   private readonly cluster: ClusterPlan;
   private readonly faults: FaultPlan;
@@ -124,6 +119,7 @@ class Simulation {
   private readonly scriptRng: Prng;
   private readonly restartRng: Prng;
   private readonly nodes: SimNode[];
+  private readonly driver: NodeDriver;
   private readonly safety: SafetyChecker;
   private readonly liveness: LivenessTracker;
   private readonly failures: string[] = [];
@@ -138,7 +134,7 @@ class Simulation {
 
   constructor(
     private readonly options: SimOptions,
-    private readonly factory: CoreFactory,
+    factory: CoreFactory,
   ) {
     const root = new Prng(options.seed);
     const clusterRng = root.fork();
@@ -164,11 +160,9 @@ class Simulation {
       operatorRng,
     );
     this.nodes = this.cluster.nodes.map((spec, index) => newSimNode(index, spec, this.faults.clocks[index] as ClockSpec));
+    this.driver = new NodeDriver(this.nodes, this.queue, () => this.now, factory, this);
     const timing = this.cluster.timing;
-    // An adopter keeps the resource for lease + deadtime on its clock before it needs endorsements.
-    // The core adopts a copy found running only with a quorum's endorsement: no grace to allow.
-    const adoptionGrace = 0;
-    this.safety = new SafetyChecker({ guard: timing.guard, lease: timing.lease, adoptionGrace });
+    this.safety = new SafetyChecker({ guard: timing.guard, lease: timing.lease });
     this.liveness = new LivenessTracker(this.cluster.resources.map((r) => r.name));
     this.bound = (options.livenessBound ?? DEFAULT_LIVENESS_BOUND) * timing.heartbeatInterval;
   }
@@ -181,7 +175,10 @@ class Simulation {
         this.dispatch(event.event);
       }
     } catch (error) {
-      if (!(error instanceof RunAborted)) throw error;
+      if (!(error instanceof DriverAborted)) throw error;
+      this.failures.push(error.message);
+      const cause = error.cause instanceof Error ? `\n${error.cause.stack ?? error.cause.message}` : '';
+      this.note(`aborted: ${error.message}${cause}`);
     }
     return this.result();
   }
@@ -221,29 +218,11 @@ class Simulation {
         for (const resource of this.operator.foundAtBoot[event.node] ?? []) node.running.add(resource);
         return this.startNode(node);
       }
-      case 'wake': {
-        const node = this.node(event.node);
-        if (event.token !== node.wakeToken || node.core === null) return;
-        node.wakeAt = NaN;
-        // A paused node gets its tick when it resumes.
-        if (node.pause !== null) return;
-        return this.step(node, { kind: 'tick' });
-      }
-      case 'deliver': {
-        const node = this.node(event.node);
-        if (node.core === null) return;
-        return this.receive(node, { input: { kind: 'heartbeat', heartbeat: event.heartbeat }, runId: null, sentReal: event.sentReal });
-      }
+      case 'wake':
+      case 'deliver':
       case 'script-exit':
-        return this.scriptExited(event.node, event.life, event.runId);
-      case 'script-effect': {
-        const node = this.node(event.node);
-        const run = node.runs.get(event.runId);
-        if (node.life !== event.life || run === undefined) return;
-        if (run.action === 'start') node.running.add(run.resource);
-        if (run.action === 'stop') node.running.delete(run.resource);
-        return;
-      }
+      case 'script-effect':
+        return this.driver.handle(event);
       case 'network':
         if (this.healed) return;
         this.network.condition = event.condition;
@@ -301,21 +280,18 @@ class Simulation {
   }
 
   private startNode(node: SimNode): void {
-    node.life++;
-    node.actions.clear();
-    node.runs.clear();
-    node.incarnation = Math.max(node.incarnation + 1, Math.floor(WALL_CLOCK_AT_ZERO + this.now));
-    node.lastLocal = node.clock.localAt(this.now);
-    node.stepsAtInstant = 0;
+    const incarnation = Math.max(node.incarnation + 1, Math.floor(WALL_CLOCK_AT_ZERO + this.now));
+    this.driver.start(node, coreConfigFor(this.cluster, node.name), incarnation);
+  }
+
+  /** DriverHost: a new core is about to start. */
+  starting(node: SimNode): void {
     node.terminating = false;
     const found = [...node.running];
     this.note(`${node.name} starts, incarnation ${node.incarnation}, clock ${node.lastLocal.toFixed(1)}${found.length > 0 ? `, ${found.join(' ')} already running` : ''}`);
     this.safety.newCore(node.name);
     for (const resource of found) this.safety.foundRunning(node.name, resource, this.now);
     this.exercised.foundRunning += found.length;
-    const config = coreConfigFor(this.cluster, node.name);
-    node.core = this.guarded(node, () => this.factory(config, { now: node.lastLocal, incarnation: node.incarnation }));
-    this.step(node, { kind: 'tick' });
   }
 
   /** A machine crash: the process and every script vanish, and the services with them. */
@@ -323,13 +299,7 @@ class Simulation {
     // A machine whose hastmon exited (TERM) can crash too, and what ran on it goes with it.
     if (!node.booted || (node.core === null && node.running.size === 0)) return;
     this.note(`${node.name} crashes`);
-    node.core = null;
-    node.life++;
-    node.wakeToken++;
-    node.pause = null;
-    node.runs.clear();
-    node.running.clear();
-    node.dirty.clear();
+    this.driver.crash(node);
     this.safety.crashed(node.name, this.now);
   }
 
@@ -344,24 +314,18 @@ class Simulation {
     if (node.core === null || node.pause !== null || this.healed) return;
     const long = duration >= this.cluster.timing.guard;
     this.note(`${node.name} pauses for ${duration.toFixed(1)} ms`);
-    node.pause = { inbox: [], startedLocal: node.clock.localAt(this.now) };
+    this.driver.pause(node);
     this.safety.paused(node.name, this.now, long);
     this.queue.push(this.now + duration, { type: 'resume', node: node.index, life: node.life });
   }
 
-  /** Like an event loop after SIGCONT: due timers first, then what queued up, in order. */
   private resume(node: SimNode, life: number): void {
     const pause = node.pause;
     if (node.life !== life || pause === null) return;
-    node.pause = null;
     const localLength = node.clock.localAt(this.now) - pause.startedLocal;
     this.note(`${node.name} resumes after ${localLength.toFixed(1)} ms (its clock)`);
     this.safety.resumed(node.name, localLength);
-    this.step(node, { kind: 'tick' });
-    for (const item of pause.inbox) {
-      if (node.life !== life) return;
-      this.deliverInput(node, item);
-    }
+    this.driver.resume(node);
   }
 
   /**
@@ -373,7 +337,7 @@ class Simulation {
     if (node.core === null) return this.note(`operator: ${node.name} is down, ${text} not given`);
     this.note(`operator: ${text} to ${node.name}`);
     if (command.type === 'term') node.downFor = downFor;
-    this.receive(node, { input: { kind: 'command', command }, runId: null });
+    this.driver.receive(node, { input: { kind: 'command', command }, runId: null });
   }
 
   /** What the shell and the operator do as the core reads a command. */
@@ -404,11 +368,16 @@ class Simulation {
     this.queue.push(this.now + TERM_FOLLOW_UP_EVERY, { type: 'term-follow-up', node: node.index, life });
     if (node.dirty.size === 0) return;
     this.note(`operator: ${node.name} does not exit after TERM: a stop failed`);
-    this.receive(node, { input: { kind: 'command', command: { type: 'clear', resources: [...node.dirty] } }, runId: null });
+    this.driver.receive(node, { input: { kind: 'command', command: { type: 'clear', resources: [...node.dirty] } }, runId: null });
   }
 
-  /** hastmon exited after TERM: the operator starts it again later (sooner after the heal). */
-  private exited(node: SimNode): void {
+  /** DriverHost: the core exited. Only TERM asks a node to leave. */
+  exited(node: SimNode, code: number): void {
+    if (!node.terminating) {
+      this.failures.push(`${node.name} exited with code ${code} at ${this.now.toFixed(1)} ms`);
+      return;
+    }
+    // The operator starts it again later (sooner after the heal).
     this.note(`${node.name} exits`);
     this.exercised.exits++;
     this.safety.exited(node.name, this.now);
@@ -424,116 +393,18 @@ class Simulation {
     for (const node of this.nodes) if (node.pause !== null) this.resume(node, node.life);
   }
 
-  private receive(node: SimNode, item: QueuedInput): void {
-    if (node.pause !== null) {
-      node.pause.inbox.push(item);
-      return;
-    }
-    this.deliverInput(node, item);
+  /** DriverHost: the seed's network decides each datagram's fate. */
+  deliveries(from: SimNode, to: SimNode): number[] {
+    return this.network.deliveries(from.index, to.index);
   }
 
-  private deliverInput(node: SimNode, item: QueuedInput): void {
-    const input = item.input;
-    if (item.runId !== null) {
-      const run = node.runs.get(item.runId);
-      // Killed by the core before the shell read its result: never reported.
-      if (run === undefined) return;
-      node.runs.delete(item.runId);
-      if (run.action === 'stop' && input.kind === 'script-done') {
-        const ok = input.outcome.code === 0;
-        if (ok) node.dirty.delete(run.resource);
-        else node.dirty.add(run.resource);
-      }
-      if (run.action === 'probe' && input.kind === 'script-done') {
-        const running = input.outcome.code === 0 && !input.outcome.timedOut;
-        this.safety.probed(node.name, run.resource, this.now, running);
-      }
-    }
-    if (input.kind === 'command') this.commandRead(node, input.command);
-    if (input.kind === 'heartbeat' && item.sentReal !== undefined) this.safety.heard(node.name, input.heartbeat.node, item.sentReal);
-    this.step(node, input);
+  /** DriverHost: the seed decides each script's fate; after the heal, scripts succeed promptly. */
+  scriptFate(_node: SimNode, effect: RunScript): ScriptFate {
+    return drawScriptFate(effect.action, !this.healed, this.faults.scripts, this.scriptRng);
   }
 
-  private scriptExited(index: number, life: number, runId: number): void {
-    const node = this.node(index);
-    const run = node.runs.get(runId);
-    if (node.life !== life || run === undefined) return;
-    const timedOut = run.timesOut;
-    let code: number | null;
-    if (timedOut) code = null;
-    else if (run.fate.code === 'state') code = node.running.has(run.resource) ? 0 : 1;
-    else code = run.fate.code;
-    if (run.action === 'stop' && code === 0) this.safety.stopSucceeded(node.name, run.resource, this.now);
-    const input: Input = { kind: 'script-done', resource: run.resource, runId, outcome: { code, timedOut } };
-    this.receive(node, { input, runId });
-  }
-
-  private step(node: SimNode, input: Input): void {
-    const core = node.core;
-    if (core === null) return;
-    if (++this.steps > MAX_STEPS) this.abort(`run exceeded ${MAX_STEPS} steps`);
-    if (this.now === node.instant) {
-      if (++node.stepsAtInstant > MAX_STEPS_AT_ONE_INSTANT) {
-        this.abort(`${node.name} was stepped ${MAX_STEPS_AT_ONE_INSTANT} times at one instant (nextWakeAt keeps asking for now)`);
-      }
-    } else {
-      node.instant = this.now;
-      node.stepsAtInstant = 0;
-    }
-    const local = Math.max(node.clock.localAt(this.now), node.lastLocal);
-    node.lastLocal = local;
-    const effects = this.guarded(node, () => core.step(local, input));
-    const trace = this.options.trace;
-    const described = trace === undefined ? '' : formatInput(input, (id) => this.describeRun(node, id));
-    let stateChanged = false;
-    for (const effect of effects) {
-      if (node.core !== core) break; // exited
-      if (effect.kind === 'state-changed') stateChanged = true;
-      this.carryOut(node, effect);
-    }
-    if (node.core === core) {
-      if (stateChanged) this.checkAdoption(node, core, local);
-      this.scheduleWake(node, core);
-    }
-    this.safety.stepped(node.name, this.now);
-    if (trace !== undefined) {
-      const shown = effects.map(formatEffect);
-      if (stateChanged && node.core === core) shown.push(`view[${formatView(core.view(local))}]`);
-      trace(`${this.now.toFixed(3).padStart(11)} ${node.name} L=${local.toFixed(1)} ${described} => ${shown.join(' ; ') || '-'}`);
-    }
-  }
-
-  private describeRun(node: SimNode, runId: number): string {
-    return node.actions.get(runId) ?? '?';
-  }
-
-  private carryOut(node: SimNode, effect: Effect): void {
-    switch (effect.kind) {
-      case 'send':
-        return this.broadcast(node, effect.heartbeat);
-      case 'run-script':
-        return this.runScript(node, effect);
-      case 'kill-script': {
-        // The shell kills the whole process group now; whatever it did so far stays done.
-        node.runs.delete(effect.runId);
-        return;
-      }
-      case 'state-changed':
-      case 'log':
-        return;
-      case 'exit':
-        // Only TERM asks a node to leave.
-        if (!node.terminating) this.failures.push(`${node.name} exited with code ${effect.code} at ${this.now.toFixed(1)} ms`);
-        node.core = null;
-        node.life++;
-        node.wakeToken++;
-        node.runs.clear();
-        if (node.terminating) this.exited(node);
-        return;
-    }
-  }
-
-  private runScript(node: SimNode, effect: Extract<Effect, { kind: 'run-script' }>): void {
+  /** DriverHost: never two scripts at once for one resource; starts and stops are claims. */
+  scriptStarting(node: SimNode, effect: RunScript): void {
     const busy = [...node.runs.entries()].find(([, run]) => run.resource === effect.resource);
     if (busy !== undefined) {
       this.safety.violations.push({
@@ -544,25 +415,31 @@ class Simulation {
     }
     if (effect.action === 'start') this.safety.beginHold(node.name, effect.resource, this.now, 'start');
     if (effect.action === 'stop') this.safety.endHold(node.name, effect.resource, this.now);
-    const fate = drawScriptFate(effect.action, !this.healed, this.faults.scripts, this.scriptRng);
-    const timeout = node.clock.realDuration(effect.timeoutMs);
-    const run: ActiveRun = {
-      resource: effect.resource,
-      action: effect.action,
-      fate,
-      timesOut: fate.duration >= timeout,
-    };
-    node.runs.set(effect.runId, run);
-    if (this.options.trace !== undefined) node.actions.set(effect.runId, effect.action);
-    const exitAfter = Math.min(fate.duration, timeout);
-    this.queue.push(this.now + exitAfter, { type: 'script-exit', node: node.index, life: node.life, runId: effect.runId });
-    if (fate.effectAt !== null && fate.effectAt < exitAfter) {
-      this.queue.push(this.now + fate.effectAt, { type: 'script-effect', node: node.index, life: node.life, runId: effect.runId });
-    }
   }
 
-  /** A node found RUNNING without having asked for a start adopted the resource: it holds. */
-  private checkAdoption(node: SimNode, core: SimCore, local: number): void {
+  /** DriverHost. */
+  scriptExited(node: SimNode, run: ActiveRun, code: number | null): void {
+    if (run.action === 'stop' && code === 0) this.safety.stopSucceeded(node.name, run.resource, this.now);
+  }
+
+  /** DriverHost: what the checkers and the operator learn as the core reads an input. */
+  inputRead(node: SimNode, item: QueuedInput, run: ActiveRun | undefined): void {
+    const input = item.input;
+    if (run?.action === 'probe' && input.kind === 'script-done') {
+      const running = input.outcome.code === 0 && !input.outcome.timedOut;
+      this.safety.probed(node.name, run.resource, this.now, running);
+    }
+    if (input.kind === 'command') this.commandRead(node, input.command);
+    if (input.kind === 'heartbeat' && item.sentReal !== undefined) this.safety.heard(node.name, input.heartbeat.node, item.sentReal);
+  }
+
+  /** DriverHost. */
+  beforeStep(): void {
+    if (++this.steps > MAX_STEPS) throw new DriverAborted(`run exceeded ${MAX_STEPS} steps`);
+  }
+
+  /** DriverHost: a node found RUNNING without having asked for a start adopted the resource: it holds. */
+  stateChanged(node: SimNode, core: SimCore, local: number): void {
     if (node.watchdog) return;
     for (const resource of core.view(local).resources) {
       if (resource.state === 'RUNNING' && !this.safety.isClaiming(node.name, resource.name)) {
@@ -572,57 +449,25 @@ class Simulation {
     }
   }
 
-  private scheduleWake(node: SimNode, core: SimCore): void {
-    const wantLocal = core.nextWakeAt();
-    if (!Number.isFinite(wantLocal)) {
-      node.wakeToken++;
-      node.wakeAt = NaN;
-      return;
-    }
-    const at = node.clock.realWhen(wantLocal, this.now);
-    if (at === node.wakeAt) return;
-    node.wakeToken++;
-    node.wakeAt = at;
-    this.queue.push(at, { type: 'wake', node: node.index, token: node.wakeToken });
-  }
-
-  /**
-   * Every other node gets its own copy, or none, or two, each after its own delay. Copies, as
-   * the wire would make: what the sender does later with its object, or a receiver with its
-   * own, touches nobody else.
-   */
-  private broadcast(from: SimNode, heartbeat: Heartbeat): void {
-    for (const to of this.nodes) {
-      if (to === from) continue;
-      for (const delay of this.network.deliveries(from.index, to.index)) {
-        this.queue.push(this.now + delay, { type: 'deliver', node: to.index, heartbeat: copyHeartbeat(heartbeat), sentReal: this.now });
-      }
-    }
+  /** DriverHost: the first step after a pause matters to the checker; every step is traced. */
+  stepped(node: SimNode, core: SimCore, input: Input, local: number, effects: readonly Effect[]): void {
+    this.safety.stepped(node.name, this.now);
+    const trace = this.options.trace;
+    if (trace === undefined) return;
+    const described = formatInput(input, (id) => node.actions.get(id) ?? '?');
+    const shown = effects.map(formatEffect);
+    if (node.core === core && effects.some((e) => e.kind === 'state-changed')) shown.push(`view[${formatView(core.view(local))}]`);
+    trace(`${this.now.toFixed(3).padStart(11)} ${node.name} L=${local.toFixed(1)} ${described} => ${shown.join(' ; ') || '-'}`);
   }
 
   private snapshots(): NodeSnapshot[] {
     return this.nodes.map((node) => ({
       name: node.name,
       watchdog: node.watchdog,
-      view: node.core === null ? null : this.guarded(node, () => node.core?.view(Math.max(node.lastLocal, node.clock.localAt(this.now))) ?? null),
+      view: this.driver.view(node),
       running: node.running,
       dirty: node.dirty,
     }));
-  }
-
-  private guarded<T>(node: SimNode, call: () => T): T {
-    try {
-      return call();
-    } catch (error) {
-      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      return this.abort(`${node.name}'s core threw at ${this.now.toFixed(1)} ms: ${message}`);
-    }
-  }
-
-  private abort(reason: string): never {
-    this.failures.push(reason);
-    this.note(`aborted: ${reason}`);
-    throw new RunAborted(reason);
   }
 
   private result(): SimResult {

@@ -11,8 +11,8 @@ export interface ScriptFate {
   duration: number;
   /**
    * Real milliseconds after it began at which the script's effect on the resource lands (start:
-   * running, stop: stopped), or null for never. A start's service is up before the script exits,
-   * so a start killed late may leave it running.
+   * running, stop: stopped), or null for never; at the latest as it exits. A start's service is up
+   * before the script exits, so a start killed late may leave it running.
    */
   effectAt: number | null;
   /** Exit code; 'state' means probe/monitor answer from the flag when they exit (0 running, 1 not). */

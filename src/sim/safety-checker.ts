@@ -16,11 +16,8 @@
 // machine crashes, or the service dies by itself: the node holds it, without a claim. That it runs
 // there while another node holds it is an overlap hastmon did not cause, so a found resource is
 // judged by its own rules:
-//  F1. Adopting is claiming. An adoption is judged like a start against the other nodes' claims
-//      backed by a quorum: a claim begun by a start, or by an adoption once the adopter's grace
-//      (`adoptionGrace`; the core now adopts only with a quorum's endorsement, so the simulator
-//      gives none) is over. Two nodes adopting within each other's grace have no quorum between
-//      them: neither started anything, and the one that loses the conflict must let go.
+//  F1. Adopting is claiming. The core adopts only with a quorum's endorsement, so an adoption is
+//      judged like a start against the other nodes' claims, begun by a start or an adoption.
 //      A finder paused longer than the guard is judged as a paused claimant: starts elsewhere
 //      meanwhile are allowed if it stops its copy as its first act on waking.
 //  F2. No new start while it runs there once hastmon could know: a node beginning to hold it
@@ -47,16 +44,12 @@ interface Hold {
   /** When the current hold began, or null when not holding. */
   since: number | null;
   how: HowHeld;
-  /** A claim backed by a quorum from then on (found: never). */
-  backedFrom: number;
   /** Found: when the core learned from its probe that the resource runs there, null before. */
   knownAt: number | null;
   /** When the last hold ended (stop begun, crash). */
   lastEnd: number;
   /** How the last hold began; a claim ('start', 'adopt') leaves the guard behind, a found copy does not. */
   endedHow: HowHeld | null;
-  /** The last hold was backed by a quorum when it ended: so must a later adoption. */
-  endedBacked: boolean;
   /** When the stop begun at lastEnd exited 0, or null if it has not (yet). */
   cleanStopAt: number | null;
 }
@@ -88,8 +81,6 @@ interface DeferredStart {
 export interface SafetyTiming {
   guard: number;
   lease: number;
-  /** The longest real time an adopter keeps a resource without endorsements. */
-  adoptionGrace: number;
 }
 
 export class SafetyChecker {
@@ -117,7 +108,7 @@ export class SafetyChecker {
       if (other === node) continue;
       if (hold.since !== null) {
         if (hold.how !== 'found' || !continuing) this.checkOverlap(node, other, hold, resource, at, how, verb);
-      } else if (isClaim(hold.endedHow) && (how === 'start' || hold.endedBacked) && Number.isFinite(hold.lastEnd) && hold.cleanStopAt === null) {
+      } else if (isClaim(hold.endedHow) && Number.isFinite(hold.lastEnd) && hold.cleanStopAt === null) {
         const margin = at - hold.lastEnd;
         this.closestHandover = Math.min(this.closestHandover, margin);
         if (margin < this.timing.guard) {
@@ -129,7 +120,6 @@ export class SafetyChecker {
     if (own.since === null || own.how === 'found') {
       own.since = at;
       own.how = how;
-      own.backedFrom = how === 'start' ? at : at + this.timing.adoptionGrace;
       own.knownAt = null;
     }
   }
@@ -150,7 +140,6 @@ export class SafetyChecker {
       this.flag(at, resource, `${node} began starting while ${other} runs it (found running at ${other}'s start-up, known there since ${ms(hold.knownAt)}; ${node} heard ${other} since: a heartbeat sent at ${ms(heard)})`);
       return;
     }
-    if (how === 'adopt' && at < hold.backedFrom) return; // F1: two adoptions within their grace
     if (this.pauses.get(other)?.long === true) {
       this.deferred.push({ holder: other, adopted: hold.how === 'adopt', starter: node, resource, at, verb });
       return;
@@ -163,7 +152,6 @@ export class SafetyChecker {
     const hold = this.holdOf(node, resource);
     if (hold.since === null) return;
     hold.endedHow = hold.how;
-    hold.endedBacked = isClaim(hold.how) && at >= hold.backedFrom;
     hold.since = null;
     hold.lastEnd = at;
     hold.cleanStopAt = null;
@@ -181,7 +169,6 @@ export class SafetyChecker {
     if (hold.since !== null) return;
     hold.since = at;
     hold.how = 'found';
-    hold.backedFrom = Infinity;
     hold.knownAt = null;
   }
 
@@ -295,11 +282,9 @@ export class SafetyChecker {
       hold = {
         since: null,
         how: 'start',
-        backedFrom: Infinity,
         knownAt: null,
         lastEnd: -Infinity,
         endedHow: null,
-        endedBacked: false,
         cleanStopAt: null,
       };
       byNode.set(node, hold);

@@ -1,5 +1,5 @@
-// What the simulator keeps per node: the machine (clock, fake resources, running scripts) and
-// the hastmon process on it (its core, or none while the machine is down).
+// One simulated node, for the simulator and the scenario harness alike: the machine (clock, fake
+// resources, running scripts) and the hastmon process on it (its core, or none while it is down).
 
 import { DriftingClock } from './clock.js';
 import type { SimNodeSpec } from './cluster.js';
@@ -38,7 +38,7 @@ export interface SimNode {
   core: SimCore | null;
   booted: boolean;
   incarnation: number;
-  /** Bumps at every crash and start: events of an earlier life are void. */
+  /** Bumps whenever the process starts or ends: events of an earlier life are void. */
   life: number;
   wakeToken: number;
   /** Real time of the pending wake, NaN for none. */
@@ -53,13 +53,13 @@ export interface SimNode {
   dirty: Set<string>;
   /** What each run of this life was, to name it in traces after it ended. */
   actions: Map<number, ScriptAction>;
-  /** This life's core was told to TERM: its exit is expected. */
-  terminating: boolean;
-  /** After a TERM, how long hastmon stays down once it exits (real ms). */
-  downFor: number;
   /** Detects a core that keeps asking for a tick at the same instant. */
   stepsAtInstant: number;
   instant: number;
+  /** Simulator: this life's core was told to TERM, so its exit is expected. */
+  terminating: boolean;
+  /** Simulator: after a TERM, how long hastmon stays down once it exits (real ms). */
+  downFor: number;
 }
 
 /** A machine not yet booted. */

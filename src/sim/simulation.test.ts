@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { NodeCore, type CoreStart } from '../core/node.js';
 import { failuresOf } from './failures.test-util.js';
 import { runBatch, runSimulation, type SimResult } from './run-simulation.js';
+import type { CoreConfig, Effect, Input } from '../core/types.js';
 
 function batch(options: Parameters<typeof runBatch>[0]): { results: SimResult[]; summary: ReturnType<typeof runBatch> } {
   const results: SimResult[] = [];
@@ -54,5 +56,50 @@ describe('simulated default cluster (2 service nodes, 1 watchdog, 2 resources)',
       return trace.filter((l) => l.includes('** network') || l.startsWith('plan'));
     };
     expect(lines({ commands: false, foundRunning: false })).toEqual(lines({ commands: true, foundRunning: true }));
+  });
+});
+
+/** A core whose lifecycle asserts: once armed, any heartbeat is an event it does not expect. */
+class AssertingCore extends NodeCore {
+  constructor(
+    config: CoreConfig,
+    start: CoreStart,
+    private readonly armed: () => boolean,
+  ) {
+    super(config, start);
+  }
+
+  override step(now: number, input: Input): Effect[] {
+    if (this.armed() && input.kind === 'heartbeat') throw new Error('assertion failed: heartbeat not expected here');
+    return super.step(now, input);
+  }
+}
+
+describe('a core that throws (a failed assertion)', () => {
+  it('fails that seed with the message, and the batch goes on with the next seed', () => {
+    let armed = false;
+    const results: SimResult[] = [];
+    const summary = runBatch({
+      first: 1,
+      count: 3,
+      coreFactory: (config, start) => new AssertingCore(config, start, () => armed),
+      onResult: (result) => {
+        results.push(result);
+        armed = result.seed === 1; // only seed 2 runs armed
+      },
+    });
+    expect(summary.runs).toBe(3);
+    expect(summary.failingSeeds).toEqual([2]);
+    expect(failuresOf(results.filter((r) => r.seed !== 2))).toEqual([]);
+    expect(results[1]?.livenessFailures).toEqual([expect.stringMatching(/^\S+'s core threw at [\d.]+ ms: assertion failed: heartbeat not expected here$/)]);
+  });
+
+  it('replays with a trace that ends in the error and the core\'s stack', () => {
+    const trace: string[] = [];
+    const result = runSimulation({ seed: 2, coreFactory: (config, start) => new AssertingCore(config, start, () => true), trace: (line) => trace.push(line) });
+    expect(result.livenessFailures).toHaveLength(1);
+    const aborted = trace.at(-1) ?? '';
+    expect(aborted).toMatch(/\*\* aborted: \S+'s core threw at [\d.]+ ms: assertion failed: heartbeat not expected here\n/);
+    expect(aborted).toMatch(/at AssertingCore\.step/);
   });
 });

@@ -43,7 +43,7 @@
 
 export const MAGIC = Buffer.from('HSTM', 'ascii');
 export const VERSION = 2;
-/** The whole datagram, MAC included: below common path MTUs, so it is never fragmented. */
+/** The whole datagram, MAC included (DESIGN §3): below common path MTUs (1,500 bytes), so it is never fragmented. */
 export const MAX_DATAGRAM_BYTES = 1400;
 export const HEADER_BYTES = MAGIC.length + 2;
 export const CHECKSUM_BYTES = 4;
