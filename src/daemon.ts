@@ -34,6 +34,7 @@ import type { ControlRequest, ControlResponse } from './io/control-protocol.js';
 import { buildStatus } from './io/status-document.js';
 import { GatewayCheck } from './io/gateway-check.js';
 import { formatConfigError } from './config/errors.js';
+import { channelsBeyondLoopback, unansweredPeers } from './config/exposure.js';
 import { loadConfigFile } from './config/load.js';
 import { resolveForNode } from './config/resolve.js';
 import { createDaemonLogger, type Logger } from './io/log.js';
@@ -144,8 +145,12 @@ class Daemon {
       self: this.config.node,
       key: this.key,
       friends,
+      peers: this.config.peers,
+      resources: this.config.resources.map((r) => r.name),
+      supersededAfter: this.config.timing.lease,
       log: (level, message) => this.log.log(level, message),
       now: monotonicMs,
+      wallClock: Date.now,
     });
     this.transport = new UdpTransport({
       channels: this.config.channels.map((c) => (c.kind === 'unicast' ? { kind: 'unicast' } : c)),
@@ -174,6 +179,7 @@ class Daemon {
       return EX_OSERR;
     }
     this.warnAboutTwoNodeResources();
+    this.reportTrust();
     this.log.log('notice', `started as node ${this.config.node}, pid ${process.pid}`);
     const done = new Promise<number>((resolve) => {
       this.finish = resolve;
@@ -209,6 +215,28 @@ class Daemon {
     }
   }
 
+  /** What this node trusts, said once at start (hastmon.conf(5), WITHOUT A KEY). */
+  private reportTrust(): void {
+    if (this.key !== null) {
+      this.log.log('notice', 'heartbeats are authenticated with HMAC-SHA256: only nodes that have the key are heard');
+      return;
+    }
+    const trust =
+      'no key: heartbeats are only checked for corruption (CRC-32), not authenticated; whoever can send a datagram ' +
+      'to this node can speak for any node of the cluster, and so start or stop its resources (hastmon -k makes a key)';
+    const beyond = channelsBeyondLoopback(this.config, this.transport?.peerAddresses() ?? []);
+    if (beyond.length === 0) this.log.log('notice', trust);
+    else this.log.log('warning', `${trust}; heartbeats reach beyond this host on ${beyond.join('; ')}`);
+    const unanswered = unansweredPeers(this.config);
+    if (unanswered !== null) {
+      this.log.log(
+        'warning',
+        `no key: this node sends its heartbeats only to its ${unanswered.remotes} remote address${unanswered.remotes === 1 ? '' : 'es'}, ` +
+          `never to one it was not given, but the cluster has ${unanswered.others} other nodes: list each of them in remote, or add a key`,
+      );
+    }
+  }
+
   // -------------------------------------------------------------------------------------------
   // Inputs.
 
@@ -216,7 +244,9 @@ class Daemon {
     const heartbeat = this.intake?.accept(data, from);
     if (heartbeat === undefined) return;
     this.heardFrom.set(heartbeat.node, `${from.address}:${from.port}`);
-    if (this.transport?.learnPeer(from.channel, from.address, from.port) === true) {
+    // Only a heartbeat with a valid MAC proves its source is a node of the cluster: without a key,
+    // anyone could make this node send its heartbeats anywhere.
+    if (this.key !== null && this.transport?.learnPeer(from.channel, from.address, from.port) === true) {
       this.log.log('info', `answering ${heartbeat.node} at ${from.address}:${from.port}, where it was heard`);
     }
     this.step({ kind: 'heartbeat', heartbeat });
@@ -307,6 +337,7 @@ class Daemon {
     }
     for (const name of next.resources.map((r) => r.name)) this.retired.delete(name);
     this.config = next;
+    this.intake?.reconfigure(next.peers);
     this.log.log('notice', `configuration reloaded from ${path}`);
     this.carryOut(result.effects);
     this.schedule();

@@ -3,16 +3,17 @@ import { HASTMON_USAGE, parseHastmonArgs } from './args.js';
 
 describe('parseHastmonArgs', () => {
   it('has nothing set without flags', () => {
-    expect(parseHastmonArgs([])).toEqual({ ok: true, args: { check: false, help: false, foreground: false, forceStart: false, debug: 0 } });
+    expect(parseHastmonArgs([])).toEqual({ ok: true, args: { check: false, help: false, generateKey: false, foreground: false, forceStart: false, debug: 0 } });
   });
 
   it('reads every flag', () => {
-    const parsed = parseHastmonArgs(['-dFhmt', '-c', '/etc/h.conf', '-P/run/h.pid', '-l', '/run/h', '-s', '/opt/s', '-n', '3', '-N', 'lolek']);
+    const parsed = parseHastmonArgs(['-dFhkmt', '-c', '/etc/h.conf', '-P/run/h.pid', '-l', '/run/h', '-s', '/opt/s', '-n', '3', '-N', 'lolek']);
     expect(parsed).toEqual({
       ok: true,
       args: {
         check: true,
         help: true,
+        generateKey: true,
         foreground: true,
         forceStart: true,
         debug: 1,
@@ -44,9 +45,9 @@ describe('parseHastmonArgs', () => {
 
   it('documents every flag in the usage text', () => {
     expect(HASTMON_USAGE.split('\n')[0]).toBe(
-      'usage: hastmon [-dFhmt] [-c config] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]',
+      'usage: hastmon [-dFhkmt] [-c config] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]',
     );
-    for (const flag of ['-c', '-d', '-F', '-h', '-l', '-m', '-n', '-N', '-P', '-s', '-t']) {
+    for (const flag of ['-c', '-d', '-F', '-h', '-k', '-l', '-m', '-n', '-N', '-P', '-s', '-t']) {
       expect(HASTMON_USAGE).toMatch(new RegExp(`^  ${flag} `, 'm'));
     }
   });

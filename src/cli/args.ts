@@ -1,4 +1,4 @@
-// `hastmon [-dFhmt] [-c config] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]`
+// `hastmon [-dFhkmt] [-c config] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]`
 import {
   DEFAULT_CONFIG_PATH,
   DEFAULT_EXPECTED_NODES,
@@ -13,6 +13,8 @@ export interface HastmonArgs {
   /** `-t`: check the configuration and exit. */
   check: boolean;
   help: boolean;
+  /** `-k`: print a new random key section and exit. */
+  generateKey: boolean;
   /** `-F`: stay in the foreground. */
   foreground: boolean;
   /** `-m`: start here at once, without asking anyone (freehad). */
@@ -41,12 +43,13 @@ export interface DaemonOptions {
 
 export type ArgsResult = { ok: true; args: HastmonArgs } | { ok: false; message: string };
 
-export const HASTMON_USAGE = `usage: hastmon [-dFhmt] [-c config] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]
+export const HASTMON_USAGE = `usage: hastmon [-dFhkmt] [-c config] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]
   -c config     configuration file (default ${DEFAULT_CONFIG_PATH}); when the default
                 file does not exist, hastmon runs one resource 'service' with the scripts of -s
   -d            print debugging information; repeat for more
   -F            stay in the foreground
   -h            print this help
+  -k            print a new random key section for hastmon.conf, and exit
   -l statefile  state file (default ${DEFAULT_STATE_FILE})
   -m            force this node to start its resources now, without asking the others
   -n nodes      without a configuration file: the number of nodes in the cluster (default ${DEFAULT_EXPECTED_NODES})
@@ -58,13 +61,13 @@ export const HASTMON_USAGE = `usage: hastmon [-dFhmt] [-c config] [-P pidfile] [
 `;
 
 /** hastmon's options: the letters parseHastmonArgs accepts, and hastmon(8) documents. */
-export const HASTMON_GETOPT: Readonly<GetoptSpec> = { flags: 'dFhmt', withArgument: 'cPlsnN' };
+export const HASTMON_GETOPT: Readonly<GetoptSpec> = { flags: 'dFhkmt', withArgument: 'cPlsnN' };
 
 export function parseHastmonArgs(argv: readonly string[]): ArgsResult {
   const parsed = getopt(argv, HASTMON_GETOPT);
   if (!parsed.ok) return parsed;
   if (parsed.operands.length > 0) return { ok: false, message: `unexpected argument '${parsed.operands[0] as string}'` };
-  const args: HastmonArgs = { check: false, help: false, foreground: false, forceStart: false, debug: 0 };
+  const args: HastmonArgs = { check: false, help: false, generateKey: false, foreground: false, forceStart: false, debug: 0 };
   for (const { letter, value } of parsed.options) {
     const text = value ?? '';
     switch (letter) {
@@ -76,6 +79,9 @@ export function parseHastmonArgs(argv: readonly string[]): ArgsResult {
         break;
       case 'h':
         args.help = true;
+        break;
+      case 'k':
+        args.generateKey = true;
         break;
       case 'm':
         args.forceStart = true;

@@ -6,7 +6,7 @@ import type { HastmonArgs } from './args.js';
 import { configure } from './configure.js';
 
 const SEED = new URL('../config/fixtures/seed-hastmon.conf', import.meta.url);
-const NO_FLAGS: HastmonArgs = { check: false, help: false, foreground: false, forceStart: false, debug: 0 };
+const NO_FLAGS: HastmonArgs = { check: false, help: false, generateKey: false, foreground: false, forceStart: false, debug: 0 };
 
 let dir = '';
 let seedPath = '';

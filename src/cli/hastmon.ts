@@ -1,7 +1,9 @@
 // The hastmon command: parse the flags, load this node's configuration, then check it (-t) or
 // start the daemon. Importing it does nothing; bin/hastmon installs the signal handlers first
 // (early-signals.js), then calls runHastmon.
+import { randomBytes } from 'node:crypto';
 import { DEFAULT_CONFIG_PATH, DEFAULT_PID_FILE } from '../config/defaults.js';
+import { GENERATED_KEY_BYTES, keySection } from '../config/key.js';
 import { runDaemon } from '../daemon.js';
 import { HASTMON_USAGE, parseHastmonArgs } from './args.js';
 import { configure } from './configure.js';
@@ -43,6 +45,10 @@ async function hastmon(argv: readonly string[], io: HastmonIo): Promise<number> 
   const args = parsed.args;
   if (args.help) {
     io.stdout(HASTMON_USAGE);
+    return EX_OK;
+  }
+  if (args.generateKey) {
+    io.stdout(keySection(randomBytes(GENERATED_KEY_BYTES).toString('hex')));
     return EX_OK;
   }
   const configured = await configure(args, {

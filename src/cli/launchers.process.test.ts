@@ -68,7 +68,7 @@ describe.concurrent('bin/hastmon', () => {
   it('-h prints the usage and exits 0', async () => {
     const run = await hastmon('-h');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^usage: hastmon \[-dFhmt\]/);
+    expect(run.stdout).toMatch(/^usage: hastmon \[-dFhkmt\]/);
   });
 
   it('exits 64 with the usage on a bad flag', async () => {

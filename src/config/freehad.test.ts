@@ -40,6 +40,7 @@ describe('defaultConfig (no configuration file)', () => {
           complaintInterval: 60_000,
         },
       ],
+      peers: { kind: 'discovered', expectedNodes: 3 },
     });
   });
 });

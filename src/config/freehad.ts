@@ -41,6 +41,7 @@ export function defaultConfig(options: FreehadOptions): NodeConfig {
     remotes: [],
     ping: null,
     timing: { ...DEFAULT_TIMING },
+    peers: { kind: 'discovered', expectedNodes: options.expectedNodes },
     resources: [
       {
         name: FREEHAD_RESOURCE,

@@ -7,6 +7,15 @@ const INNER = ['algorithm', 'secret', 'secret_file'];
 
 type Fields = Map<string, { value: string; line: number }>;
 
+/** Random bytes in a key `hastmon -k` makes: 256 bits, as many as HMAC-SHA256's output. */
+export const GENERATED_KEY_BYTES = 32;
+
+/** The key section for `secret` (hex or other quote-free text), ready to paste into hastmon.conf. */
+export function keySection(secret: string): string {
+  if (!/^[^"\\\s]+$/.test(secret)) throw new Error('a generated secret is written without quotes or white space');
+  return `key {\n        algorithm sha256\n        secret "${secret}"\n}\n`;
+}
+
 /** The key of a `key` statement, or null after reporting what is wrong with it. */
 export function parseKeyBlock(
   statement: Statement,

@@ -14,6 +14,18 @@ export function findNode(sections: readonly Section[], name: string): Section | 
   return sections.find((section) => sameNode(section.name, name));
 }
 
+/** Every `on` section: the global ones, then those of each resource, in file order. */
+export function nodeSections(tree: Pick<SectionTree, 'nodes' | 'resources'>): Section[] {
+  return [...tree.nodes, ...tree.resources.flatMap((r) => r.nodes)];
+}
+
+/** Every node of the file, once, as it goes by on the wire: the first spelling the file gives it. */
+export function clusterNodes(tree: Pick<SectionTree, 'nodes' | 'resources'>): string[] {
+  const nodes: string[] = [];
+  for (const { name } of nodeSections(tree)) if (!nodes.some((known) => sameNode(known, name))) nodes.push(name);
+  return nodes;
+}
+
 /**
  * The sections that may set something for `node` in `resource`, most specific first: the
  * resource's `on` section, the node's global `on` section, the resource, the global section.

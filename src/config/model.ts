@@ -1,6 +1,7 @@
 // The configuration as parsed (node-independent, as written in the file) and as resolved for
 // the one node a daemon runs on.
 import type { Failback, MemberSpec, Role, Timing } from '../core/types.js';
+import type { PeerPolicy } from '../wire/peer-admission.js';
 
 /** A UDP address: `text` is kept as written, for status output (`remoteaddr: tcp4://bolek`). */
 export interface Endpoint {
@@ -145,4 +146,6 @@ export interface NodeConfig {
   ping: string | null;
   timing: Timing;
   resources: NodeResource[];
+  /** Who may be a peer: the file's nodes, or in freehad mode the first ones heard (DESIGN §8). */
+  peers: PeerPolicy;
 }

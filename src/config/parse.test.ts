@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { formatConfigError } from './errors.js';
+import { keySection } from './key.js';
 import { KEYWORD_SCOPES } from './keywords.js';
 import { parseConfig } from './parse.js';
+import { GUARD_FRACTION_OF_LEASE } from './defaults.js';
+import { HEARTBEATS_PER_ENDORSEMENT_WINDOW, MIN_GUARD_MS } from './timing.js';
+import { endorsementWindow } from '../core/quorum.js';
 
 const FILE = '/etc/test.conf';
 
@@ -180,6 +184,14 @@ describe('parseConfig: keywords', () => {
     expect(config.global.settings.key).toEqual({ value: { algorithm: 'sha256', source: 'secret_file', path: '/etc/hastmon.key' }, line: 1 });
   });
 
+  it('reads the key section hastmon -k prints', () => {
+    const secret = 'c0ffee'.repeat(10);
+    const section = keySection(secret);
+    expect(section).toBe(`key {\n        algorithm sha256\n        secret "${secret}"\n}\n`);
+    expect(parsed(`${section}${RESOURCE}`).global.settings.key?.value).toEqual({ algorithm: 'sha256', source: 'secret', secret });
+    expect(() => keySection('has "quotes"')).toThrow();
+  });
+
   it('takes the algorithm as sha256 when it is left out', () => {
     expect(parsed(`key { secret "x" }\n${RESOURCE}`).global.settings.key?.value).toEqual({ algorithm: 'sha256', source: 'secret', secret: 'x' });
   });
@@ -202,6 +214,14 @@ describe('parseConfig: keywords', () => {
       shutdownGrace: 0,
       offlineDefault: 30_000,
     });
+  });
+
+  it('accepts the shortest lease whose guard and endorsement window hold', () => {
+    const lease = MIN_GUARD_MS / GUARD_FRACTION_OF_LEASE;
+    const heartbeat = 20;
+    const timing = parsed(`heartbeat_interval ${heartbeat}ms\ndeadtime 100ms\nlease ${lease}ms\n${RESOURCE}`).timing;
+    expect(timing.guard).toBe(MIN_GUARD_MS);
+    expect(endorsementWindow(timing)).toBeGreaterThanOrEqual(HEARTBEATS_PER_ENDORSEMENT_WINDOW * heartbeat);
   });
 
   it("stretches the default deadtime and lease for HASTMON's slow heartbeats", () => {
@@ -238,6 +258,16 @@ describe('parseConfig: errors as file:line: message', () => {
       'a lease too short for the heartbeat to renew endorsements in time',
       'heartbeat_interval 1s\ndeadtime 2001ms\n',
       [`${FILE}:2: lease 2001ms is too short for heartbeat_interval 1s: a holder would count each endorsement for only 1540ms, expected at least 3 heartbeat intervals (lease 3897ms or more)`],
+    ],
+    [
+      'a lease whose guard rounds to nothing',
+      'heartbeat_interval 1ms\ndeadtime 3ms\nlease 4ms\n',
+      [`${FILE}:3: lease 4ms is too short: its guard, a tenth of it, would be 0ms, expected at least 20ms to cover a busy host's scheduling delays (lease 200ms or more)`],
+    ],
+    [
+      'a lease whose guard is just too short',
+      'heartbeat_interval 20ms\ndeadtime 100ms\nlease 199ms\n',
+      [`${FILE}:3: lease 199ms is too short: its guard, a tenth of it, would be 19ms, expected at least 20ms to cover a busy host's scheduling delays (lease 200ms or more)`],
     ],
     ['an unterminated string', 'exec "/etc/r.sh\n', [`${FILE}:1: unterminated string: expected a closing '"' on the same line`]],
     ['a stray }', 'attempts 3\n}\n', [`${FILE}:2: unexpected '}': no section is open here`]],

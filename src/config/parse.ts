@@ -8,6 +8,7 @@ import type { ClusterConfig, Located, ResourceSection, Section, SettingName, Set
 import { SETTING_PARSERS } from './settings.js';
 import { parseSyntax, type Statement } from './syntax.js';
 import { resolveTiming } from './timing.js';
+import { checkHeartbeatSize, checkNameLengths } from './limits.js';
 import { validateTree } from './validate.js';
 
 export type ParseResult = { ok: true; config: ClusterConfig } | { ok: false; errors: ConfigError[] };
@@ -39,6 +40,8 @@ export function parseConfig(text: string, file: string): ParseResult {
   const timing = resolveTiming(tree.global.settings);
   for (const error of timing.errors) report(error.line, error.message);
   validateTree(tree, report);
+  // Only names that can go on the wire at all make a heartbeat whose size can be checked.
+  if (checkNameLengths(tree, report)) checkHeartbeatSize(tree, report);
 
   if (errors.length > 0) return { ok: false, errors: sortConfigErrors(errors) };
   return { ok: true, config: { file, ...tree, timing: timing.timing } };

@@ -58,7 +58,13 @@ describe('resolveForNode', () => {
           complaintInterval: 60_000,
         },
       ],
+      peers: { kind: 'configured', nodes: ['a', 'b'] },
     });
+  });
+
+  it('makes the peers every node of the file, once, spelled as the file first spells it', () => {
+    const text = 'on Reksio {\n}\nresource r {\n  exec /etc/r.sh\n  on a {\n  }\n  on b {\n  }\n  on reksio {\n  }\n}\n';
+    expect(resolved(text, 'b').peers).toEqual({ kind: 'configured', nodes: ['Reksio', 'a', 'b'] });
   });
 
   it('takes each setting from the most specific section', () => {

@@ -13,7 +13,7 @@ import {
   DEFAULT_STATE_FILE,
 } from './defaults.js';
 import type { ConfigError } from './errors.js';
-import { chainFor, findNode, pick, priorityIn, roleIn } from './lookup.js';
+import { chainFor, clusterNodes, findNode, nodeSections, pick, priorityIn, roleIn } from './lookup.js';
 import type { ClusterConfig, Endpoint, NodeConfig, NodeResource, ResolvedChannel, ResourceSection, Section } from './model.js';
 import { noScriptMessage, scriptsFrom } from './scripts.js';
 
@@ -64,14 +64,14 @@ export function resolveForNode(config: ClusterConfig, nodeName: string): Resolve
       ping: pick('ping', ownSections)?.value ?? null,
       timing: { ...config.timing, shutdownGrace: pick('shutdown_grace', ownSections)?.value ?? config.timing.shutdownGrace },
       resources,
+      peers: { kind: 'configured', nodes: clusterNodes(config) },
     },
   };
 }
 
 /** The file's spelling is the node's name on the wire, whatever case the host name has. */
 function spellingOf(config: ClusterConfig, nodeName: string): string {
-  const sections = [...config.nodes, ...config.resources.flatMap((r) => r.nodes)];
-  return findNode(sections, nodeName)?.name ?? nodeName;
+  return findNode(nodeSections(config), nodeName)?.name ?? nodeName;
 }
 
 function resolveResource(config: ClusterConfig, resource: ResourceSection, section: Section): NodeResource | null {

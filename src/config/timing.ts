@@ -14,8 +14,19 @@ import type { Settings } from './model.js';
 import { endorsementWindow, leaseForWindow } from '../core/quorum.js';
 import type { Timing } from '../core/types.js';
 
-/** Heartbeat intervals a holder's endorsement window must span: one there, one back, one lost. */
-const HEARTBEATS_PER_ENDORSEMENT_WINDOW = 3;
+/**
+ * Heartbeat intervals a holder's endorsement window must span: one there, one back, one lost.
+ * A shorter window lapses between two renewals, and the holder stops a resource nobody took from it.
+ */
+export const HEARTBEATS_PER_ENDORSEMENT_WINDOW = 3;
+
+/**
+ * The shortest guard (a tenth of the lease) that holds. The guard must cover how late a timer of a
+ * busy host fires and how long a garbage collection or a loaded run queue stops the process:
+ * milliseconds to tens of them. Below 20 ms it covers nothing, and a lease of a few milliseconds
+ * (its guard rounded down to 0) would let two nodes run a resource at the same moment.
+ */
+export const MIN_GUARD_MS = 20;
 
 /** `200ms`, `1s`, `1.5s`: times in messages, in the units the file uses. */
 export function formatDuration(ms: number): string {
@@ -40,11 +51,19 @@ export function resolveTiming(global: Settings): { timing: Timing; errors: { lin
       message: `lease ${formatDuration(lease)} is shorter than deadtime ${formatDuration(deadtime)}: expected at least the deadtime`,
     });
   }
+  const guard = Math.floor(lease * GUARD_FRACTION_OF_LEASE);
+  // A default lease is at least DEFAULT_LEASE_MS, whose guard is above the minimum: only a given lease can fail.
+  if (global.lease !== undefined && errors.length === 0 && guard < MIN_GUARD_MS) {
+    errors.push({
+      line: global.lease.line,
+      message: `lease ${formatDuration(lease)} is too short: its guard, a tenth of it, would be ${formatDuration(guard)}, expected at least ${formatDuration(MIN_GUARD_MS)} to cover a busy host's scheduling delays (lease ${formatDuration(Math.ceil(MIN_GUARD_MS / GUARD_FRACTION_OF_LEASE))} or more)`,
+    });
+  }
   const timing: Timing = {
     heartbeatInterval,
     deadtime,
     lease,
-    guard: Math.floor(lease * GUARD_FRACTION_OF_LEASE),
+    guard,
     maxClockDrift: MAX_CLOCK_DRIFT,
     shutdownGrace: global.shutdown_grace?.value ?? DEFAULT_SHUTDOWN_GRACE_MS,
     offlineDefault: DEFAULT_OFFLINE_MS,

@@ -210,7 +210,7 @@ export class NodeCore {
 
   private receive(ctx: NodeContext, heartbeat: Heartbeat): void {
     if (heartbeat.node === this.config.node) return; // our own, looped back by multicast
-    const result = this.peers.record(heartbeat, this.now);
+    const result = this.peers.record(heartbeat, this.now, this.config.timing.lease);
     if (result === 'stale') return;
     if (result === 'new-peer') ctx.log('info', `heard ${heartbeat.node} for the first time`);
     if (result === 'restarted') ctx.log('notice', `${heartbeat.node} restarted (incarnation ${heartbeat.incarnation})`);

@@ -15,17 +15,27 @@ export type RecordResult = 'new-peer' | 'restarted' | 'updated' | 'stale';
 export class PeerTable {
   private readonly peers = new Map<string, PeerRecord>();
 
-  /** Keeps the heartbeat if it is newer than what we have; older ones would roll state back. */
-  record(heartbeat: Heartbeat, now: number): RecordResult {
+  /**
+   * Keeps the heartbeat if it is newer than what we have (a higher incarnation, or a higher seq of
+   * the same one); older ones would roll state back. Once the newest has been silent for
+   * `supersededAfter`, any heartbeat of that node is taken: the newest may have been forged or
+   * corrupted (an incarnation far ahead, a seq near 2^32), or the node restarted with its clock set
+   * back, and its real heartbeats must not stay hidden for good. The core passes the lease: an old
+   * heartbeat delayed in the network and taken then can no longer free a voter early from its
+   * promise to that node (a promise lasts a lease after the node was last heard), so it costs no
+   * safety. Without `supersededAfter`, an older heartbeat is refused for good.
+   */
+  record(heartbeat: Heartbeat, now: number, supersededAfter = Infinity): RecordResult {
     const known = this.peers.get(heartbeat.node);
     if (known === undefined) {
       this.peers.set(heartbeat.node, { heartbeat, heardAt: now, previous: undefined });
       return 'new-peer';
     }
     const old = known.heartbeat;
-    if (heartbeat.incarnation < old.incarnation) return 'stale';
-    if (heartbeat.incarnation === old.incarnation && heartbeat.seq <= old.seq) return 'stale';
-    const restarted = heartbeat.incarnation > old.incarnation;
+    const superseded = now - known.heardAt >= supersededAfter;
+    if (!superseded && heartbeat.incarnation < old.incarnation) return 'stale';
+    if (!superseded && heartbeat.incarnation === old.incarnation && heartbeat.seq <= old.seq) return 'stale';
+    const restarted = heartbeat.incarnation !== old.incarnation;
     this.peers.set(heartbeat.node, {
       heartbeat,
       heardAt: now,

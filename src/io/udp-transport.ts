@@ -204,7 +204,8 @@ export class UdpTransport {
   /**
    * A peer heard on a unicast channel from an address not configured (HASTMON's `remote` lists may
    * be one-way: the watchdog names both nodes, they name only each other) is answered there too.
-   * Call only for authenticated heartbeats, so nobody can make this node send elsewhere at will.
+   * Call only for heartbeats with a valid MAC (never without a key), so nobody can make this node
+   * send elsewhere at will.
    * Returns true when the address was new.
    */
   learnPeer(channel: number, address: string, port: number): boolean {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Heartbeat, ResourceReport } from '../core/types.js';
 import { RESOURCE_STATES, ROLES } from '../core/types.js';
+import { crc32 } from './crc32.js';
 import { DECODER_FAULT, REJECTIONS, decodeHeartbeat } from './decode.js';
 import type { DecodeResult } from './decode.js';
 import { encodeHeartbeat } from './encode.js';
+import { heartbeatBytes } from './size.js';
 
 /** mulberry32: a small seeded PRNG, so that a failure replays exactly. */
 function prng(seed: number): () => number {
@@ -130,6 +132,13 @@ function mutate(r: Random, original: Buffer): Buffer {
   }
 }
 
+/** `content` with its CRC-32 appended: what a sender that means to write these bytes would send. */
+function seal(content: Buffer): Buffer {
+  const checksum = Buffer.alloc(4);
+  checksum.writeUInt32BE(crc32(content));
+  return Buffer.concat([content, checksum]);
+}
+
 const KEY = Buffer.from('the cluster secret');
 const OTHER_KEY = Buffer.from('a different secret');
 const KNOWN_REASONS: readonly string[] = REJECTIONS;
@@ -144,7 +153,7 @@ describe('decodeHeartbeat under random and mutated input', () => {
     }
   });
 
-  it('never throws, only rejects for known reasons, never accepts a forgery, and re-encodes what it accepts', () => {
+  it('never throws, only rejects for known reasons, never accepts a forgery or a corruption, and re-encodes what it accepts', () => {
     const r = new Random(20_240_601);
     const pool = Array.from({ length: 300 }, () => {
       const hb = randomHeartbeat(r);
@@ -159,7 +168,11 @@ describe('decodeHeartbeat under random and mutated input', () => {
         failures.push(`${what}: key=${key ? 'yes' : 'no'} datagram=${datagram.toString('hex')} result=${JSON.stringify(result)}`);
       }
     };
-    let acceptedMutations = 0;
+    // Mutations left as they are stand for corruption in transit: the checksum must catch every one.
+    // Mutations with the checksum recomputed stand for a sender writing those bytes on purpose:
+    // they reach the body parser, which must hold on its own.
+    let acceptedCorruptions = 0;
+    let acceptedResealed = 0;
 
     const runs = 120_000;
     for (let i = 0; i < runs; i++) {
@@ -167,17 +180,19 @@ describe('decodeHeartbeat under random and mutated input', () => {
       let datagram: Buffer;
       let key: Buffer | null;
       let original: Buffer | null = null;
+      let resealed = false;
       if (kind < 3) {
         datagram = r.bytes(r.int(0, 2000));
         key = r.pick([null, KEY]);
       } else if (kind < 5) {
-        // A plausible header over random bytes, to reach the body parser.
-        datagram = Buffer.concat([Buffer.from('HSTM'), Buffer.from([1, r.int(0, 3)]), r.bytes(r.int(0, 400))]);
+        // A plausible header over random bytes, sealed to reach the body parser.
+        datagram = seal(Buffer.concat([Buffer.from('HSTM'), Buffer.from([2, r.int(0, 3)]), r.bytes(r.int(0, 400))]));
         key = r.pick([null, KEY]);
       } else {
         const sample = r.pick(pool);
         original = sample.datagram;
-        datagram = mutate(r, original);
+        resealed = r.chance(0.5);
+        datagram = resealed ? seal(mutate(r, original.subarray(0, original.length - 4))) : mutate(r, original);
         // Mostly the right key; sometimes a wrong or missing one, as in a misconfigured cluster.
         key = r.chance(0.9) ? sample.key : r.pick([null, KEY, OTHER_KEY]);
       }
@@ -193,13 +208,30 @@ describe('decodeHeartbeat under random and mutated input', () => {
       }
       const mutated = original !== null && !datagram.equals(original);
       if (key && (original === null || mutated)) fail('forgery accepted', datagram, key, result);
-      if (mutated) acceptedMutations++;
+      if (mutated && !resealed) {
+        acceptedCorruptions++;
+        fail('corruption accepted', datagram, key, result);
+      }
+      if (mutated && resealed) acceptedResealed++;
       if (!encodeHeartbeat(result.heartbeat, key).equals(datagram)) fail('re-encodes differently', datagram, key, result);
     }
 
     expect(failures).toEqual([]);
     // The run reached every reason, so none of the checks above was vacuous.
     for (const reason of REJECTIONS) expect(seen.get(reason) ?? 0, reason).toBeGreaterThan(0);
-    expect(acceptedMutations).toBeGreaterThan(0);
+    expect(acceptedCorruptions).toBe(0);
+    expect(acceptedResealed).toBeGreaterThan(0);
+  });
+});
+
+describe('heartbeatBytes', () => {
+  it('is the length of the encoded datagram, for random heartbeats with and without a key', () => {
+    const r = new Random(7);
+    for (let i = 0; i < 2_000; i++) {
+      const hb = randomHeartbeat(r);
+      const key = r.chance(0.5) ? KEY : null;
+      const shape = { node: hb.node, echoes: hb.echoes.map((e) => e.node), resources: hb.resources, keyed: key !== null };
+      expect(heartbeatBytes(shape)).toBe(encodeHeartbeat(hb, key).length);
+    }
   });
 });

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Echo, Heartbeat, ResourceReport } from '../core/types.js';
 import { RESOURCE_STATES, ROLES } from '../core/types.js';
+import { crc32 } from './crc32.js';
 import { decodeHeartbeat } from './decode.js';
 import type { DecodeResult, Rejection } from './decode.js';
 import { encodeHeartbeat } from './encode.js';
@@ -66,6 +67,10 @@ const f64 = (n: number) => {
   b.writeDoubleBE(n);
   return b;
 };
+/** The datagram `content` with its CRC-32 appended, as a sender writes it. */
+const seal = (content: Buffer) => Buffer.concat([content, u32(crc32(content))]);
+/** A datagram without its checksum. */
+const unsealed = (datagram: Buffer) => datagram.subarray(0, datagram.length - 4);
 const nameOf = (bytes: Buffer) => Buffer.concat([u8(bytes.length), bytes]);
 const name = (s: string) => nameOf(Buffer.from(s, 'utf8'));
 
@@ -92,7 +97,7 @@ function datagramBytes(
   const resources = o.resources ?? [resourceBytes()];
   const body = Buffer.concat([
     Buffer.from('HSTM', 'ascii'),
-    u8(1),
+    u8(2),
     u8(o.flags ?? (o.key ? 0x01 : 0x00)),
     o.sender ?? name('lolek'),
     f64(1_718_000_000_123.5),
@@ -103,7 +108,7 @@ function datagramBytes(
     u8(resources.length),
     ...resources,
   ]);
-  return o.key ? Buffer.concat([body, createHmac('sha256', o.key).update(body).digest()]) : body;
+  return seal(o.key ? Buffer.concat([body, createHmac('sha256', o.key).update(body).digest()]) : body);
 }
 
 /** A heartbeat whose datagram is exactly `size` bytes, padded with echoes of chosen name lengths. */
@@ -176,38 +181,61 @@ describe('encodeHeartbeat / decodeHeartbeat round trip', () => {
     expect(encodeHeartbeat(heartbeat(), null)).toEqual(plain);
     expect(keyed.length).toBe(plain.length + 32);
     expect(keyed.readUInt8(5)).toBe(0x01);
-    expect(keyed.subarray(6, plain.length)).toEqual(plain.subarray(6));
+    expect(keyed.subarray(6, plain.length - 4)).toEqual(plain.subarray(6, plain.length - 4));
+  });
+
+  it('ends every datagram, keyed or not, with the CRC-32 of all bytes before it', () => {
+    for (const key of [null, KEY]) {
+      const datagram = encodeHeartbeat(heartbeat(), key);
+      expect(datagram.readUInt32BE(datagram.length - 4)).toBe(crc32(unsealed(datagram)));
+    }
   });
 });
 
 describe('decodeHeartbeat rejections', () => {
   const plain = encodeHeartbeat(heartbeat(), null);
   const keyed = encodeHeartbeat(heartbeat(), KEY);
+  /** One byte changed and the checksum recomputed: what a sender could write, to reach the layers after the checksum. */
   const patched = (source: Buffer, offset: number, value: number) => {
-    const copy = Buffer.from(source);
+    const copy = Buffer.from(unsealed(source));
     copy.writeUInt8(value, offset);
+    return seal(copy);
+  };
+  /** One bit flipped in transit, the checksum left as it was. */
+  const flipped = (source: Buffer, offset: number, bit: number) => {
+    const copy = Buffer.from(source);
+    copy.writeUInt8(copy.readUInt8(offset) ^ (1 << bit), offset);
     return copy;
   };
 
   it.each<[string, Buffer, Buffer | null, Rejection]>([
     ['empty datagram', Buffer.alloc(0), null, 'truncated'],
     ['shorter than the header', Buffer.from('HST'), null, 'truncated'],
-    ['body cut short', plain.subarray(0, plain.length - 1), null, 'truncated'],
-    ['header only', plain.subarray(0, 6), null, 'truncated'],
-    ['keyed datagram too short for a MAC', keyed.subarray(0, 6 + 31), KEY, 'truncated'],
+    ['header without a checksum', plain.subarray(0, 6), null, 'truncated'],
+    ['header and checksum only', seal(plain.subarray(0, 6)), null, 'truncated'],
+    ['body cut short', seal(unsealed(plain).subarray(0, plain.length - 5)), null, 'truncated'],
+    ['keyed datagram too short for a MAC', seal(keyed.subarray(0, 6 + 31)), KEY, 'truncated'],
     ['more than 1400 bytes', Buffer.alloc(MAX_DATAGRAM_BYTES + 1), null, 'oversized'],
     ['other magic', patched(plain, 0, 0x68), null, 'bad-magic'],
     ['other protocol', Buffer.from('GET / HTTP/1.0\r\n\r\n'), null, 'bad-magic'],
-    ['version 2', patched(plain, 4, 2), null, 'bad-version'],
+    ['version 1, without a checksum', patched(plain, 4, 1), null, 'bad-version'],
+    ['version 3', patched(plain, 4, 3), null, 'bad-version'],
     ['version 0', patched(plain, 4, 0), null, 'bad-version'],
+    ['a bit flipped in the body', flipped(plain, 20, 0), null, 'bad-checksum'],
+    ['a bit flipped in the flags', flipped(plain, 5, 1), null, 'bad-checksum'],
+    ['a bit flipped in the checksum', flipped(plain, plain.length - 1, 7), null, 'bad-checksum'],
+    ['a bit flipped in a keyed datagram', flipped(keyed, 20, 3), KEY, 'bad-checksum'],
+    ['a bit flipped in the MAC', flipped(keyed, keyed.length - 5, 3), KEY, 'bad-checksum'],
+    ['last byte lost', plain.subarray(0, plain.length - 1), null, 'bad-checksum'],
+    ['a byte appended', Buffer.concat([plain, u8(0)]), null, 'bad-checksum'],
     ['unauthenticated datagram where a key is configured', plain, KEY, 'missing-mac'],
     ['authenticated datagram where no key is configured', keyed, null, 'unexpected-mac'],
     ['another key', keyed, OTHER_KEY, 'bad-mac'],
-    ['altered body', patched(keyed, 20, keyed.readUInt8(20) ^ 0x01), KEY, 'bad-mac'],
-    ['altered leaving flag', patched(keyed, 5, 0x03), KEY, 'bad-mac'],
-    ['altered MAC', patched(keyed, keyed.length - 1, keyed.readUInt8(keyed.length - 1) ^ 0x80), KEY, 'bad-mac'],
-    ['MAC stripped and flag cleared', patched(keyed.subarray(0, plain.length), 5, 0x00), KEY, 'missing-mac'],
-    ['trailing byte', Buffer.concat([plain, u8(0)]), null, 'malformed'],
+    ['altered body, checksum recomputed', patched(keyed, 20, keyed.readUInt8(20) ^ 0x01), KEY, 'bad-mac'],
+    ['altered leaving flag, checksum recomputed', patched(keyed, 5, 0x03), KEY, 'bad-mac'],
+    ['altered MAC, checksum recomputed', patched(keyed, keyed.length - 5, keyed.readUInt8(keyed.length - 5) ^ 0x80), KEY, 'bad-mac'],
+    ['MAC stripped and flag cleared', patched(seal(keyed.subarray(0, plain.length - 4)), 5, 0x00), KEY, 'missing-mac'],
+    ['trailing byte', seal(Buffer.concat([unsealed(plain), u8(0)])), null, 'malformed'],
     ['unknown header flag', patched(plain, 5, 0x04), null, 'malformed'],
     ['empty sender name', datagramBytes({ sender: name('') }), null, 'malformed'],
     ['sender name not UTF-8', datagramBytes({ sender: nameOf(Buffer.from([0x61, 0xc3])) }), null, 'malformed'],

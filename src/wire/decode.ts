@@ -1,7 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import type { Echo, Heartbeat, ResourceReport } from '../core/types.js';
 import { RESOURCE_STATES, ROLES } from '../core/types.js';
+import { crc32 } from './crc32.js';
 import {
+  CHECKSUM_BYTES,
   FLAG_LEAVING,
   FLAG_MAC,
   HEADER_BYTES,
@@ -25,6 +27,7 @@ export const REJECTIONS = [
   'oversized',
   'bad-magic',
   'bad-version',
+  'bad-checksum',
   'missing-mac',
   'unexpected-mac',
   'bad-mac',
@@ -151,7 +154,7 @@ function readResource(reader: Reader, table: readonly string[], i: number): Reso
   };
 }
 
-/** Checks the envelope (size, magic, version, MAC) before reading a single field of the body. */
+/** Checks the envelope (size, magic, version, checksum, MAC) before reading a single field of the body. */
 function decodeOrReject(datagram: Buffer, key: Buffer | null): Heartbeat {
   const size = datagram.length;
   if (size > MAX_DATAGRAM_BYTES) throw new Rejected('oversized', `${size} bytes, more than ${MAX_DATAGRAM_BYTES}`);
@@ -159,17 +162,22 @@ function decodeOrReject(datagram: Buffer, key: Buffer | null): Heartbeat {
   if (!datagram.subarray(0, MAGIC.length).equals(MAGIC)) throw new Rejected('bad-magic', 'not a hastmon heartbeat');
   const version = datagram.readUInt8(MAGIC.length);
   if (version !== VERSION) throw new Rejected('bad-version', `version ${version}, this node speaks ${VERSION}`);
+  if (size < HEADER_BYTES + CHECKSUM_BYTES) throw new Rejected('truncated', `${size} bytes, too short to hold a checksum`);
+  const checked = size - CHECKSUM_BYTES;
+  if (crc32(datagram.subarray(0, checked)) !== datagram.readUInt32BE(checked)) {
+    throw new Rejected('bad-checksum', 'the CRC-32 does not match: corrupted in transit, or cut short');
+  }
   const flags = datagram.readUInt8(MAGIC.length + 1);
   if ((flags & ~KNOWN_FLAGS) !== 0) throw new Rejected('malformed', `unknown header flag bits 0x${flags.toString(16)}`);
   const hasMac = (flags & FLAG_MAC) !== 0;
   if (key && !hasMac) throw new Rejected('missing-mac', 'a key is configured here but the datagram is not authenticated');
   if (!key && hasMac) throw new Rejected('unexpected-mac', 'the datagram is authenticated but no key is configured here');
 
-  let end = size;
+  let end = checked;
   if (key) {
-    if (size < HEADER_BYTES + MAC_BYTES) throw new Rejected('truncated', `${size} bytes, too short to hold a MAC`);
-    end = size - MAC_BYTES;
-    if (!macMatches(key, datagram.subarray(0, end), datagram.subarray(end))) {
+    if (checked < HEADER_BYTES + MAC_BYTES) throw new Rejected('truncated', `${size} bytes, too short to hold a MAC`);
+    end = checked - MAC_BYTES;
+    if (!macMatches(key, datagram.subarray(0, end), datagram.subarray(end, checked))) {
       throw new Rejected('bad-mac', 'the MAC does not match: another key, or altered in transit');
     }
   }

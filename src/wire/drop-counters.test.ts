@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DROP_REASONS, DropCounters } from './drop-counters.js';
 
@@ -17,13 +18,14 @@ describe('DropCounters', () => {
     ]);
   });
 
-  it('covers every decode rejection, every replay verdict but fresh, and not-friend', () => {
+  it('covers every decode rejection, every replay verdict but fresh, future incarnations, unknown nodes and not-friend', () => {
     expect([...DROP_REASONS].sort()).toEqual(
       [
         'truncated',
         'oversized',
         'bad-magic',
         'bad-version',
+        'bad-checksum',
         'missing-mac',
         'unexpected-mac',
         'bad-mac',
@@ -31,9 +33,16 @@ describe('DropCounters', () => {
         'duplicate',
         'stale',
         'old-incarnation',
+        'future-incarnation',
+        'unknown-node',
         'not-friend',
       ].sort(),
     );
+  });
+
+  it('has every reason explained where hastmonctl(8) describes the status', () => {
+    const page = readFileSync(new URL('../../man/hastmonctl.8', import.meta.url), 'utf8');
+    for (const reason of DROP_REASONS) expect(page, reason).toContain(`.Ql ${reason}`);
   });
 
   it('logs the first drop, then at most one per interval, reporting what it suppressed', () => {

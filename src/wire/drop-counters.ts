@@ -1,7 +1,18 @@
 import { REJECTIONS } from './decode.js';
 
-/** Every reason a received datagram is dropped: decoding, replay, or a source outside `friends`. */
-export const DROP_REASONS = [...REJECTIONS, 'duplicate', 'stale', 'old-incarnation', 'not-friend'] as const;
+/**
+ * Every reason a received datagram is dropped: decoding, replay, an incarnation further ahead than
+ * a clock can be, a sender that is not a peer (PeerAdmission), or a source outside `friends`.
+ */
+export const DROP_REASONS = [
+  ...REJECTIONS,
+  'duplicate',
+  'stale',
+  'old-incarnation',
+  'future-incarnation',
+  'unknown-node',
+  'not-friend',
+] as const;
 
 export type DropReason = (typeof DROP_REASONS)[number];
 

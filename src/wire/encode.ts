@@ -1,6 +1,8 @@
 import type { Heartbeat, ResourceReport } from '../core/types.js';
 import { RESOURCE_STATES, ROLES } from '../core/types.js';
+import { crc32 } from './crc32.js';
 import {
+  CHECKSUM_BYTES,
   FLAG_LEAVING,
   FLAG_MAC,
   MAGIC,
@@ -109,7 +111,7 @@ function resourceFlags(r: ResourceReport): number {
 }
 
 /**
- * The datagram for `hb`, authenticated when `key` is given. Throws on a heartbeat that cannot be
+ * The datagram for `hb`, authenticated when `key` is given, with its checksum. Throws on a heartbeat that cannot be
  * sent (a name too long, a number out of range, more than MAX_DATAGRAM_BYTES): it is our own
  * data, so that is a configuration or programming error for the caller to report.
  */
@@ -152,12 +154,15 @@ export function encodeHeartbeat(hb: Heartbeat, key: Buffer | null): Buffer {
   });
 
   const body = w.finish();
-  const size = body.length + (key ? MAC_BYTES : 0);
+  const size = body.length + (key ? MAC_BYTES : 0) + CHECKSUM_BYTES;
   if (size > MAX_DATAGRAM_BYTES) {
     throw new Error(
       `heartbeat of node ${JSON.stringify(hb.node)} needs ${size} bytes, more than the ${MAX_DATAGRAM_BYTES}-byte ` +
         `datagram limit (${hb.resources.length} resources, ${hb.echoes.length} peers): use fewer or shorter names`,
     );
   }
-  return key ? Buffer.concat([body, computeMac(key, body)]) : body;
+  const sealed = key ? Buffer.concat([body, computeMac(key, body)]) : body;
+  const checksum = Buffer.allocUnsafe(CHECKSUM_BYTES);
+  checksum.writeUInt32BE(crc32(sealed));
+  return Buffer.concat([sealed, checksum]);
 }

@@ -1,10 +1,10 @@
 /*
- * The heartbeat datagram, version 1 (DESIGN §3). Integers are big-endian.
+ * The heartbeat datagram, version 2 (DESIGN §3). Integers are big-endian.
  *
  * | field          | size | encoding                                                            |
  * | -------------- | ---- | ------------------------------------------------------------------- |
  * | magic          | 4    | ASCII "HSTM"                                                        |
- * | version        | 1    | 1                                                                   |
+ * | version        | 1    | 2                                                                   |
  * | flags          | 1    | bit 0: MAC present, bit 1: leaving; other bits 0                    |
  * | sender         | name | the sending node                                                    |
  * | incarnation    | 8    | float64, finite, >= 0 (milliseconds)                                |
@@ -23,6 +23,7 @@
  * |   vote         | 1+   | 0: none (''); 1..254: entry k-1 of the name table; 255: a name follows |
  * |   voteEcho     | 8    | float64, finite, >= 0                                               |
  * | MAC            | 32   | HMAC-SHA256 of every byte before it; present iff flags bit 0        |
+ * | checksum       | 4    | uint32, CRC-32 of every byte before it                              |
  *
  * name: uint8 byte length 1..255, then that many bytes of well-formed UTF-8.
  * name table: [sender, echo nodes in order]. A vote almost always names a node in it (the voter
@@ -30,16 +31,22 @@
  * lets 16 nodes and 8 resources fit in 1,400 bytes. Echoes come before resources so that the
  * table is complete when the votes are read.
  *
+ * The checksum is in every datagram, keyed or not: without a key it is all that tells a datagram
+ * corrupted in transit (a flipped bit in an incarnation or a sequence number could otherwise hide
+ * a node from its peers) from a real one. It guards against accidents only; the MAC against
+ * forgery. Version 1 had no checksum.
+ *
  * Every heartbeat has exactly one encoding: the decoder refuses what the encoder never writes
  * (unknown flag bits, a spelled-out vote for a name in the table, duplicate table names, invalid
  * UTF-8, trailing bytes), so any accepted datagram re-encodes to the same bytes.
  */
 
 export const MAGIC = Buffer.from('HSTM', 'ascii');
-export const VERSION = 1;
+export const VERSION = 2;
 /** The whole datagram, MAC included (DESIGN §3): below common path MTUs (1,500 bytes), so it is never fragmented. */
 export const MAX_DATAGRAM_BYTES = 1400;
 export const HEADER_BYTES = MAGIC.length + 2;
+export const CHECKSUM_BYTES = 4;
 export const MAX_NAME_BYTES = 255;
 
 export const FLAG_MAC = 0x01;

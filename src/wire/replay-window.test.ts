@@ -1,71 +1,79 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_SENDERS, ReplayWindow } from './replay-window.js';
+import { ReplayWindow } from './replay-window.js';
+
+const LEASE = 1_000;
 
 describe('ReplayWindow', () => {
   it('accepts the first heartbeat of a sender and then only newer sequence numbers', () => {
-    const window = new ReplayWindow();
-    expect(window.check('lolek', 1000, 5)).toBe('fresh');
-    expect(window.check('lolek', 1000, 6)).toBe('fresh');
-    expect(window.check('lolek', 1000, 9)).toBe('fresh');
-    expect(window.check('lolek', 1000, 7)).toBe('stale');
-    expect(window.check('lolek', 1000, 0)).toBe('stale');
-    expect(window.check('lolek', 1000, 10)).toBe('fresh');
+    const window = new ReplayWindow(LEASE);
+    expect(window.check('lolek', 1000, 5, 0)).toBe('fresh');
+    expect(window.check('lolek', 1000, 6, 1)).toBe('fresh');
+    expect(window.check('lolek', 1000, 9, 2)).toBe('fresh');
+    expect(window.check('lolek', 1000, 7, 3)).toBe('stale');
+    expect(window.check('lolek', 1000, 0, 4)).toBe('stale');
+    expect(window.check('lolek', 1000, 10, 5)).toBe('fresh');
   });
 
   it('calls the same datagram over a second channel a duplicate', () => {
-    const window = new ReplayWindow();
-    expect(window.check('lolek', 1000, 5)).toBe('fresh');
-    expect(window.check('lolek', 1000, 5)).toBe('duplicate');
+    const window = new ReplayWindow(LEASE);
+    expect(window.check('lolek', 1000, 5, 0)).toBe('fresh');
+    expect(window.check('lolek', 1000, 5, 1)).toBe('duplicate');
   });
 
-  it('resets the sequence on a newer incarnation and refuses the previous run', () => {
-    const window = new ReplayWindow();
-    expect(window.check('lolek', 1000, 500)).toBe('fresh');
-    expect(window.check('lolek', 2000.5, 0)).toBe('fresh');
-    expect(window.check('lolek', 2000.5, 1)).toBe('fresh');
-    expect(window.check('lolek', 1000, 501)).toBe('old-incarnation');
-    expect(window.check('lolek', 2000.5, 1)).toBe('duplicate');
+  it('resets the sequence on a newer incarnation and refuses the previous run while the new one is heard', () => {
+    const window = new ReplayWindow(LEASE);
+    expect(window.check('lolek', 1000, 500, 0)).toBe('fresh');
+    expect(window.check('lolek', 2000.5, 0, 10)).toBe('fresh');
+    expect(window.check('lolek', 2000.5, 1, 20)).toBe('fresh');
+    expect(window.check('lolek', 1000, 501, 30)).toBe('old-incarnation');
+    expect(window.check('lolek', 2000.5, 1, 40)).toBe('duplicate');
   });
 
   it('does not move on anything but a fresh heartbeat', () => {
-    const window = new ReplayWindow();
-    window.check('lolek', 2000, 10);
-    window.check('lolek', 1000, 99);
-    window.check('lolek', 2000, 3);
-    expect(window.check('lolek', 2000, 10)).toBe('duplicate');
-    expect(window.check('lolek', 2000, 11)).toBe('fresh');
+    const window = new ReplayWindow(LEASE);
+    window.check('lolek', 2000, 10, 0);
+    window.check('lolek', 1000, 99, 1);
+    window.check('lolek', 2000, 3, 2);
+    expect(window.check('lolek', 2000, 10, 3)).toBe('duplicate');
+    expect(window.check('lolek', 2000, 11, 4)).toBe('fresh');
   });
 
   it('keeps senders apart', () => {
-    const window = new ReplayWindow();
-    expect(window.check('lolek', 1000, 5)).toBe('fresh');
-    expect(window.check('bolek', 1000, 5)).toBe('fresh');
-    expect(window.check('bolek', 1000, 4)).toBe('stale');
-    expect(window.check('lolek', 1000, 6)).toBe('fresh');
+    const window = new ReplayWindow(LEASE);
+    expect(window.check('lolek', 1000, 5, 0)).toBe('fresh');
+    expect(window.check('bolek', 1000, 5, 0)).toBe('fresh');
+    expect(window.check('bolek', 1000, 4, 0)).toBe('stale');
+    expect(window.check('lolek', 1000, 6, 0)).toBe('fresh');
+    expect(window.size).toBe(2);
   });
 
-  it('tracks at most its cap of senders, forgetting the least recently updated', () => {
-    const window = new ReplayWindow(3);
-    window.check('a', 1, 10);
-    window.check('b', 1, 10);
-    window.check('c', 1, 10);
-    window.check('a', 1, 11); // 'b' is now the least recently updated
-    window.check('b', 1, 10); // a duplicate does not count as an update
-    window.check('d', 1, 10);
-    expect(window.size).toBe(3);
-    expect(window.check('a', 1, 11)).toBe('duplicate');
-    expect(window.check('c', 1, 10)).toBe('duplicate');
-    expect(window.check('d', 1, 10)).toBe('duplicate');
-    expect(window.check('b', 1, 9)).toBe('fresh'); // forgotten, so an old sequence passes again
+  it('lets a captured incarnation lapse: an incarnation far ahead hides the real one for the lease only', () => {
+    const window = new ReplayWindow(LEASE);
+    expect(window.check('bolek', 1000, 7, 0)).toBe('fresh');
+    expect(window.check('bolek', 1e300, 1, 100)).toBe('fresh'); // forged, or a corrupted datagram
+    expect(window.check('bolek', 1000, 8, 200)).toBe('old-incarnation');
+    expect(window.check('bolek', 1000, 12, 100 + LEASE - 1)).toBe('old-incarnation');
+    expect(window.check('bolek', 1000, 13, 100 + LEASE)).toBe('fresh');
+    expect(window.check('bolek', 1000, 14, 100 + LEASE + 200)).toBe('fresh');
+    expect(window.check('bolek', 1e300, 2, 100 + LEASE + 300)).toBe('fresh'); // while it is sent, it wins again
   });
 
-  it('stays bounded under a flood of invented sender names', () => {
-    const window = new ReplayWindow();
-    for (let i = 0; i < 10_000; i++) window.check(`forged-${i}`, 1, 1);
-    expect(window.size).toBe(DEFAULT_MAX_SENDERS);
+  it('lets a captured sequence number lapse the same way', () => {
+    const window = new ReplayWindow(LEASE);
+    expect(window.check('bolek', 1000, 7, 0)).toBe('fresh');
+    expect(window.check('bolek', 1000, 0xffff_ffff, 50)).toBe('fresh');
+    expect(window.check('bolek', 1000, 8, 200)).toBe('stale');
+    expect(window.check('bolek', 1000, 12, 50 + LEASE)).toBe('fresh');
   });
 
-  it('refuses a cap below one', () => {
-    expect(() => new ReplayWindow(0)).toThrow(/at least one sender/);
+  it('forgets a node no longer a peer', () => {
+    const window = new ReplayWindow(LEASE);
+    window.check('bolek', 1000, 7, 0);
+    window.forget('bolek');
+    expect(window.size).toBe(0);
+  });
+
+  it('refuses a silence that is not positive', () => {
+    expect(() => new ReplayWindow(0)).toThrow(/positive silence/);
   });
 });

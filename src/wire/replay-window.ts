@@ -7,57 +7,53 @@
  */
 export type ReplayVerdict = 'fresh' | 'duplicate' | 'stale' | 'old-incarnation';
 
-/**
- * Far above any real cluster (the format targets 16 nodes): with a key, only real nodes can
- * produce an accepted datagram, so eviction never happens. Without a key anyone can invent
- * sender names, and the cap keeps that from growing memory without end; such a cluster has no
- * replay protection to lose by evicting.
- */
-export const DEFAULT_MAX_SENDERS = 256;
-
 interface Newest {
   incarnation: number;
   seq: number;
+  /** When it was accepted, on this node's monotonic clock. */
+  at: number;
 }
 
 /**
  * Per sender, the newest (incarnation, seq) accepted. Heartbeats are state snapshots, so an older
  * one must never be applied after a newer one: only 'fresh' moves the window.
+ *
+ * Once the newest has been silent for `supersededAfter` (the lease), whatever the sender sends
+ * next is fresh: that newest may have been forged or corrupted (an incarnation far ahead, a seq
+ * near 2^32), or the sender restarted with its clock set back, and its real heartbeats must not
+ * be hidden for good. The core's peer table follows the same rule, and says why the lease.
+ *
+ * One entry per sender ever accepted: the intake admits only the cluster's nodes
+ * (PeerAdmission), so the window is bounded by the configuration.
  */
 export class ReplayWindow {
-  /** Map order is update order: the first entry is the least recently updated sender. */
   private readonly newest = new Map<string, Newest>();
 
-  constructor(private readonly maxSenders: number = DEFAULT_MAX_SENDERS) {
-    if (!Number.isInteger(maxSenders) || maxSenders < 1) {
-      throw new Error(`ReplayWindow needs room for at least one sender, got ${maxSenders}`);
-    }
+  constructor(private readonly supersededAfter: number) {
+    if (!(supersededAfter > 0)) throw new Error(`ReplayWindow needs a positive silence to supersede after, got ${supersededAfter}`);
   }
 
-  check(node: string, incarnation: number, seq: number): ReplayVerdict {
+  /** The verdict on (incarnation, seq) from `node`, received at monotonic time `now`. */
+  check(node: string, incarnation: number, seq: number, now: number): ReplayVerdict {
     const known = this.newest.get(node);
-    if (known) {
+    if (known && now - known.at < this.supersededAfter) {
       if (incarnation < known.incarnation) return 'old-incarnation';
       if (incarnation === known.incarnation) {
         if (seq === known.seq) return 'duplicate';
         if (seq < known.seq) return 'stale';
       }
     }
-    this.remember(node, { incarnation, seq });
+    this.newest.set(node, { incarnation, seq, at: now });
     return 'fresh';
   }
 
-  /** How many senders are tracked (at most the cap). */
-  get size(): number {
-    return this.newest.size;
+  /** Forgets a node that is no longer a peer (a reload removed it). */
+  forget(node: string): void {
+    this.newest.delete(node);
   }
 
-  private remember(node: string, newest: Newest): void {
-    this.newest.delete(node);
-    this.newest.set(node, newest);
-    if (this.newest.size > this.maxSenders) {
-      const oldest = this.newest.keys().next();
-      if (!oldest.done) this.newest.delete(oldest.value);
-    }
+  /** How many senders are tracked. */
+  get size(): number {
+    return this.newest.size;
   }
 }
