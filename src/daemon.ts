@@ -46,15 +46,22 @@ const STATE_FILE_REFRESH_MS = 1000;
 /** A timer firing this much later than asked is worth a warning: the host or the loop is overloaded. */
 const LATE_TIMER_WARNING_MS = 100;
 
-export async function runDaemon(options: DaemonOptions): Promise<number> {
-  if (!options.foreground && !isDetachedChild()) return detach();
+/** Where the daemon says why it cannot start: the terminal, or the parent of a background start. */
+export interface DaemonIo {
+  stderr(text: string): void;
+}
+
+export async function runDaemon(options: DaemonOptions, io: DaemonIo): Promise<number> {
+  if (!options.foreground && !isDetachedChild()) {
+    return detach({ logFile: null, stderr: io.stderr });
+  }
   const problems = checkScripts(options.config);
   if (problems.length > 0) {
-    process.stderr.write(problems.map((p) => `hastmon: ${p}\n`).join(''));
+    io.stderr(problems.map((p) => `hastmon: ${p}\n`).join(''));
     return EX_CONFIG;
   }
   const log = createDaemonLogger({ foreground: options.foreground, verbosity: options.debug });
-  const daemon = new Daemon(options, log);
+  const daemon = new Daemon(options, log, io);
   const code = await daemon.run();
   await log.close();
   return code;
@@ -109,6 +116,7 @@ class Daemon {
   constructor(
     private readonly options: DaemonOptions,
     private readonly log: Logger,
+    private readonly io: DaemonIo,
   ) {
     this.config = options.config;
     const coreConfig = toCoreConfig(this.config, {
@@ -125,7 +133,7 @@ class Daemon {
   async run(): Promise<number> {
     const pid = acquirePidFile(this.options.pidFile, process.pid);
     if (!pid.ok) {
-      process.stderr.write(`hastmon: ${pid.message}\n`);
+      this.io.stderr(`hastmon: ${pid.message}\n`);
       return EX_TEMPFAIL;
     }
     this.releasePidFile = pid.release;
@@ -134,7 +142,7 @@ class Daemon {
       this.key = readKey(this.config);
     } catch (error) {
       this.releasePidFile();
-      process.stderr.write(`hastmon: ${(error as Error).message}\n`);
+      this.io.stderr(`hastmon: ${(error as Error).message}\n`);
       return EX_CONFIG;
     }
     const friends = await resolveFriends(this.config.friends, (m) => this.log.log('warning', m));
@@ -156,7 +164,7 @@ class Daemon {
       await this.transport.start();
     } catch (error) {
       this.releasePidFile();
-      process.stderr.write(`hastmon: ${(error as Error).message}\n`);
+      this.io.stderr(`hastmon: ${(error as Error).message}\n`);
       return EX_OSERR;
     }
     this.control = new ControlServer(this.config.control, (request) => this.onControl(request), {
@@ -168,7 +176,7 @@ class Daemon {
     } catch (error) {
       await this.transport.close();
       this.releasePidFile();
-      process.stderr.write(`hastmon: ${(error as Error).message}\n`);
+      this.io.stderr(`hastmon: ${(error as Error).message}\n`);
       return EX_OSERR;
     }
     this.warnAboutTwoNodeResources();
@@ -188,7 +196,7 @@ class Daemon {
       });
       this.gateway.start();
     }
-    reportStartup(EX_OK);
+    await reportStartup(EX_OK);
     return done;
   }
 
