@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { fileURLToPath } from 'node:url';
 import type { DaemonOptions } from './cli/args.js';
-import { EX_CONFIG, EX_DATAERR, EX_OK, EX_OSERR, EX_TEMPFAIL, EX_UNAVAILABLE } from './cli/exit-codes.js';
+import { EX_CANTCREAT, EX_CONFIG, EX_DATAERR, EX_OK, EX_OSERR, EX_TEMPFAIL, EX_UNAVAILABLE } from './cli/exit-codes.js';
 import type { NodeConfig, NodeResource } from './config/model.js';
 import { toCoreConfig } from './config/core-config.js';
 import { NodeCore } from './core/node.js';
@@ -37,6 +37,8 @@ import { formatConfigError } from './config/errors.js';
 import { loadConfigFile } from './config/load.js';
 import { resolveForNode } from './config/resolve.js';
 import { createDaemonLogger, type Logger } from './io/log.js';
+import { fileSink } from './io/log-file.js';
+import { stderrIsJournal, syslogProblem } from './io/log-destination.js';
 import { DETACHED_ENV, detach, isDetachedChild, reportStartup } from './io/detach.js';
 
 /** The directory of the low-level helpers, put first on every script's PATH. */
@@ -53,18 +55,46 @@ export interface DaemonIo {
 
 export async function runDaemon(options: DaemonOptions, io: DaemonIo): Promise<number> {
   if (!options.foreground && !isDetachedChild()) {
-    return detach({ logFile: null, stderr: io.stderr });
+    warnIfTheLogIsLost(options, io);
+    return detach({ logFile: options.logFile, stderr: io.stderr });
   }
   const problems = checkScripts(options.config);
   if (problems.length > 0) {
     io.stderr(problems.map((p) => `hastmon: ${p}\n`).join(''));
     return EX_CONFIG;
   }
-  const log = createDaemonLogger({ foreground: options.foreground, verbosity: options.debug });
+  let log: Logger;
+  try {
+    log = openLog(options);
+  } catch (error) {
+    io.stderr(`hastmon: ${(error as Error).message}\n`);
+    return EX_CANTCREAT;
+  }
   const daemon = new Daemon(options, log, io);
   const code = await daemon.run();
   await log.close();
   return code;
+}
+
+/**
+ * `-L FILE`; else stderr in the foreground, with `<N>` priorities when it is the journal; else
+ * syslog, or stderr again (/dev/null in the background, as the start warned) where there is none.
+ */
+function openLog(options: DaemonOptions): Logger {
+  if (options.logFile !== null) {
+    const sink = fileSink({ path: options.logFile, pid: process.pid });
+    return createDaemonLogger({ foreground: options.foreground, sink, verbosity: options.debug });
+  }
+  const toStderr = options.foreground || syslogProblem() !== null;
+  return createDaemonLogger({ foreground: toStderr, journal: toStderr && stderrIsJournal(), verbosity: options.debug });
+}
+
+/** A background start with nowhere to log says so while it still has a terminal. */
+function warnIfTheLogIsLost(options: DaemonOptions, io: DaemonIo): void {
+  if (options.logFile !== null) return;
+  const problem = syslogProblem();
+  if (problem === null) return;
+  io.stderr(`hastmon: warning: ${problem}: the daemon's messages will be lost; give -L FILE to keep them, or run hastmon -F\n`);
 }
 
 /** Refuse missing or unsafe scripts loudly at start (DESIGN §5): never skip one silently. */
@@ -241,6 +271,7 @@ class Daemon {
 
   private async onControl(request: ControlRequest): Promise<ControlResponse> {
     if (request.command === 'reload') return this.reload();
+    if (request.command === 'reopen-log') return this.reopenLog();
     if (request.command !== 'role' && request.command !== 'offline' && request.command !== 'clear' && request.command !== 'status') {
       return { ok: false, exitCode: EX_DATAERR, message: 'unknown command' };
     }
@@ -285,6 +316,18 @@ class Daemon {
       remoteAddresses,
     });
     return selection === 'all' ? doc : { ...doc, resources: doc.resources.filter((r) => selection.includes(r.name)) };
+  }
+
+  /** `hastmonctl reopen-log`: logrotate has moved the log file away (its postrotate). */
+  private reopenLog(): ControlResponse {
+    const result = this.log.reopen();
+    if (result === 'no-file') return { ok: false, exitCode: EX_UNAVAILABLE, message: 'not logging to a file (-L): nothing to reopen' };
+    if (result !== 'reopened') {
+      this.log.log('error', `log file not reopened, still writing the old one: ${result.failed}`);
+      return { ok: false, exitCode: EX_CANTCREAT, message: `${result.failed}; still writing the old file` };
+    }
+    this.log.log('notice', `log file ${this.options.logFile ?? ''} reopened`);
+    return { ok: true, message: 'log file reopened' };
   }
 
   /**

@@ -1,4 +1,4 @@
-// `hastmon [-dFhmt] [-c config] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]`
+// `hastmon [-dFhmt] [-c config] [-L logfile] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]`
 import {
   DEFAULT_CONFIG_PATH,
   DEFAULT_EXPECTED_NODES,
@@ -20,6 +20,8 @@ export interface HastmonArgs {
   /** How many times `-d` was given. */
   debug: number;
   configPath?: string;
+  /** `-L`: the log goes to this file instead of syslog or stderr. */
+  logFile?: string;
   pidFile?: string;
   stateFile?: string;
   scriptDir?: string;
@@ -34,6 +36,8 @@ export interface DaemonOptions {
   /** This node's configuration, with `-l` applied. */
   config: NodeConfig;
   pidFile: string;
+  /** `-L`, or null: syslog in the background, stderr in the foreground. */
+  logFile: string | null;
   foreground: boolean;
   debug: number;
   forceStart: boolean;
@@ -41,13 +45,15 @@ export interface DaemonOptions {
 
 export type ArgsResult = { ok: true; args: HastmonArgs } | { ok: false; message: string };
 
-export const HASTMON_USAGE = `usage: hastmon [-dFhmt] [-c config] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]
+export const HASTMON_USAGE = `usage: hastmon [-dFhmt] [-c config] [-L logfile] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]
   -c config     configuration file (default ${DEFAULT_CONFIG_PATH}); when the default
                 file does not exist, hastmon runs one resource 'service' with the scripts of -s
   -d            print debugging information; repeat for more
   -F            stay in the foreground
   -h            print this help
   -l statefile  state file (default ${DEFAULT_STATE_FILE})
+  -L logfile    log to this file instead of syslog (or stderr with -F);
+                hastmonctl reopen-log opens it again after a rotation
   -m            force this node to start its resources now, without asking the others
   -n nodes      without a configuration file: the number of nodes in the cluster (default ${DEFAULT_EXPECTED_NODES})
   -N name       this node's name (default: the host name up to the first dot)
@@ -58,7 +64,7 @@ export const HASTMON_USAGE = `usage: hastmon [-dFhmt] [-c config] [-P pidfile] [
 `;
 
 /** hastmon's options: the letters parseHastmonArgs accepts, and hastmon(8) documents. */
-export const HASTMON_GETOPT: Readonly<GetoptSpec> = { flags: 'dFhmt', withArgument: 'cPlsnN' };
+export const HASTMON_GETOPT: Readonly<GetoptSpec> = { flags: 'dFhmt', withArgument: 'cPlLsnN' };
 
 export function parseHastmonArgs(argv: readonly string[]): ArgsResult {
   const parsed = getopt(argv, HASTMON_GETOPT);
@@ -88,6 +94,9 @@ export function parseHastmonArgs(argv: readonly string[]): ArgsResult {
         break;
       case 'P':
         args.pidFile = text;
+        break;
+      case 'L':
+        args.logFile = text;
         break;
       case 'l':
         args.stateFile = text;

@@ -4,6 +4,7 @@
 import { DEFAULT_CONFIG_PATH, DEFAULT_PID_FILE } from '../config/defaults.js';
 import { runDaemon } from '../daemon.js';
 import { isDetachedChild, reportStartup, writeDetachedStderr } from '../io/detach.js';
+import { stderrIsJournal, withJournalPriorities } from '../io/log-destination.js';
 import { HASTMON_USAGE, parseHastmonArgs } from './args.js';
 import { configure } from './configure.js';
 import { EX_OK, EX_SOFTWARE, EX_USAGE } from './exit-codes.js';
@@ -17,11 +18,15 @@ export interface HastmonIo {
 }
 
 /**
- * The running process's io. In a background start's detached child, stderr is /dev/null, and
- * what it says during start-up goes to the waiting parent.
+ * The running process's io. In a background start's detached child, stderr is the log file or
+ * /dev/null, and what it says during start-up goes to the waiting parent too; under systemd each
+ * line carries its `<N>` priority for the journal.
  */
 export function processIo(): HastmonIo {
-  const stderr = isDetachedChild() ? writeDetachedStderr : (text: string): void => void process.stderr.write(text);
+  const journal = stderrIsJournal();
+  const stderr = isDetachedChild()
+    ? writeDetachedStderr
+    : (text: string): void => void process.stderr.write(journal ? withJournalPriorities(text) : text);
   return {
     stdout: (text) => void process.stdout.write(text),
     stderr,
@@ -73,6 +78,7 @@ async function hastmon(argv: readonly string[], io: HastmonIo): Promise<number> 
     configPath: configured.configPath,
     config: configured.config,
     pidFile: args.pidFile ?? DEFAULT_PID_FILE,
+    logFile: args.logFile ?? null,
     foreground: args.foreground,
     debug: args.debug,
     forceStart: args.forceStart,
