@@ -11,10 +11,10 @@
 //   6. exit.
 
 import { readFileSync } from 'node:fs';
-import { lookup } from 'node:dns/promises';
+import { isIPv6 } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { DaemonOptions } from './cli/args.js';
-import { EX_CONFIG, EX_DATAERR, EX_OK, EX_OSERR, EX_TEMPFAIL, EX_UNAVAILABLE } from './cli/exit-codes.js';
+import { EX_CANTCREAT, EX_CONFIG, EX_DATAERR, EX_OK, EX_OSERR, EX_TEMPFAIL, EX_UNAVAILABLE } from './cli/exit-codes.js';
 import type { NodeConfig, NodeResource } from './config/model.js';
 import { toCoreConfig } from './config/core-config.js';
 import { NodeCore } from './core/node.js';
@@ -38,6 +38,9 @@ import { channelsBeyondLoopback, unansweredPeers } from './config/exposure.js';
 import { loadConfigFile } from './config/load.js';
 import { resolveForNode } from './config/resolve.js';
 import { createDaemonLogger, type Logger } from './io/log.js';
+import { fileSink } from './io/log-file.js';
+import { stderrIsJournal, syslogProblem } from './io/log-destination.js';
+import { NameResolver, type ResolvedAddress } from './io/name-resolver.js';
 import { DETACHED_ENV, detach, isDetachedChild, reportStartup } from './io/detach.js';
 
 /** The directory of the low-level helpers, put first on every script's PATH. */
@@ -47,18 +50,53 @@ const STATE_FILE_REFRESH_MS = 1000;
 /** A timer firing this much later than asked is worth a warning: the host or the loop is overloaded. */
 const LATE_TIMER_WARNING_MS = 100;
 
-export async function runDaemon(options: DaemonOptions): Promise<number> {
-  if (!options.foreground && !isDetachedChild()) return detach();
+/** Where the daemon says why it cannot start: the terminal, or the parent of a background start. */
+export interface DaemonIo {
+  stderr(text: string): void;
+}
+
+export async function runDaemon(options: DaemonOptions, io: DaemonIo): Promise<number> {
+  if (!options.foreground && !isDetachedChild()) {
+    warnIfTheLogIsLost(options, io);
+    return detach({ logFile: options.logFile, stderr: io.stderr });
+  }
   const problems = checkScripts(options.config);
   if (problems.length > 0) {
-    process.stderr.write(problems.map((p) => `hastmon: ${p}\n`).join(''));
+    io.stderr(problems.map((p) => `hastmon: ${p}\n`).join(''));
     return EX_CONFIG;
   }
-  const log = createDaemonLogger({ foreground: options.foreground, verbosity: options.debug });
-  const daemon = new Daemon(options, log);
+  let log: Logger;
+  try {
+    log = openLog(options);
+  } catch (error) {
+    io.stderr(`hastmon: ${(error as Error).message}\n`);
+    return EX_CANTCREAT;
+  }
+  const daemon = new Daemon(options, log, io);
   const code = await daemon.run();
   await log.close();
   return code;
+}
+
+/**
+ * `-L FILE`; else stderr in the foreground, with `<N>` priorities when it is the journal; else
+ * syslog, or stderr again (/dev/null in the background, as the start warned) where there is none.
+ */
+function openLog(options: DaemonOptions): Logger {
+  if (options.logFile !== null) {
+    const sink = fileSink({ path: options.logFile, pid: process.pid });
+    return createDaemonLogger({ foreground: options.foreground, sink, verbosity: options.debug });
+  }
+  const toStderr = options.foreground || syslogProblem() !== null;
+  return createDaemonLogger({ foreground: toStderr, journal: toStderr && stderrIsJournal(), verbosity: options.debug });
+}
+
+/** A background start with nowhere to log says so while it still has a terminal. */
+function warnIfTheLogIsLost(options: DaemonOptions, io: DaemonIo): void {
+  if (options.logFile !== null) return;
+  const problem = syslogProblem();
+  if (problem === null) return;
+  io.stderr(`hastmon: warning: ${problem}: the daemon's messages will be lost; give -L FILE to keep them, or run hastmon -F\n`);
 }
 
 /** Refuse missing or unsafe scripts loudly at start (DESIGN §5): never skip one silently. */
@@ -98,6 +136,13 @@ class Daemon {
   /** Resources a reload removed, until their stop has run. */
   private readonly retired = new Map<string, NodeResource>();
   private intake: HeartbeatIntake | undefined;
+  /** Peer and friend names; those that do not resolve at start are tried again in the background. */
+  private readonly names: NameResolver;
+  /** Each `remote` as written, and the address it resolved to (for `hastmonctl status`). */
+  private readonly remoteAddresses = new Map<string, string>();
+  /** Peers resolved after the transport was made but before it runs: given to it once it does. */
+  private readonly waitingPeers: Array<{ address: string; port: number }> = [];
+  private transportRunning = false;
   private key: Buffer | null = null;
   private timer: NodeJS.Timeout | undefined;
   private readonly pending: Input[] = [];
@@ -112,8 +157,10 @@ class Daemon {
   constructor(
     private readonly options: DaemonOptions,
     private readonly log: Logger,
+    private readonly io: DaemonIo,
   ) {
     this.config = options.config;
+    this.names = new NameResolver({ log: (level, message) => this.log.log(level, message) });
     const coreConfig = toCoreConfig(this.config, {
       forceStart: options.forceStart,
       alert: hasAlertScript,
@@ -128,7 +175,7 @@ class Daemon {
   async run(): Promise<number> {
     const pid = acquirePidFile(this.options.pidFile, process.pid);
     if (!pid.ok) {
-      process.stderr.write(`hastmon: ${pid.message}\n`);
+      this.io.stderr(`hastmon: ${pid.message}\n`);
       return EX_TEMPFAIL;
     }
     this.releasePidFile = pid.release;
@@ -137,10 +184,10 @@ class Daemon {
       this.key = readKey(this.config);
     } catch (error) {
       this.releasePidFile();
-      process.stderr.write(`hastmon: ${(error as Error).message}\n`);
+      this.io.stderr(`hastmon: ${(error as Error).message}\n`);
       return EX_CONFIG;
     }
-    const friends = await resolveFriends(this.config.friends, (m) => this.log.log('warning', m));
+    const [friends, peers] = await Promise.all([this.resolveFriends(), this.resolvePeers()]);
     this.intake = new HeartbeatIntake({
       self: this.config.node,
       key: this.key,
@@ -155,17 +202,20 @@ class Daemon {
     this.transport = new UdpTransport({
       channels: this.config.channels.map((c) => (c.kind === 'unicast' ? { kind: 'unicast' } : c)),
       listen: { address: this.config.listen.host, port: this.config.listen.port },
-      peers: this.config.remotes.map((r) => ({ host: r.host, port: r.port })),
+      peers,
       onDatagram: (data, from) => this.onDatagram(data, from),
       log: (level, message) => this.log.log(level, message),
     });
     try {
       await this.transport.start();
     } catch (error) {
+      this.names.stop();
       this.releasePidFile();
-      process.stderr.write(`hastmon: ${(error as Error).message}\n`);
+      this.io.stderr(`hastmon: ${(error as Error).message}\n`);
       return EX_OSERR;
     }
+    this.transportRunning = true;
+    for (const peer of this.waitingPeers.splice(0)) this.addPeer(peer.address, peer.port);
     this.control = new ControlServer(this.config.control, (request) => this.onControl(request), {
       debug: (m) => this.log.log('debug', m),
       warning: (m) => this.log.log('warning', m),
@@ -173,9 +223,10 @@ class Daemon {
     try {
       await this.control.start();
     } catch (error) {
+      this.names.stop();
       await this.transport.close();
       this.releasePidFile();
-      process.stderr.write(`hastmon: ${(error as Error).message}\n`);
+      this.io.stderr(`hastmon: ${(error as Error).message}\n`);
       return EX_OSERR;
     }
     this.warnAboutTwoNodeResources();
@@ -196,8 +247,53 @@ class Daemon {
       });
       this.gateway.start();
     }
-    reportStartup(EX_OK);
+    await reportStartup(EX_OK);
     return done;
+  }
+
+  /**
+   * `friends` as addresses. The intake reads this very set for every datagram, so a friend whose
+   * name resolves later is admitted from then on.
+   */
+  private async resolveFriends(): Promise<Set<string> | null> {
+    if (this.config.friends.length === 0) return null;
+    const friends = new Set<string>();
+    const admit = (addresses: ResolvedAddress[]): null => {
+      for (const { address } of addresses) friends.add(address);
+      return null;
+    };
+    await Promise.all(this.config.friends.map((name) => this.names.resolve(name, 'friend', admit)));
+    return friends;
+  }
+
+  /** The `remote` peers resolved now, for the transport; the others join it when they resolve. */
+  private async resolvePeers(): Promise<Array<{ host: string; port: number }>> {
+    const now: Array<{ host: string; port: number }> = [];
+    const ipv6 = isIPv6(this.config.listen.host);
+    await Promise.all(
+      this.config.remotes.map((remote) =>
+        this.names.resolve(remote.host, 'peer', (addresses) => {
+          // An IPv4 socket reaches IPv4 peers only; a dual-stack one prefers IPv4 too.
+          const chosen = addresses.find((a) => a.family === 4) ?? (ipv6 ? addresses[0] : undefined);
+          if (chosen === undefined) return 'has no IPv4 address, and the listen address is IPv4';
+          this.remoteAddresses.set(remote.text, chosen.address);
+          if (this.transport === undefined) now.push({ host: chosen.address, port: remote.port });
+          else this.addPeer(chosen.address, remote.port);
+          return null;
+        }),
+      ),
+    );
+    return now;
+  }
+
+  /** A peer whose name resolved after start: heartbeats go to it from now on (the resolver says so). */
+  private addPeer(address: string, port: number): void {
+    if (!this.transportRunning) {
+      this.waitingPeers.push({ address, port });
+      return;
+    }
+    const unicast = this.config.channels.findIndex((c) => c.kind === 'unicast');
+    if (unicast >= 0) this.transport?.learnPeer(unicast, address, port);
   }
 
   private warnAboutTwoNodeResources(): void {
@@ -265,6 +361,7 @@ class Daemon {
 
   private async onControl(request: ControlRequest): Promise<ControlResponse> {
     if (request.command === 'reload') return this.reload();
+    if (request.command === 'reopen-log') return this.reopenLog();
     if (request.command !== 'role' && request.command !== 'offline' && request.command !== 'clear' && request.command !== 'status') {
       return { ok: false, exitCode: EX_DATAERR, message: 'unknown command' };
     }
@@ -295,20 +392,26 @@ class Daemon {
 
   private statusDocument(selection: string[] | 'all') {
     const view = this.core.view(monotonicMs());
-    const resolved = this.transport?.peerAddresses() ?? [];
-    const remoteAddresses = new Map<string, string>();
-    this.config.remotes.forEach((remote, i) => {
-      const address = resolved[i];
-      if (address !== undefined) remoteAddresses.set(remote.text, address);
-    });
     const doc = buildStatus(view, this.config, {
       pid: process.pid,
       time: new Date(),
       drops: this.intake?.drops.nonZero() ?? [],
       heardFrom: this.heardFrom,
-      remoteAddresses,
+      remoteAddresses: this.remoteAddresses,
     });
     return selection === 'all' ? doc : { ...doc, resources: doc.resources.filter((r) => selection.includes(r.name)) };
+  }
+
+  /** `hastmonctl reopen-log`: logrotate has moved the log file away (its postrotate). */
+  private reopenLog(): ControlResponse {
+    const result = this.log.reopen();
+    if (result === 'no-file') return { ok: false, exitCode: EX_UNAVAILABLE, message: 'not logging to a file (-L): nothing to reopen' };
+    if (result !== 'reopened') {
+      this.log.log('error', `log file not reopened, still writing the old one: ${result.failed}`);
+      return { ok: false, exitCode: EX_CANTCREAT, message: `${result.failed}; still writing the old file` };
+    }
+    this.log.log('notice', `log file ${this.options.logFile ?? ''} reopened`);
+    return { ok: true, message: 'log file reopened' };
   }
 
   /**
@@ -483,6 +586,7 @@ class Daemon {
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.refresher !== undefined) clearInterval(this.refresher);
     controlSignals.stopWaking();
+    this.names.stop();
     this.gateway?.stop();
     this.runner.killAll();
     await this.control?.close();
@@ -557,18 +661,4 @@ function readKey(config: NodeConfig): Buffer | null {
   } catch (error) {
     throw new Error(`cannot read the key file ${key.path}: ${(error as Error).message}`);
   }
-}
-
-/** `friends` names become addresses once, at start; a name that does not resolve admits nobody. */
-async function resolveFriends(names: string[], warn: (message: string) => void): Promise<Set<string> | null> {
-  if (names.length === 0) return null;
-  const addresses = new Set<string>();
-  for (const name of names) {
-    try {
-      for (const a of await lookup(name, { all: true })) addresses.add(a.address);
-    } catch {
-      warn(`friend ${name} does not resolve: heartbeats from it will be dropped`);
-    }
-  }
-  return addresses;
 }

@@ -27,6 +27,10 @@ describe('parseHastmonArgs', () => {
     });
   });
 
+  it('reads the log file of -L', () => {
+    expect(parseHastmonArgs(['-L', '/var/log/hastmon.log'])).toMatchObject({ ok: true, args: { logFile: '/var/log/hastmon.log' } });
+  });
+
   it('counts -d for verbosity', () => {
     expect(parseHastmonArgs(['-dd', '-d'])).toMatchObject({ ok: true, args: { debug: 3 } });
   });
@@ -45,9 +49,9 @@ describe('parseHastmonArgs', () => {
 
   it('documents every flag in the usage text', () => {
     expect(HASTMON_USAGE.split('\n')[0]).toBe(
-      'usage: hastmon [-dFhkmt] [-c config] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]',
+      'usage: hastmon [-dFhkmt] [-c config] [-L logfile] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]',
     );
-    for (const flag of ['-c', '-d', '-F', '-h', '-k', '-l', '-m', '-n', '-N', '-P', '-s', '-t']) {
+    for (const flag of ['-c', '-d', '-F', '-h', '-k', '-l', '-L', '-m', '-n', '-N', '-P', '-s', '-t']) {
       expect(HASTMON_USAGE).toMatch(new RegExp(`^  ${flag} `, 'm'));
     }
   });

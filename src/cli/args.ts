@@ -1,4 +1,4 @@
-// `hastmon [-dFhkmt] [-c config] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]`
+// `hastmon [-dFhkmt] [-c config] [-L logfile] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]`
 import {
   DEFAULT_CONFIG_PATH,
   DEFAULT_EXPECTED_NODES,
@@ -22,6 +22,8 @@ export interface HastmonArgs {
   /** How many times `-d` was given. */
   debug: number;
   configPath?: string;
+  /** `-L`: the log goes to this file instead of syslog or stderr. */
+  logFile?: string;
   pidFile?: string;
   stateFile?: string;
   scriptDir?: string;
@@ -36,6 +38,8 @@ export interface DaemonOptions {
   /** This node's configuration, with `-l` applied. */
   config: NodeConfig;
   pidFile: string;
+  /** `-L`, or null: syslog in the background, stderr in the foreground. */
+  logFile: string | null;
   foreground: boolean;
   debug: number;
   forceStart: boolean;
@@ -43,7 +47,7 @@ export interface DaemonOptions {
 
 export type ArgsResult = { ok: true; args: HastmonArgs } | { ok: false; message: string };
 
-export const HASTMON_USAGE = `usage: hastmon [-dFhkmt] [-c config] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]
+export const HASTMON_USAGE = `usage: hastmon [-dFhkmt] [-c config] [-L logfile] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]
   -c config     configuration file (default ${DEFAULT_CONFIG_PATH}); when the default
                 file does not exist, hastmon runs one resource 'service' with the scripts of -s
   -d            print debugging information; repeat for more
@@ -51,6 +55,8 @@ export const HASTMON_USAGE = `usage: hastmon [-dFhkmt] [-c config] [-P pidfile] 
   -h            print this help
   -k            print a new random key section for hastmon.conf, and exit
   -l statefile  state file (default ${DEFAULT_STATE_FILE})
+  -L logfile    log to this file instead of syslog (or stderr with -F);
+                hastmonctl reopen-log opens it again after a rotation
   -m            force this node to start its resources now, without asking the others
   -n nodes      without a configuration file: the number of nodes in the cluster (default ${DEFAULT_EXPECTED_NODES})
   -N name       this node's name (default: the host name up to the first dot)
@@ -61,7 +67,7 @@ export const HASTMON_USAGE = `usage: hastmon [-dFhkmt] [-c config] [-P pidfile] 
 `;
 
 /** hastmon's options: the letters parseHastmonArgs accepts, and hastmon(8) documents. */
-export const HASTMON_GETOPT: Readonly<GetoptSpec> = { flags: 'dFhkmt', withArgument: 'cPlsnN' };
+export const HASTMON_GETOPT: Readonly<GetoptSpec> = { flags: 'dFhkmt', withArgument: 'cPlLsnN' };
 
 export function parseHastmonArgs(argv: readonly string[]): ArgsResult {
   const parsed = getopt(argv, HASTMON_GETOPT);
@@ -94,6 +100,9 @@ export function parseHastmonArgs(argv: readonly string[]): ArgsResult {
         break;
       case 'P':
         args.pidFile = text;
+        break;
+      case 'L':
+        args.logFile = text;
         break;
       case 'l':
         args.stateFile = text;

@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_CONFIG_PATH, DEFAULT_PID_FILE } from '../config/defaults.js';
 import { GENERATED_KEY_BYTES, keySection } from '../config/key.js';
 import { runDaemon } from '../daemon.js';
+import { isDetachedChild, reportStartup, writeDetachedStderr } from '../io/detach.js';
+import { stderrIsJournal, withJournalPriorities } from '../io/log-destination.js';
 import { HASTMON_USAGE, parseHastmonArgs } from './args.js';
 import { configure } from './configure.js';
 import { EX_OK, EX_SOFTWARE, EX_USAGE } from './exit-codes.js';
@@ -17,10 +19,19 @@ export interface HastmonIo {
   defaultNodeName: string;
 }
 
+/**
+ * The running process's io. In a background start's detached child, stderr is the log file or
+ * /dev/null, and what it says during start-up goes to the waiting parent too; under systemd each
+ * line carries its `<N>` priority for the journal.
+ */
 export function processIo(): HastmonIo {
+  const journal = stderrIsJournal();
+  const stderr = isDetachedChild()
+    ? writeDetachedStderr
+    : (text: string): void => void process.stderr.write(journal ? withJournalPriorities(text) : text);
   return {
     stdout: (text) => void process.stdout.write(text),
-    stderr: (text) => void process.stderr.write(text),
+    stderr,
     defaultConfigPath: DEFAULT_CONFIG_PATH,
     defaultNodeName: shortHostname(),
   };
@@ -28,12 +39,16 @@ export function processIo(): HastmonIo {
 
 /** Runs hastmon with these arguments; resolves to the exit status (sysexits(3)). */
 export async function runHastmon(argv: readonly string[], io: HastmonIo): Promise<number> {
+  let code: number;
   try {
-    return await hastmon(argv, io);
+    code = await hastmon(argv, io);
   } catch (error) {
     io.stderr(`hastmon: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EX_SOFTWARE;
+    code = EX_SOFTWARE;
   }
+  // A background daemon that ends before it was up tells the waiting parent why (no-op otherwise).
+  await reportStartup(code);
+  return code;
 }
 
 async function hastmon(argv: readonly string[], io: HastmonIo): Promise<number> {
@@ -59,7 +74,8 @@ async function hastmon(argv: readonly string[], io: HastmonIo): Promise<number> 
     io.stderr(configured.messages.map((m) => `${m}\n`).join(''));
     return configured.code;
   }
-  for (const warning of configured.warnings) io.stderr(`hastmon: ${warning}\n`);
+  // A background start's child reads the same configuration: its parent printed the warnings.
+  if (!isDetachedChild()) for (const warning of configured.warnings) io.stderr(`hastmon: warning: ${warning}\n`);
   if (args.check) {
     io.stdout('configuration OK\n');
     return EX_OK;
@@ -68,8 +84,9 @@ async function hastmon(argv: readonly string[], io: HastmonIo): Promise<number> 
     configPath: configured.configPath,
     config: configured.config,
     pidFile: args.pidFile ?? DEFAULT_PID_FILE,
+    logFile: args.logFile ?? null,
     foreground: args.foreground,
     debug: args.debug,
     forceStart: args.forceStart,
-  });
+  }, io);
 }

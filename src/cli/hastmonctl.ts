@@ -120,6 +120,11 @@ export const HASTMONCTL_COMMANDS: Readonly<Record<string, CtlCommand>> = {
     options: [],
     parse: (words) => (words.length > 0 ? usageError(`reload takes no arguments`) : requestAction({ command: 'reload' })),
   },
+  'reopen-log': {
+    usage: '  reopen-log                             open the log file (-L) again, after a rotation\n',
+    options: [],
+    parse: (words) => (words.length > 0 ? usageError(`reopen-log takes no arguments`) : requestAction({ command: 'reopen-log' })),
+  },
   help: {
     usage: '  help                                   print this help\n',
     options: [],

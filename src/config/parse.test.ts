@@ -218,8 +218,8 @@ describe('parseConfig: keywords', () => {
 
   it('accepts the shortest lease whose guard and endorsement window hold', () => {
     const lease = MIN_GUARD_MS / GUARD_FRACTION_OF_LEASE;
-    const heartbeat = 20;
-    const timing = parsed(`heartbeat_interval ${heartbeat}ms\ndeadtime 100ms\nlease ${lease}ms\n${RESOURCE}`).timing;
+    const heartbeat = 10;
+    const timing = parsed(`heartbeat_interval ${heartbeat}ms\ndeadtime ${lease}ms\nlease ${lease}ms\n${RESOURCE}`).timing;
     expect(timing.guard).toBe(MIN_GUARD_MS);
     expect(endorsementWindow(timing)).toBeGreaterThanOrEqual(HEARTBEATS_PER_ENDORSEMENT_WINDOW * heartbeat);
   });
@@ -262,12 +262,12 @@ describe('parseConfig: errors as file:line: message', () => {
     [
       'a lease whose guard rounds to nothing',
       'heartbeat_interval 1ms\ndeadtime 3ms\nlease 4ms\n',
-      [`${FILE}:3: lease 4ms is too short: its guard, a tenth of it, would be 0ms, expected at least 20ms to cover a busy host's scheduling delays (lease 200ms or more)`],
+      [`${FILE}:3: lease 4ms is too short: its guard, a tenth of it, would be 0ms, expected at least 5ms to cover a busy host's scheduling delays (lease 50ms or more)`],
     ],
     [
       'a lease whose guard is just too short',
-      'heartbeat_interval 20ms\ndeadtime 100ms\nlease 199ms\n',
-      [`${FILE}:3: lease 199ms is too short: its guard, a tenth of it, would be 19ms, expected at least 20ms to cover a busy host's scheduling delays (lease 200ms or more)`],
+      'heartbeat_interval 5ms\ndeadtime 20ms\nlease 49ms\n',
+      [`${FILE}:3: lease 49ms is too short: its guard, a tenth of it, would be 4ms, expected at least 5ms to cover a busy host's scheduling delays (lease 50ms or more)`],
     ],
     ['an unterminated string', 'exec "/etc/r.sh\n', [`${FILE}:1: unterminated string: expected a closing '"' on the same line`]],
     ['a stray }', 'attempts 3\n}\n', [`${FILE}:2: unexpected '}': no section is open here`]],

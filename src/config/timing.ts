@@ -21,12 +21,13 @@ import type { Timing } from '../core/types.js';
 export const HEARTBEATS_PER_ENDORSEMENT_WINDOW = 3;
 
 /**
- * The shortest guard (a tenth of the lease) that holds. The guard must cover how late a timer of a
- * busy host fires and how long a garbage collection or a loaded run queue stops the process:
- * milliseconds to tens of them. Below 20 ms it covers nothing, and a lease of a few milliseconds
- * (its guard rounded down to 0) would let two nodes run a resource at the same moment.
+ * The shortest guard (a tenth of the lease) that holds. The guard must cover how late a timer
+ * fires (a millisecond by design) and how long a young-generation garbage collection stops Node (a
+ * few milliseconds); below 5 ms it covers neither, and a lease of a few milliseconds (its guard
+ * rounded down to 0) would let two nodes run a resource at the same moment. The fastest timing
+ * accepted is thus 10ms/50ms/50ms. A loaded host stalls for longer: choose a longer lease there.
  */
-export const MIN_GUARD_MS = 20;
+export const MIN_GUARD_MS = 5;
 
 /** `200ms`, `1s`, `1.5s`: times in messages, in the units the file uses. */
 export function formatDuration(ms: number): string {

@@ -12,10 +12,9 @@ import type { Heartbeat } from '../core/types.js';
 import { decodeHeartbeat } from '../wire/decode.js';
 import { encodeHeartbeat } from '../wire/encode.js';
 import { Cluster } from './cluster.js';
-import { clusterPerTest } from './per-test.js';
+import { clusterForTest } from './per-test.js';
 import { ROOT, daemonEnvironment, freePort, runHastmon, sleep } from './processes.js';
 
-const clusters = clusterPerTest();
 const NODES = [{ name: 'lolek', priority: 0 }, { name: 'bolek', priority: 1 }, { name: 'reksio', watchdog: true }];
 
 /** The group and port of the cluster's multicast channel, as its configuration names them. */
@@ -128,8 +127,8 @@ function heldThroughout(c: Cluster): void {
 }
 
 describe('a cluster without a key, against hostile and corrupted datagrams', () => {
-  it('drops a flood of invented node names: the heartbeats stay the same size, memory stays put, the holder keeps running', async () => {
-    const c = clusters.track(await Cluster.create({ transport: 'multicast', nodes: NODES, label: 'unknown-names' }));
+  it('drops a flood of invented node names: the heartbeats stay the same size, memory stays put, the holder keeps running', async (context) => {
+    const c = await clusterForTest(context, { transport: 'multicast', nodes: NODES, label: 'unknown-names' });
     await c.startAll();
     await c.waitFor('lolek to run it', () => c.agreeOn('lolek'), 15_000);
     const { heard, socket } = await tap(c);
@@ -161,8 +160,8 @@ describe('a cluster without a key, against hostile and corrupted datagrams', () 
     }
   });
 
-  it('drops an incarnation no clock can have, and hides a real node behind a forged one for the lease at most', async () => {
-    const c = clusters.track(await Cluster.create({ transport: 'multicast', nodes: NODES, label: 'future-incarnation' }));
+  it('drops an incarnation no clock can have, and hides a real node behind a forged one for the lease at most', async (context) => {
+    const c = await clusterForTest(context, { transport: 'multicast', nodes: NODES, label: 'future-incarnation' });
     await c.startAll();
     await c.waitFor('lolek to run it', () => c.agreeOn('lolek'), 15_000);
     const { heard, socket } = await tap(c);
@@ -194,8 +193,8 @@ describe('a cluster without a key, against hostile and corrupted datagrams', () 
     }
   });
 
-  it('drops every real heartbeat with flipped bits as bad-checksum, and the holder keeps running', async () => {
-    const c = clusters.track(await Cluster.create({ transport: 'multicast', nodes: NODES, label: 'bit-flips' }));
+  it('drops every real heartbeat with flipped bits as bad-checksum, and the holder keeps running', async (context) => {
+    const c = await clusterForTest(context, { transport: 'multicast', nodes: NODES, label: 'bit-flips' });
     await c.startAll();
     await c.waitFor('lolek to run it', () => c.agreeOn('lolek'), 15_000);
     const { heard, socket } = await tap(c);
@@ -233,13 +232,12 @@ describe('a cluster without a key, against hostile and corrupted datagrams', () 
     }
   });
 
-  it('sends no heartbeat to an address it was not configured with, until a heartbeat with a valid MAC comes from there', async () => {
+  it('sends no heartbeat to an address it was not configured with, until a heartbeat with a valid MAC comes from there', async (context) => {
     const SECRET = 'correct horse battery staple';
     const run = async (key: Buffer | null): Promise<number> => {
       // A group of the test's own, never hastmon's default 239.255.42.99.
       const group = `239.255.${randomInt(43, 255)}.${randomInt(1, 255)}`;
-      const c = clusters.track(
-        await Cluster.create({
+      const c = await clusterForTest(context, {
           transport: 'unicast',
           nodes: NODES,
           globalLines: [
@@ -252,8 +250,7 @@ describe('a cluster without a key, against hostile and corrupted datagrams', () 
             '}',
           ],
           label: key === null ? 'learn-unkeyed' : 'learn-keyed',
-        }),
-      );
+        });
       await c.startAll();
       await c.waitFor('lolek to run it', () => c.agreeOn('lolek'), 15_000);
       const { heard, socket } = await tap(c, key);
@@ -306,8 +303,8 @@ describe('configurations that cannot work', () => {
     ['a guard that rounds to nothing', 'heartbeat_interval 1ms\ndeadtime 3ms\nlease 4ms\nresource r {\n  exec /bin/true\n  on node0 {\n  }\n}\n', /^hastmon\.conf:3: lease 4ms is too short: its guard, a tenth of it, would be 0ms, expected at least 20ms/],
   ];
 
-  it.each(cases)('refuses %s with file:line and status 78 (hastmon -t)', async (_what, text, message) => {
-    const c = clusters.track(await Cluster.create({ transport: 'unicast', nodes: [{ name: 'node0' }], label: 'refused' }));
+  it.for(cases)('refuses %s with file:line and status 78 (hastmon -t)', async ([, text, message], context) => {
+    const c = await clusterForTest(context, { transport: 'unicast', nodes: [{ name: 'node0' }], label: 'refused' });
     writeFileSync(c.path('hastmon.conf'), text);
     const result = await runHastmon(['-t', '-c', 'hastmon.conf', '-N', 'node0'], { dir: c.dir });
     expect(result.stdout).toBe('');
@@ -315,8 +312,8 @@ describe('configurations that cannot work', () => {
     expect(result.code).toBe(78);
   });
 
-  it('hastmon -k prints a key section that a configuration takes', async () => {
-    const c = clusters.track(await Cluster.create({ transport: 'unicast', nodes: [{ name: 'node0' }], label: 'key' }));
+  it('hastmon -k prints a key section that a configuration takes', async (context) => {
+    const c = await clusterForTest(context, { transport: 'unicast', nodes: [{ name: 'node0' }], label: 'key' });
     const made = await runHastmon(['-k'], { dir: c.dir });
     expect(made.code).toBe(0);
     expect(made.stdout).toMatch(/^key \{\n {8}algorithm sha256\n {8}secret "[0-9a-f]{64}"\n\}\n$/);

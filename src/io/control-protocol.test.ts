@@ -49,6 +49,7 @@ describe('parseRequest', () => {
     { command: 'offline', seconds: 45, resources: 'all' },
     { command: 'clear', resources: 'all' },
     { command: 'reload' },
+    { command: 'reopen-log' },
   ])('accepts %j as encoded', (request) => {
     const line = encodeLine(request);
     expect(line.endsWith('\n')).toBe(true);
@@ -62,9 +63,9 @@ describe('parseRequest', () => {
     ['null', 'request: expected an object'],
     ['[1,2]', 'request: expected an object'],
     ['"status"', 'request: expected an object'],
-    ['{}', 'request.command: expected one of status, role, offline, clear, reload'],
-    ['{"command":"shutdown"}', 'request.command: expected one of status, role, offline, clear, reload'],
-    ['{"command":"toString"}', 'request.command: expected one of status, role, offline, clear, reload'],
+    ['{}', 'request.command: expected one of status, role, offline, clear, reload, reopen-log'],
+    ['{"command":"shutdown"}', 'request.command: expected one of status, role, offline, clear, reload, reopen-log'],
+    ['{"command":"toString"}', 'request.command: expected one of status, role, offline, clear, reload, reopen-log'],
     ['{"command":"status"}', "request.resources: expected 'all' or a list of resource names"],
     ['{"command":"status","resources":"daemon"}', "request.resources: expected 'all' or a list of resource names"],
     ['{"command":"status","resources":[]}', 'request.resources: expected a non-empty list'],

@@ -26,7 +26,9 @@ export type ControlRequest =
   /** Without `seconds` the daemon applies its own default (pha's 30 s). */
   | { command: 'offline'; seconds?: number; resources: ResourceSelection }
   | { command: 'clear'; resources: ResourceSelection }
-  | { command: 'reload' };
+  | { command: 'reload' }
+  /** Open the log file (-L) again, after logrotate moved it. */
+  | { command: 'reopen-log' };
 
 export type ShownRole = 'primary' | 'secondary' | 'watchdog' | 'init';
 
@@ -164,6 +166,7 @@ const REQUEST_SHAPES: Record<ControlRequest['command'], Record<string, Check>> =
   offline: { command: literal('offline'), seconds: optional(offlineSeconds), resources: selection },
   clear: { command: literal('clear'), resources: selection },
   reload: { command: literal('reload') },
+  'reopen-log': { command: literal('reopen-log') },
 };
 
 const peerView = object(

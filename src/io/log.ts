@@ -6,7 +6,8 @@
 // each line starting with its own `<PRI>`: severities survive (a single `-p daemon.notice` would
 // flatten them, and one `logger -p` per record would fork per line), and Node's standard library
 // cannot write the datagram socket /dev/log itself. hastmon(8) and FreeHA log to syslog, so the
-// system's rotation and forwarding apply; a log file of our own would need both.
+// system's rotation and forwarding apply. Where there is no syslog, `-L FILE` (log-file.ts) keeps
+// the log in a file that logrotate can rotate; under systemd, stderr lines carry `<N>` priorities.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -48,6 +49,14 @@ export function formatStderrLine(wallMs: number, pid: number, level: LogLevel, m
   return `${new Date(wallMs).toISOString()} hastmon[${pid}]: ${level}: ${oneLine(message)}\n`;
 }
 
+/**
+ * `<N>level: message`, N the syslog severity alone: journald reads that prefix from a service's
+ * stderr (sd-daemon(3)), so `journalctl -p err` finds errors; it adds the time and pid itself.
+ */
+export function formatJournalLine(level: LogLevel, message: string): string {
+  return `<${SYSLOG_SEVERITY[level]}>${level}: ${oneLine(message)}\n`;
+}
+
 /** `<PRI>level: message`: logger adds the time, the tag and the pid. */
 export function formatSyslogLine(level: LogLevel, message: string): string {
   const flat = oneLine(message);
@@ -72,6 +81,8 @@ export interface LineSink {
   /** Why the sink last failed, or null. */
   lastError(): string | null;
   close(timeoutMs: number): Promise<void>;
+  /** A sink writing a file opens it again (after a rotation): null, or why it could not. */
+  reopen?(): string | null;
 }
 
 type LineFormat = (wallMs: number, level: LogLevel, message: string) => string;
@@ -122,8 +133,9 @@ export function streamSink(stream: Writable, format: LineFormat): LineSink {
  * writes synchronously to files, pipes and terminals on Linux, so a stalled terminal would stall
  * the daemon).
  */
-export function stderrSink(pid: number): LineSink {
+export function stderrSink(pid: number, options: { journal?: boolean } = {}): LineSink {
   const stream = createWriteStream('', { fd: 2, autoClose: false });
+  if (options.journal === true) return streamSink(stream, (_wallMs, level, message) => formatJournalLine(level, message));
   return streamSink(stream, (wallMs, level, message) => formatStderrLine(wallMs, pid, level, message));
 }
 
@@ -348,6 +360,17 @@ export class Logger {
     this.log(level, suppressed > 0 ? `${message} (${suppressed} more suppressed)` : message);
   }
 
+  /**
+   * Opens the log file again (`hastmonctl reopen-log`, after logrotate moved it): 'reopened',
+   * 'no-file' when the log does not go to a file, or why the file could not be opened (the old
+   * one is then kept).
+   */
+  reopen(): 'reopened' | 'no-file' | { failed: string } {
+    if (this.sink.reopen === undefined) return 'no-file';
+    const failure = this.sink.reopen();
+    return failure === null ? 'reopened' : { failed: failure };
+  }
+
   stats(): LoggerStats {
     return { written: this.written, dropped: this.dropped, queued: this.queue.length, sinkError: this.sink.lastError() };
   }
@@ -425,8 +448,12 @@ export class Logger {
 }
 
 export interface DaemonLoggerOptions {
-  /** `-F`: stderr; otherwise syslog. */
+  /** `-F`, or no syslog to reach: stderr; otherwise syslog. */
   foreground: boolean;
+  /** stderr is the systemd journal's stream: lines carry their `<N>` priority instead of a time. */
+  journal?: boolean;
+  /** A sink opened by the caller, in place of stderr and syslog (the `-L` log file). */
+  sink?: LineSink;
   verbosity: number;
   pid?: number;
   clock?: LogClock;
@@ -437,12 +464,14 @@ export interface DaemonLoggerOptions {
 
 export function createDaemonLogger(options: DaemonLoggerOptions): Logger {
   const pid = options.pid ?? process.pid;
-  const sink = options.foreground
-    ? stderrSink(pid)
-    : syslogSink({
-        command: options.syslogCommand ?? syslogCommand(pid),
-        ...(options.clock === undefined ? {} : { clock: options.clock }),
-      });
+  const sink =
+    options.sink ??
+    (options.foreground
+      ? stderrSink(pid, { journal: options.journal ?? false })
+      : syslogSink({
+          command: options.syslogCommand ?? syslogCommand(pid),
+          ...(options.clock === undefined ? {} : { clock: options.clock }),
+        }));
   return new Logger({
     sink,
     verbosity: options.verbosity,
