@@ -21,6 +21,7 @@ export function toCoreConfig(config: NodeConfig, options: CoreConfigOptions): Co
       attempts: resource.attempts,
       monitorInterval: resource.monitorInterval,
       monitorFall: resource.monitorFall,
+      localRestarts: resource.localRestarts,
       scriptTimeout: resource.scriptTimeout,
       failback: resource.failback,
       fence: resource.fence !== null,

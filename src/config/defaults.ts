@@ -61,6 +61,12 @@ export const DEFAULT_MONITOR_INTERVAL_MS = 2_000;
 /** FailSafe's advice: a monitor failure must repeat before it counts. */
 export const DEFAULT_MONITOR_FALL = 3;
 
+/**
+ * FreeHA's way: a confirmed monitor failure releases the resource (ERRORED here) and the next node
+ * takes over at once. Restarting in place first is a choice per resource type (Linux FailSafe).
+ */
+export const DEFAULT_LOCAL_RESTARTS = 0;
+
 /** Any script running longer is killed with its process group. */
 export const DEFAULT_SCRIPT_TIMEOUT_MS = 30_000;
 

@@ -34,6 +34,7 @@ describe('defaultConfig (no configuration file)', () => {
           attempts: 5,
           monitorInterval: 2_000,
           monitorFall: 3,
+          localRestarts: 0,
           scriptTimeout: 30_000,
           failback: 'manual',
           complaintCount: 3,

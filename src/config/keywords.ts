@@ -47,6 +47,7 @@ export const KEYWORD_SCOPES: Record<Keyword, readonly Scope[]> = {
   attempts: [G, R, RN],
   monitor_interval: [G, R, RN],
   monitor_fall: [G, R, RN],
+  local_restarts: [G, R, RN],
   // A node's part: for all its resources (global `on`) or for one.
   priority: [N, RN],
   remote: [N, RN],

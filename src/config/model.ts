@@ -58,6 +58,7 @@ export interface SettingValues {
   lease: number;
   monitor_interval: number;
   monitor_fall: number;
+  local_restarts: number;
   failback: Failback;
   ping: string;
   fence: string;
@@ -122,6 +123,7 @@ export interface NodeResource {
   attempts: number;
   monitorInterval: number;
   monitorFall: number;
+  localRestarts: number;
   scriptTimeout: number;
   failback: Failback;
   complaintCount: number;

@@ -41,6 +41,7 @@ deadtime 500ms
 lease 2s
 monitor_interval 1s
 monitor_fall 2
+local_restarts 1
 failback auto
 ping 192.0.2.1
 fence /etc/fence.sh
@@ -90,7 +91,7 @@ describe('parseConfig: keywords', () => {
       [
         'control', 'listen', 'timeout', 'exec', 'resource', 'priority', 'attempts', 'heartbeat_interval', 'friends',
         'remote', 'key', 'complaint_count', 'complaint_interval', 'on', 'role_on_start', 'channel', 'deadtime', 'lease',
-        'scripts', 'monitor_interval', 'monitor_fall', 'failback', 'ping', 'fence', 'shutdown_grace', 'state_file',
+        'scripts', 'monitor_interval', 'monitor_fall', 'local_restarts', 'failback', 'ping', 'fence', 'shutdown_grace', 'state_file',
       ].sort(),
     );
   });
@@ -116,6 +117,7 @@ describe('parseConfig: keywords', () => {
       lease: 2_000,
       monitor_interval: 1_000,
       monitor_fall: 2,
+      local_restarts: 1,
       failback: 'auto',
       ping: '192.0.2.1',
       fence: '/etc/fence.sh',
@@ -126,7 +128,7 @@ describe('parseConfig: keywords', () => {
     ]);
     const [lolek] = config.nodes;
     expect(lolek?.name).toBe('lolek');
-    expect(lolek?.line).toBe(24);
+    expect(lolek?.line).toBe(25);
     expect(values(lolek?.settings ?? {})).toEqual({
       listen: { text: '127.0.0.1:9001', host: '127.0.0.1', port: 9001 },
       control: '/run/h/lolek.ctl',
@@ -137,7 +139,7 @@ describe('parseConfig: keywords', () => {
       remote: [{ text: '127.0.0.1:9002', host: '127.0.0.1', port: 9002 }],
       role_on_start: 'secondary',
     });
-    expect(lolek?.channels).toEqual([{ value: { kind: 'unicast' }, line: 28 }]);
+    expect(lolek?.channels).toEqual([{ value: { kind: 'unicast' }, line: 29 }]);
     const [web] = config.resources;
     expect(web?.name).toBe('web');
     expect(values(web?.settings ?? {})).toEqual({
@@ -152,7 +154,7 @@ describe('parseConfig: keywords', () => {
       monitor_fall: 5,
       fence: '/etc/web-fence.sh',
     });
-    expect(web?.nodes.map((n) => [n.name, n.line])).toEqual([['lolek', 47], ['bolek', 58]]);
+    expect(web?.nodes.map((n) => [n.name, n.line])).toEqual([['lolek', 48], ['bolek', 59]]);
     expect(values(web?.nodes[0]?.settings ?? {})).toEqual({
       priority: 0,
       remote: [
@@ -233,7 +235,7 @@ describe('parseConfig: keywords', () => {
 
 describe('parseConfig: errors as file:line: message', () => {
   it.each([
-    ['an unknown keyword', 'colour blue\n', [`${FILE}:1: unknown keyword 'colour' in the global section: expected one of attempts, channel, complaint_count, complaint_interval, control, deadtime, exec, failback, fence, friends, heartbeat_interval, key, lease, listen, monitor_fall, monitor_interval, on, ping, resource, role_on_start, scripts, shutdown_grace, state_file, timeout`]],
+    ['an unknown keyword', 'colour blue\n', [`${FILE}:1: unknown keyword 'colour' in the global section: expected one of attempts, channel, complaint_count, complaint_interval, control, deadtime, exec, failback, fence, friends, heartbeat_interval, key, lease, listen, local_restarts, monitor_fall, monitor_interval, on, ping, resource, role_on_start, scripts, shutdown_grace, state_file, timeout`]],
     ['a keyword in the wrong section', 'priority 3\n', [`${FILE}:1: 'priority' is not allowed in the global section: it belongs in a global 'on' section or an 'on' section inside a resource`]],
     ['a cluster-wide keyword in a node section', 'on a {\n  deadtime 2s\n}\n', [`${FILE}:2: 'deadtime' is not allowed in a global 'on' section: it belongs in the global section`]],
     ['a duplicate keyword', 'attempts 3\nattempts 4\n', [`${FILE}:2: duplicate 'attempts' in the global section (first given at line 1)`]],

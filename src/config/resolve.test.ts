@@ -52,6 +52,7 @@ describe('resolveForNode', () => {
           attempts: 5,
           monitorInterval: 2_000,
           monitorFall: 3,
+          localRestarts: 0,
           scriptTimeout: 30_000,
           failback: 'manual',
           complaintCount: 3,
@@ -108,6 +109,7 @@ resource r {
       scriptTimeout: 30_000,
       attempts: 8,
       monitorFall: 9,
+      localRestarts: 0,
       failback: 'manual',
     });
     expect(a?.members).toEqual([

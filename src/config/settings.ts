@@ -76,6 +76,7 @@ export const SETTING_PARSERS: { [K in LineSetting]: SettingParser<K> } = {
   lease: time(false),
   monitor_interval: time(false),
   monitor_fall: count(1),
+  local_restarts: count(0),
   failback: (args, keyword) =>
     then(single(args, keyword, 'auto or manual'), (text) => parseChoice(text, 'failback', ['auto', 'manual'] as const)),
   ping: (args, keyword) => then(single(args, keyword, 'an address'), (text) => host(text, keyword)),

@@ -93,6 +93,7 @@ export type Transition =
   | 'monitor-done'
   | 'stop-done'
   | 'hand-back'
+  | 'step-aside'
   | 'start-forced'
   | 'start-after-stop'
   | 'clear-error'
@@ -135,8 +136,10 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
   ['RUNNING', 'monitor-done', 'monitor-done'],
   ['STOPPING', 'stop-done', 'stop-done'],
 
-  // HUP: fail back, from a holder only.
+  // HUP means "not here", whatever the state when it arrives: a holder hands over; a node on its
+  // way out or not yet holding steps aside, so that the next node is preferred.
   [HOLDING, 'hup', 'hand-back'],
+  [['INITIAL', 'FOUND', 'STANDBY', 'STOPPING'], 'hup', 'step-aside'],
   ['any', 'hup', 'ignore'],
 
   // USR1, -m (after the checks that apply in every state: not shutting down, a service role).

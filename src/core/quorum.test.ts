@@ -57,6 +57,7 @@ function spec(members: string[], discover?: number): ResourceSpec {
     attempts: 5,
     monitorInterval: 1000,
     monitorFall: 1,
+    localRestarts: 0,
     scriptTimeout: 1000,
     failback: 'manual',
     fence: false,

@@ -71,8 +71,10 @@ export class ResourceMachine {
   priority: number;
   private phase: Phase;
 
-  /** Failed starts (and confirmed monitor failures) since the resource last settled. */
+  /** Failed starts since the resource last settled. */
   private attempts = 0;
+  /** Restarts in place after a confirmed monitor failure, since the resource last settled. */
+  private restartsHere = 0;
   /** Started by USR1 or -m: holds without asking anyone, wins a conflict between holders. */
   private forced = false;
   /** Stepped down (HUP, role secondary, hand-over): least preferred until another node holds. */
@@ -151,6 +153,7 @@ export class ResourceMachine {
     'monitor-done': (ctx, d) => this.monitorDone(ctx, outcomeOf(d)),
     'stop-done': (ctx, d) => this.stopDone(ctx, outcomeOf(d)),
     'hand-back': (ctx) => this.handBack(ctx),
+    'step-aside': (ctx) => this.stepAside(ctx),
     'start-forced': (ctx) => this.beginStart(ctx),
     'start-after-stop': () => this.startAfterStop(),
     'clear-error': (ctx) => this.clearError(ctx),
@@ -398,12 +401,14 @@ export class ResourceMachine {
     this.forced = true;
     this.yielding = false;
     this.attempts = 0;
+    this.restartsHere = 0;
     this.fire(ctx, 'force-start');
   }
 
   /** USR2, hastmonctl clear: forget errors and an offline period; eligible again. */
   clear(ctx: NodeContext): void {
     this.attempts = 0;
+    this.restartsHere = 0;
     if (this.offlineUntil > ctx.now) ctx.log('notice', `${this.name}: offline period ended early`);
     this.offlineUntil = -Infinity;
     this.fire(ctx, 'clear');
@@ -452,7 +457,8 @@ export class ResourceMachine {
     this.updateVote(ctx);
     this.notices.pruneComplaints(ctx, this.spec.complaintInterval);
     this.runBackgroundScripts(ctx);
-    this.notices.shownRole(ctx, shownRole(this.role, this.holds()), this.spec.notify);
+    // A copy found running is not this node's to hold until adopted: no role change to announce yet.
+    this.notices.shownRole(ctx, shownRole(this.role, this.holds() && this.phase.name !== 'FOUND'), this.spec.notify);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -550,6 +556,7 @@ export class ResourceMachine {
   private foundCopyObjection(ctx: NodeContext, foundAt: number): string | undefined {
     if (this.retiring) return 'hastmon is shutting down';
     if (!this.isServiceRole()) return `this node's role is ${this.role}`;
+    if (this.yielding) return 'HUP asked for it elsewhere';
     const other = this.holders(ctx).find((h) => h.node !== ctx.self);
     if (other !== undefined) return `${other.node} holds it`;
     if (this.isTwoNode(ctx)) return undefined;
@@ -608,7 +615,10 @@ export class ResourceMachine {
       return false;
     }
     if (this.isTwoNode(ctx)) {
-      const holdout = twoVoterHoldout(this.visiblePeerReports(ctx), ctx.self, since);
+      // The other node must agree while it is seen, unless it shows no sign of hearing this one:
+      // then, as with FreeHA's silent peer, it could never agree.
+      const seen = this.visiblePeerReports(ctx).filter((p) => this.hearsUs(ctx, p.node));
+      const holdout = twoVoterHoldout(seen, ctx.self, since);
       if (holdout !== undefined) {
         this.reason = `waiting for ${holdout} to endorse this node`;
         return false;
@@ -675,7 +685,10 @@ export class ResourceMachine {
     if (succeeded(outcome)) {
       running.monitorFailures = 0;
       running.monitorSuccesses++;
-      if (running.monitorSuccesses >= HEALTHY_RUNS_TO_RESET_ATTEMPTS) this.attempts = 0;
+      if (running.monitorSuccesses >= HEALTHY_RUNS_TO_RESET_ATTEMPTS) {
+        this.attempts = 0;
+        this.restartsHere = 0;
+      }
       return;
     }
     running.monitorSuccesses = 0;
@@ -684,13 +697,14 @@ export class ResourceMachine {
     ctx.log('warning', `${this.name}: monitor ${what} (${running.monitorFailures} of ${this.spec.monitorFall})`);
     if (running.monitorFailures < this.spec.monitorFall) return;
     running.monitorFailures = 0;
-    if (this.attempts + 1 < this.spec.attempts) {
-      this.attempts++;
-      ctx.log('warning', `${this.name}: restarting here (attempt ${this.attempts} of ${this.spec.attempts})`);
+    if (this.restartsHere < this.spec.localRestarts) {
+      this.restartsHere++;
+      ctx.log('warning', `${this.name}: restarting here (local restart ${this.restartsHere} of ${this.spec.localRestarts})`);
       this.release(ctx, 'restart');
     } else {
-      this.attempts = this.spec.attempts;
-      ctx.log('error', `${this.name}: failed ${this.spec.attempts} times; releasing it as ERRORED`);
+      // FreeHA: a failure the daemon did not ask for releases the resource, and the next node
+      // takes it over at once; this node stays ERRORED until the operator clears it.
+      ctx.log('error', `${this.name}: monitor failed ${this.spec.monitorFall} times in a row${this.spec.localRestarts > 0 ? ` after ${this.spec.localRestarts} local restarts` : ''}; releasing it as ERRORED`);
       this.release(ctx, 'failed');
     }
   }
@@ -747,6 +761,14 @@ export class ResourceMachine {
     ctx.log('notice', `${this.name}: HUP: stopping here, handing over`);
     this.yielding = true;
     this.release(ctx, 'release');
+  }
+
+  /** HUP where nothing runs yet, or while stopping: the next node is preferred from now on. */
+  private stepAside(ctx: NodeContext): void {
+    ctx.log('notice', `${this.name}: HUP: not here; ${shownState(this.phase)}, stepping aside for the next node`);
+    this.yielding = true;
+    // A stop meant to restart here ends as a release instead.
+    if (this.phase.name === 'STOPPING' && this.phase.reason === 'restart') this.phase = { ...this.phase, reason: 'release' };
   }
 
   /** Role secondary given to a holder: a planned switchover. */
@@ -833,6 +855,7 @@ export class ResourceMachine {
   private toStandby(ctx: NodeContext): void {
     this.forced = false;
     this.attempts = 0;
+    this.restartsHere = 0;
     this.become(ctx, { name: 'STANDBY' });
   }
 

@@ -89,6 +89,8 @@ export interface ResourceSpec {
   attempts: number;
   monitorInterval: number;
   monitorFall: number;
+  /** Confirmed monitor failures restarted here before the resource is released as ERRORED. */
+  localRestarts: number;
   /** Every script of this resource is killed after this long. */
   scriptTimeout: number;
   failback: Failback;

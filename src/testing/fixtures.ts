@@ -12,6 +12,7 @@ export function quickResourceSpec(name: string, members: MemberSpec[], overrides
     attempts: 3,
     monitorInterval: 1000,
     monitorFall: 2,
+    localRestarts: 0,
     scriptTimeout: 3000,
     failback: 'manual',
     fence: false,
