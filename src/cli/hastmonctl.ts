@@ -148,6 +148,7 @@ export const TRANSPORT_EXIT: Readonly<Record<TransportErrorKind, number>> = {
   'not-running': EX_UNAVAILABLE,
   permission: EX_NOPERM,
   timeout: EX_TEMPFAIL,
+  dropped: EX_TEMPFAIL,
   protocol: EX_PROTOCOL,
 };
 
