@@ -231,6 +231,9 @@ class Daemon {
     }
     this.warnAboutTwoNodeResources();
     this.reportTrust();
+    if (this.options.forceStart) {
+      this.log.log('warning', `-m: FORCED START of ${this.config.resources.map((r) => r.name).join(', ')} without asking anyone`);
+    }
     this.log.log('notice', `started as node ${this.config.node}, pid ${process.pid}`);
     const done = new Promise<number>((resolve) => {
       this.finish = resolve;
@@ -304,8 +307,7 @@ class Daemon {
         this.log.log(
           'warning',
           `resource ${r.name} has two nodes and no watchdog: quorum is impossible, so each node takes over once the ` +
-            `other is silent, and a partition can run it on both. Add a watchdog node, a second heartbeat channel, ` +
-            `ping or a fence script.`,
+            `other is silent, and a partition can run it on both. ${twoNodeRemedies(this.config, r)}`,
         );
       }
     }
@@ -422,6 +424,14 @@ class Daemon {
   private async reload(): Promise<ControlResponse> {
     const path = this.options.configPath;
     if (path === null) return { ok: false, exitCode: EX_UNAVAILABLE, message: 'running without a configuration file: nothing to reload' };
+    const answer = await this.tryReload(path);
+    if (!answer.ok) {
+      for (const line of answer.message.split('\n')) this.log.log(answer.exitCode === EX_CONFIG ? 'warning' : 'error', `reload: ${line}`);
+    }
+    return answer;
+  }
+
+  private async tryReload(path: string): Promise<ControlResponse> {
     const loaded = await loadConfigFile(path);
     if (loaded === null) return { ok: false, exitCode: EX_CONFIG, message: `${path}: configuration file not found; keeping the running one` };
     if (!loaded.ok) return refuse(loaded.errors.map(formatConfigError));
@@ -600,6 +610,16 @@ class Daemon {
 /** FreeHA's optional `alerthasrv`: called on every state change when it is there. */
 function hasAlertScript(resource: NodeResource): boolean {
   return resource.scripts.kind === 'scripts' && checkScript(resource.scripts.alert, { asRoot: process.getuid?.() === 0 }) === undefined;
+}
+
+/** What a two-node resource lacks against a partition: only the remedies not already configured. */
+export function twoNodeRemedies(config: Pick<NodeConfig, 'channels' | 'ping'>, resource: Pick<NodeResource, 'fence'>): string {
+  const missing = ['a watchdog node'];
+  if (config.channels.length < 2) missing.push('a second heartbeat channel');
+  if (config.ping === null) missing.push('ping');
+  if (resource.fence === null) missing.push('a fence script');
+  const last = missing.pop() as string;
+  return `Add ${missing.length === 0 ? last : `${missing.join(', ')} or ${last}`}.`;
 }
 
 function refuse(messages: string[]): ControlResponse {

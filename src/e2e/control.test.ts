@@ -121,6 +121,9 @@ describe.concurrent('hastmonctl commands change a running cluster', () => {
     expect(refused.code).toBe(78);
     expect(refused.stderr).toMatch(new RegExp(`${c.configPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: `));
     expect(refused.stderr).toContain('reload refused');
+    // The daemon's log has it too, one line per error, for whoever reads the log and not the terminal.
+    await c.waitForLog('lolek', /warning.*reload: .*bogus_keyword/);
+    await c.waitForLog('lolek', /warning.*reload: reload refused: the running configuration is kept/);
     expect(c.agreeOn('lolek')).toBe(true);
 
     const recordsBefore = c.records().length;
