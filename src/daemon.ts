@@ -30,7 +30,7 @@ import { controlSignals, type ControlSignal } from './io/signals.js';
 import { formatStateFile, writeFileAtomically } from './io/state-file.js';
 import { UdpTransport } from './io/udp-transport.js';
 import { ControlServer } from './io/control-server.js';
-import type { ControlRequest, ControlResponse } from './io/control-protocol.js';
+import type { ControlRequest, ControlResponse, GatewayStatus } from './io/control-protocol.js';
 import { buildStatus } from './io/status-document.js';
 import { GatewayCheck } from './io/gateway-check.js';
 import { formatConfigError } from './config/errors.js';
@@ -131,6 +131,13 @@ class Daemon {
   private transport: UdpTransport | undefined;
   private control: ControlServer | undefined;
   private gateway: GatewayCheck | undefined;
+  /** The gateway check's last answer, null before the first. */
+  private gatewayReachable: boolean | null = null;
+  /**
+   * When each resource's `offline` period ends (monotonic), for status and the state file: the
+   * core keeps its own and ends it as asked; this copy follows the same commands (offline, clear, USR2).
+   */
+  private readonly offlineUntil = new Map<string, number>();
   /** Where each peer was last heard from (`address:port`), for `hastmonctl status`. */
   private readonly heardFrom = new Map<string, string>();
   /** Resources a reload removed, until their stop has run. */
@@ -246,6 +253,10 @@ class Daemon {
       const address = this.config.ping;
       this.gateway = new GatewayCheck(address, (reachable, failure) => {
         if (failure !== undefined) this.log.limited('gateway', 10_000, 'warning', `gateway ${address} did not answer: ${failure}`);
+        if (reachable !== this.gatewayReachable) {
+          this.gatewayReachable = reachable;
+          this.refreshStateFile();
+        }
         this.step({ kind: 'gateway', reachable });
       });
       this.gateway.start();
@@ -354,6 +365,7 @@ class Daemon {
     for (const signal of controlSignals.drain()) {
       const command = commandFor(signal);
       this.log.log('notice', `received ${signal}`);
+      if (command.type === 'clear') this.endOffline(command.resources);
       this.step({ kind: 'command', command });
     }
   }
@@ -377,19 +389,44 @@ class Daemon {
         this.step({ kind: 'command', command: { type: 'role', role: request.role, resources: request.resources } });
         return { ok: true };
       case 'offline': {
-        this.log.log('notice', `hastmonctl: offline ${request.seconds ?? ''} ${describeSelection(request.resources)}`);
+        const seconds = request.seconds ?? this.config.timing.offlineDefault / 1000;
+        const names = request.resources === 'all' ? this.config.resources.map((r) => r.name) : request.resources;
+        this.log.log('notice', `hastmonctl: offline for ${seconds} s: ${names.join(', ')}`);
+        const until = monotonicMs() + seconds * 1000;
+        for (const name of names) this.offlineUntil.set(name, until);
         const command: Command =
           request.seconds === undefined
             ? { type: 'offline', resources: request.resources }
             : { type: 'offline', seconds: request.seconds, resources: request.resources };
         this.step({ kind: 'command', command });
-        return { ok: true };
+        return { ok: true, message: `offline for ${seconds} s: releasing ${names.join(', ')}` };
       }
       case 'clear':
         this.log.log('notice', `hastmonctl: clear ${describeSelection(request.resources)}`);
+        this.endOffline(request.resources);
         this.step({ kind: 'command', command: { type: 'clear', resources: request.resources } });
         return { ok: true };
     }
+  }
+
+  private endOffline(selection: string[] | 'all'): void {
+    if (selection === 'all') this.offlineUntil.clear();
+    else for (const name of selection) this.offlineUntil.delete(name);
+  }
+
+  /** Whole seconds left of each offline period still running. */
+  private offlineSeconds(): Map<string, number> {
+    const now = monotonicMs();
+    const left = new Map<string, number>();
+    for (const [name, until] of this.offlineUntil) {
+      if (until > now) left.set(name, Math.ceil((until - now) / 1000));
+      else this.offlineUntil.delete(name);
+    }
+    return left;
+  }
+
+  private gatewayStatus(): GatewayStatus | null {
+    return this.config.ping === null ? null : { address: this.config.ping, reachable: this.gatewayReachable };
   }
 
   private statusDocument(selection: string[] | 'all') {
@@ -400,6 +437,8 @@ class Daemon {
       drops: this.intake?.drops.nonZero() ?? [],
       heardFrom: this.heardFrom,
       remoteAddresses: this.remoteAddresses,
+      gateway: this.gatewayStatus(),
+      offlineSec: this.offlineSeconds(),
     });
     return selection === 'all' ? doc : { ...doc, resources: doc.resources.filter((r) => selection.includes(r.name)) };
   }
@@ -583,7 +622,12 @@ class Daemon {
     this.refreshDue = false;
     if (this.stopped) return;
     try {
-      const text = formatStateFile(this.core.view(monotonicMs()), { pid: process.pid, writtenAt: new Date() });
+      const text = formatStateFile(this.core.view(monotonicMs()), {
+        pid: process.pid,
+        writtenAt: new Date(),
+        gateway: this.gatewayStatus(),
+        offlineSec: this.offlineSeconds(),
+      });
       writeFileAtomically(this.config.stateFile, text);
     } catch (error) {
       this.log.limited('state-file', 10_000, 'error', `cannot write ${this.config.stateFile}: ${(error as Error).message}`);

@@ -13,6 +13,7 @@ const STATUS: StatusDocument = {
   pid: 4242,
   incarnation: 1_790_000_000_000,
   time: '2026-11-22T12:00:00.000Z',
+  gateway: null,
   resources: [],
   drops: [],
 };
