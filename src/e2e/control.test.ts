@@ -107,9 +107,11 @@ describe.concurrent('hastmonctl commands change a running cluster', () => {
 
   it('offline releases the resource and refuses it for that long', async (context) => {
     const c = await startCluster(context);
-    expect((await c.hastmonctl('lolek', 'offline', '4')).code).toBe(0);
+    expect(await c.hastmonctl('lolek', 'offline', '4s')).toEqual({ code: 0, stdout: 'offline for 4 s: releasing daemon\n', stderr: '' });
     await c.waitFor('bolek to take it', () => c.agreeOn('bolek'));
     expect(c.resource('lolek')?.reason).toMatch(/offline for \d+ s/);
+    const json = JSON.parse((await c.hastmonctl('lolek', 'status', '--json')).stdout) as { resources: Array<{ offlineSec: number }> };
+    expect(json.resources[0]?.offlineSec).toBeGreaterThan(0);
     expect(c.violations()).toEqual([]);
   });
 
