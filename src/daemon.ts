@@ -30,7 +30,7 @@ import { controlSignals, type ControlSignal } from './io/signals.js';
 import { formatStateFile, writeFileAtomically } from './io/state-file.js';
 import { UdpTransport } from './io/udp-transport.js';
 import { ControlServer } from './io/control-server.js';
-import type { ControlRequest, ControlResponse } from './io/control-protocol.js';
+import type { ControlRequest, ControlResponse, GatewayStatus } from './io/control-protocol.js';
 import { buildStatus } from './io/status-document.js';
 import { GatewayCheck } from './io/gateway-check.js';
 import { formatConfigError } from './config/errors.js';
@@ -131,6 +131,13 @@ class Daemon {
   private transport: UdpTransport | undefined;
   private control: ControlServer | undefined;
   private gateway: GatewayCheck | undefined;
+  /** The gateway check's last answer, null before the first. */
+  private gatewayReachable: boolean | null = null;
+  /**
+   * When each resource's `offline` period ends (monotonic), for status and the state file: the
+   * core keeps its own and ends it as asked; this copy follows the same commands (offline, clear, USR2).
+   */
+  private readonly offlineUntil = new Map<string, number>();
   /** Where each peer was last heard from (`address:port`), for `hastmonctl status`. */
   private readonly heardFrom = new Map<string, string>();
   /** Resources a reload removed, until their stop has run. */
@@ -231,6 +238,9 @@ class Daemon {
     }
     this.warnAboutTwoNodeResources();
     this.reportTrust();
+    if (this.options.forceStart) {
+      this.log.log('warning', `-m: FORCED START of ${this.config.resources.map((r) => r.name).join(', ')} without asking anyone`);
+    }
     this.log.log('notice', `started as node ${this.config.node}, pid ${process.pid}`);
     const done = new Promise<number>((resolve) => {
       this.finish = resolve;
@@ -243,6 +253,10 @@ class Daemon {
       const address = this.config.ping;
       this.gateway = new GatewayCheck(address, (reachable, failure) => {
         if (failure !== undefined) this.log.limited('gateway', 10_000, 'warning', `gateway ${address} did not answer: ${failure}`);
+        if (reachable !== this.gatewayReachable) {
+          this.gatewayReachable = reachable;
+          this.refreshStateFile();
+        }
         this.step({ kind: 'gateway', reachable });
       });
       this.gateway.start();
@@ -304,8 +318,7 @@ class Daemon {
         this.log.log(
           'warning',
           `resource ${r.name} has two nodes and no watchdog: quorum is impossible, so each node takes over once the ` +
-            `other is silent, and a partition can run it on both. Add a watchdog node, a second heartbeat channel, ` +
-            `ping or a fence script.`,
+            `other is silent, and a partition can run it on both. ${twoNodeRemedies(this.config, r)}`,
         );
       }
     }
@@ -352,6 +365,7 @@ class Daemon {
     for (const signal of controlSignals.drain()) {
       const command = commandFor(signal);
       this.log.log('notice', `received ${signal}`);
+      if (command.type === 'clear') this.endOffline(command.resources);
       this.step({ kind: 'command', command });
     }
   }
@@ -375,19 +389,44 @@ class Daemon {
         this.step({ kind: 'command', command: { type: 'role', role: request.role, resources: request.resources } });
         return { ok: true };
       case 'offline': {
-        this.log.log('notice', `hastmonctl: offline ${request.seconds ?? ''} ${describeSelection(request.resources)}`);
+        const seconds = request.seconds ?? this.config.timing.offlineDefault / 1000;
+        const names = request.resources === 'all' ? this.config.resources.map((r) => r.name) : request.resources;
+        this.log.log('notice', `hastmonctl: offline for ${seconds} s: ${names.join(', ')}`);
+        const until = monotonicMs() + seconds * 1000;
+        for (const name of names) this.offlineUntil.set(name, until);
         const command: Command =
           request.seconds === undefined
             ? { type: 'offline', resources: request.resources }
             : { type: 'offline', seconds: request.seconds, resources: request.resources };
         this.step({ kind: 'command', command });
-        return { ok: true };
+        return { ok: true, message: `offline for ${seconds} s: releasing ${names.join(', ')}` };
       }
       case 'clear':
         this.log.log('notice', `hastmonctl: clear ${describeSelection(request.resources)}`);
+        this.endOffline(request.resources);
         this.step({ kind: 'command', command: { type: 'clear', resources: request.resources } });
         return { ok: true };
     }
+  }
+
+  private endOffline(selection: string[] | 'all'): void {
+    if (selection === 'all') this.offlineUntil.clear();
+    else for (const name of selection) this.offlineUntil.delete(name);
+  }
+
+  /** Whole seconds left of each offline period still running. */
+  private offlineSeconds(): Map<string, number> {
+    const now = monotonicMs();
+    const left = new Map<string, number>();
+    for (const [name, until] of this.offlineUntil) {
+      if (until > now) left.set(name, Math.ceil((until - now) / 1000));
+      else this.offlineUntil.delete(name);
+    }
+    return left;
+  }
+
+  private gatewayStatus(): GatewayStatus | null {
+    return this.config.ping === null ? null : { address: this.config.ping, reachable: this.gatewayReachable };
   }
 
   private statusDocument(selection: string[] | 'all') {
@@ -398,6 +437,8 @@ class Daemon {
       drops: this.intake?.drops.nonZero() ?? [],
       heardFrom: this.heardFrom,
       remoteAddresses: this.remoteAddresses,
+      gateway: this.gatewayStatus(),
+      offlineSec: this.offlineSeconds(),
     });
     return selection === 'all' ? doc : { ...doc, resources: doc.resources.filter((r) => selection.includes(r.name)) };
   }
@@ -422,6 +463,14 @@ class Daemon {
   private async reload(): Promise<ControlResponse> {
     const path = this.options.configPath;
     if (path === null) return { ok: false, exitCode: EX_UNAVAILABLE, message: 'running without a configuration file: nothing to reload' };
+    const answer = await this.tryReload(path);
+    if (!answer.ok) {
+      for (const line of answer.message.split('\n')) this.log.log(answer.exitCode === EX_CONFIG ? 'warning' : 'error', `reload: ${line}`);
+    }
+    return answer;
+  }
+
+  private async tryReload(path: string): Promise<ControlResponse> {
     const loaded = await loadConfigFile(path);
     if (loaded === null) return { ok: false, exitCode: EX_CONFIG, message: `${path}: configuration file not found; keeping the running one` };
     if (!loaded.ok) return refuse(loaded.errors.map(formatConfigError));
@@ -573,7 +622,12 @@ class Daemon {
     this.refreshDue = false;
     if (this.stopped) return;
     try {
-      const text = formatStateFile(this.core.view(monotonicMs()), { pid: process.pid, writtenAt: new Date() });
+      const text = formatStateFile(this.core.view(monotonicMs()), {
+        pid: process.pid,
+        writtenAt: new Date(),
+        gateway: this.gatewayStatus(),
+        offlineSec: this.offlineSeconds(),
+      });
       writeFileAtomically(this.config.stateFile, text);
     } catch (error) {
       this.log.limited('state-file', 10_000, 'error', `cannot write ${this.config.stateFile}: ${(error as Error).message}`);
@@ -600,6 +654,16 @@ class Daemon {
 /** FreeHA's optional `alerthasrv`: called on every state change when it is there. */
 function hasAlertScript(resource: NodeResource): boolean {
   return resource.scripts.kind === 'scripts' && checkScript(resource.scripts.alert, { asRoot: process.getuid?.() === 0 }) === undefined;
+}
+
+/** What a two-node resource lacks against a partition: only the remedies not already configured. */
+export function twoNodeRemedies(config: Pick<NodeConfig, 'channels' | 'ping'>, resource: Pick<NodeResource, 'fence'>): string {
+  const missing = ['a watchdog node'];
+  if (config.channels.length < 2) missing.push('a second heartbeat channel');
+  if (config.ping === null) missing.push('ping');
+  if (resource.fence === null) missing.push('a fence script');
+  const last = missing.pop() as string;
+  return `Add ${missing.length === 0 ? last : `${missing.join(', ')} or ${last}`}.`;
 }
 
 function refuse(messages: string[]): ControlResponse {

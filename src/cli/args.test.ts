@@ -3,7 +3,7 @@ import { HASTMON_USAGE, parseHastmonArgs } from './args.js';
 
 describe('parseHastmonArgs', () => {
   it('has nothing set without flags', () => {
-    expect(parseHastmonArgs([])).toEqual({ ok: true, args: { check: false, help: false, generateKey: false, foreground: false, forceStart: false, debug: 0 } });
+    expect(parseHastmonArgs([])).toEqual({ ok: true, args: { check: false, help: false, generateKey: false, foreground: false, forceStart: false, debug: 0, tuning: {} } });
   });
 
   it('reads every flag', () => {
@@ -23,8 +23,26 @@ describe('parseHastmonArgs', () => {
         scriptDir: '/opt/s',
         expectedNodes: 3,
         nodeName: 'lolek',
+        tuning: {},
       },
     });
+  });
+
+  it('reads the flags that tune a cluster without a configuration file, in the configuration\'s units', () => {
+    const parsed = parseHastmonArgs(['-C', '/tmp/bolek.sock', '-I', '200ms', '-D', '1', '-E', '1.5s', '-A', '2']);
+    expect(parsed).toMatchObject({ ok: true, args: { tuning: { control: '/tmp/bolek.sock', heartbeatInterval: 200, deadtime: 1000, lease: 1500, attempts: 2 } } });
+  });
+
+  it.each([
+    [['-C', 'bolek.sock'], "bad path 'bolek.sock' for -C: expected an absolute path (starting with /)"],
+    [['-A', '0'], "bad number '0' for -A: expected a whole number of 1 or more"],
+    [['-I', 'fast'], "bad time 'fast' for -I (heartbeat_interval)"],
+    [['-I', '1s', '-D', '1s'], 'deadtime 1s is too short for heartbeat_interval 1s'],
+    [['-D', '5s', '-E', '2s'], 'lease 2s is shorter than deadtime 5s'],
+  ])('refuses %j', (argv, message) => {
+    const parsed = parseHastmonArgs(argv);
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok ? '' : parsed.message).toContain(message);
   });
 
   it('reads the log file of -L', () => {

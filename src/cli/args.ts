@@ -1,12 +1,16 @@
 // `hastmon [-dFhkmt] [-c config] [-L logfile] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]`
 import {
+  DEFAULT_ATTEMPTS,
   DEFAULT_CONFIG_PATH,
+  DEFAULT_CONTROL_SOCKET,
   DEFAULT_EXPECTED_NODES,
   DEFAULT_PID_FILE,
   DEFAULT_SCRIPT_DIR,
   DEFAULT_STATE_FILE,
 } from '../config/defaults.js';
+import { freehadTiming, type FreehadTuning } from '../config/freehad.js';
 import type { NodeConfig } from '../config/model.js';
+import { parseAbsolutePath, parseCount, parseDuration } from '../config/values.js';
 import { getopt, type GetoptSpec } from './getopt.js';
 
 export interface HastmonArgs {
@@ -29,6 +33,8 @@ export interface HastmonArgs {
   scriptDir?: string;
   expectedNodes?: number;
   nodeName?: string;
+  /** `-A`, `-C`, `-D`, `-E`, `-I`: without a configuration file, what it would set. */
+  tuning?: FreehadTuning;
 }
 
 /** What the daemon is started with: the flags and this node's resolved configuration. */
@@ -48,11 +54,18 @@ export interface DaemonOptions {
 export type ArgsResult = { ok: true; args: HastmonArgs } | { ok: false; message: string };
 
 export const HASTMON_USAGE = `usage: hastmon [-dFhkmt] [-c config] [-L logfile] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]
+              [-C socket] [-I interval] [-D deadtime] [-E lease] [-A attempts]
+  -A attempts   without a configuration file: as 'attempts' (default ${DEFAULT_ATTEMPTS})
   -c config     configuration file (default ${DEFAULT_CONFIG_PATH}); when the default
                 file does not exist, hastmon runs one resource 'service' with the scripts of -s
+  -C socket     without a configuration file: the control socket (default ${DEFAULT_CONTROL_SOCKET}),
+                so that a second node can run on the same host (with -l, -P and -N)
   -d            print debugging information; repeat for more
+  -D deadtime   without a configuration file: as 'deadtime' (e.g. 3s)
+  -E lease      without a configuration file: as 'lease' (e.g. 3s)
   -F            stay in the foreground
   -h            print this help
+  -I interval   without a configuration file: as 'heartbeat_interval' (e.g. 200ms, 1s)
   -k            print a new random key section for hastmon.conf, and exit
   -l statefile  state file (default ${DEFAULT_STATE_FILE})
   -L logfile    log to this file instead of syslog (or stderr with -F);
@@ -67,13 +80,14 @@ export const HASTMON_USAGE = `usage: hastmon [-dFhkmt] [-c config] [-L logfile] 
 `;
 
 /** hastmon's options: the letters parseHastmonArgs accepts, and hastmon(8) documents. */
-export const HASTMON_GETOPT: Readonly<GetoptSpec> = { flags: 'dFhkmt', withArgument: 'cPlLsnN' };
+export const HASTMON_GETOPT: Readonly<GetoptSpec> = { flags: 'dFhkmt', withArgument: 'cPlLsnNACDEI' };
 
 export function parseHastmonArgs(argv: readonly string[]): ArgsResult {
   const parsed = getopt(argv, HASTMON_GETOPT);
   if (!parsed.ok) return parsed;
   if (parsed.operands.length > 0) return { ok: false, message: `unexpected argument '${parsed.operands[0] as string}'` };
-  const args: HastmonArgs = { check: false, help: false, generateKey: false, foreground: false, forceStart: false, debug: 0 };
+  const tuning: FreehadTuning = {};
+  const args: HastmonArgs = { check: false, help: false, generateKey: false, foreground: false, forceStart: false, debug: 0, tuning };
   for (const { letter, value } of parsed.options) {
     const text = value ?? '';
     switch (letter) {
@@ -120,7 +134,40 @@ export function parseHastmonArgs(argv: readonly string[]): ArgsResult {
         if (!/^[^\s/]+$/.test(text)) return { ok: false, message: `bad node name '${text}' for -N: expected a name without spaces or slashes` };
         args.nodeName = text;
         break;
+      default: {
+        const tuned = tune(tuning, letter, text);
+        if (tuned !== null) return { ok: false, message: tuned };
+      }
     }
   }
+  const timing = freehadTiming(tuning);
+  if (!timing.ok) return { ok: false, message: `${timing.message} (-I, -D, -E)` };
   return { ok: true, args };
+}
+
+/** The flag names its setting, so that the configuration's message reads right for it. */
+const TUNING_FLAGS: Record<string, string> = { A: '-A', C: '-C', D: '-D (deadtime)', E: '-E (lease)', I: '-I (heartbeat_interval)' };
+
+/** Sets one tuning flag; what is wrong with its value, or null. */
+function tune(tuning: FreehadTuning, letter: string, text: string): string | null {
+  const flag = TUNING_FLAGS[letter] ?? `-${letter}`;
+  if (letter === 'C') {
+    const path = parseAbsolutePath(text, flag);
+    if (!path.ok) return path.message;
+    tuning.control = path.value;
+    return null;
+  }
+  if (letter === 'A') {
+    const count = parseCount(text, flag, 1);
+    if (!count.ok) return count.message;
+    tuning.attempts = count.value;
+    return null;
+  }
+  const time = parseDuration(text, flag);
+  if (!time.ok) return time.message;
+  if (time.value <= 0) return `bad time '${text}' for ${flag}: expected more than 0`;
+  if (letter === 'I') tuning.heartbeatInterval = time.value;
+  else if (letter === 'D') tuning.deadtime = time.value;
+  else tuning.lease = time.value;
+  return null;
 }

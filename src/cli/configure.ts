@@ -32,6 +32,7 @@ export async function configure(args: HastmonArgs, context: ConfigureContext): P
       node,
       scriptDir: args.scriptDir ?? DEFAULT_SCRIPT_DIR,
       expectedNodes: args.expectedNodes ?? DEFAULT_EXPECTED_NODES,
+      tuning: args.tuning,
     });
     return { ok: true, configPath: null, config: withStateFile(config, args), warnings: [] };
   }
@@ -41,6 +42,7 @@ export async function configure(args: HastmonArgs, context: ConfigureContext): P
   const warnings: string[] = [];
   if (args.scriptDir !== undefined) warnings.push(`-s is ignored: ${path} names each resource's scripts`);
   if (args.expectedNodes !== undefined) warnings.push(`-n is ignored: ${path} names the nodes`);
+  if (Object.keys(args.tuning ?? {}).length > 0) warnings.push(`-A, -C, -D, -E and -I are ignored: ${path} sets them`);
   return { ok: true, configPath: path, config: withStateFile(resolved.config, args), warnings };
 }
 

@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG_PATH, DEFAULT_CONTROL_SOCKET, DEFAULT_OFFLINE_MS } from 
 import { sendRequest, type TransportErrorKind } from '../io/control-client.js';
 import { EX_PROTOCOL, MAX_OFFLINE_SECONDS, type ControlRequest, type ResourceSelection } from '../io/control-protocol.js';
 import { ROLES, type Role } from '../core/types.js';
+import { parseDuration } from '../config/values.js';
 import { parseHastmonArgs } from './args.js';
 import { configure } from './configure.js';
 import { EX_NOPERM, EX_OK, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, EX_USAGE } from './exit-codes.js';
@@ -99,14 +100,18 @@ export const HASTMONCTL_COMMANDS: Readonly<Record<string, CtlCommand>> = {
   },
   offline: {
     usage:
-      '  offline [seconds] [all|resource ...]   release the resources and refuse to hold them\n' +
-      `                                         for a while (default ${DEFAULT_OFFLINE_MS / 1000} s)\n`,
+      '  offline [time] [all|resource ...]      release the resources and refuse to hold them\n' +
+      `                                         for a while: 90, 90s, 2m, 1h (default ${DEFAULT_OFFLINE_MS / 1000} s)\n`,
     options: [],
     parse: (words) => {
       const [first, ...others] = words;
-      if (first === undefined || !/^\d+$/.test(first)) return withResources(words, 'offline', (resources) => ({ command: 'offline', resources }));
-      const seconds = Number(first);
-      if (seconds < 1 || seconds > MAX_OFFLINE_SECONDS) return usageError(`offline: seconds must be from 1 to ${MAX_OFFLINE_SECONDS}, not ${first}`);
+      // A word that reads as a time is the time, in the configuration's units; a bare number is seconds.
+      const time = first === undefined ? undefined : parseDuration(first, 'offline');
+      if (time === undefined || !time.ok) return withResources(words, 'offline', (resources) => ({ command: 'offline', resources }));
+      const seconds = time.value / 1000;
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_OFFLINE_SECONDS) {
+        return usageError(`offline: the time must be whole seconds from 1 s to ${MAX_OFFLINE_SECONDS} s, not ${first}`);
+      }
       return withResources(others, 'offline', (resources) => ({ command: 'offline', seconds, resources }));
     },
   },
@@ -148,6 +153,7 @@ export const TRANSPORT_EXIT: Readonly<Record<TransportErrorKind, number>> = {
   'not-running': EX_UNAVAILABLE,
   permission: EX_NOPERM,
   timeout: EX_TEMPFAIL,
+  dropped: EX_TEMPFAIL,
   protocol: EX_PROTOCOL,
 };
 

@@ -1,26 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import type { PeerView, ResourceState, Role } from '../core/types.js';
-import type { RemoteStatus, ResourceStatus, ShownRole, StatusDocument } from '../io/control-protocol.js';
+import type { ResourceState, Role } from '../core/types.js';
+import type { PeerStatus, RemoteStatus, ResourceStatus, ShownRole, StatusDocument } from '../io/control-protocol.js';
 import { formatSeconds, formatStatus, stateWord } from './status-format.js';
 
 // The seed README's cluster: lolek primary, bolek secondary, reksio watchdog, two resources,
 // `heartbeat_interval 10`, every node connected.
-const PEERS: PeerView[] = [
-  { node: 'bolek', state: 'STANDBY', role: 'secondary', priority: 1, heardAgo: 2_000, vote: 'lolek' },
-  { node: 'lolek', state: 'RUNNING', role: 'primary', priority: 0, heardAgo: 0, vote: 'lolek' },
-  { node: 'reksio', state: 'WATCHING', role: 'watchdog', priority: 100, heardAgo: 4_000, vote: 'lolek' },
+const PEERS: PeerStatus[] = [
+  { node: 'bolek', state: 'STANDBY', role: 'secondary', configuredRole: 'secondary', priority: 1, heardAgoMs: 2_000, vote: 'lolek' },
+  { node: 'lolek', state: 'RUNNING', role: 'primary', configuredRole: 'primary', priority: 0, heardAgoMs: 0, vote: 'lolek' },
+  { node: 'reksio', state: 'WATCHING', role: 'watchdog', configuredRole: 'watchdog', priority: 100, heardAgoMs: 4_000, vote: 'lolek' },
 ];
 
-function remote(node: string, shownRole: string, state: string): RemoteStatus {
-  return { address: `tcp4://${node}`, node, connected: true, shownRole, state };
+function remote(node: string, role: ShownRole, state: string): RemoteStatus {
+  return { address: `tcp4://${node}`, node, connected: true, role, state };
 }
 
 function resource(name: string, role: Role, shownRole: ShownRole, state: ResourceState, remotes: RemoteStatus[], reason: string): ResourceStatus {
   return {
     name,
-    role,
-    shownRole,
+    role: shownRole,
+    configuredRole: role,
     state,
+    forced: false,
+    offlineSec: 0,
     exec: `/etc/${name}.sh`,
     remotes,
     attempts: 0,
@@ -43,6 +45,7 @@ function node(name: string, make: (resourceName: string) => ResourceStatus): Sta
     pid: 4242,
     incarnation: 1_790_000_000_000,
     time: '2026-11-22T12:00:00.000Z',
+    gateway: null,
     resources: ['daemon', 'storage'].map(make),
     drops: [],
   };
@@ -152,9 +155,10 @@ describe('formatStatus: beyond the README', () => {
       resources: [
         {
           ...base,
-          shownRole: 'secondary',
+          role: 'secondary',
+          configuredRole: 'secondary',
           state: 'ERRORED',
-          remotes: [{ address: 'tcp4://bolek', node: null, connected: false, shownRole: null, state: null }],
+          remotes: [{ address: 'tcp4://bolek', node: null, connected: false, role: null, state: null }],
           attempts: 5,
           heartbeatSec: 0.2,
           complaintIntervalSec: 1.5,
@@ -181,6 +185,22 @@ describe('formatStatus: beyond the README', () => {
     expect(text[13]).toBe('  remoteaddr: none');
   });
 
+  it('adds, after HASTMON\'s lines, the configured role where it differs, a forced start, an offline period and the gateway', () => {
+    const doc: StatusDocument = {
+      ...lolek,
+      gateway: { address: '192.0.2.1', reachable: false },
+      resources: [{ ...base, role: 'primary', configuredRole: 'secondary', forced: true, offlineSec: 0 }, { ...base, name: 'storage', role: 'secondary', configuredRole: 'secondary', offlineSec: 120 }],
+    };
+    const text = formatStatus(doc).split('\n');
+    expect(text.slice(1, 2)).toEqual(['  role: primary']);
+    expect(text.slice(10, 12)).toEqual(['  configured role: secondary', '  forced: started here without asking anyone (USR1 or -m)']);
+    expect(text).toContain('  offline: 120 sec left');
+    expect(text.filter((line) => line.startsWith('  configured role:'))).toHaveLength(1);
+    expect(text).toContain('gateway: 192.0.2.1 unreachable');
+    expect(formatStatus({ ...doc, gateway: { address: '192.0.2.1', reachable: null } })).toContain('gateway: 192.0.2.1 not checked yet\n');
+    expect(formatStatus({ ...doc, gateway: null })).not.toContain('gateway:');
+  });
+
   it('shows a watchdog its disconnected and timed-out peers', () => {
     const watching = reksio.resources[0] as ResourceStatus;
     const doc: StatusDocument = {
@@ -189,8 +209,8 @@ describe('formatStatus: beyond the README', () => {
         {
           ...watching,
           remotes: [
-            { address: 'tcp4://lolek', node: 'lolek', connected: true, shownRole: 'primary', state: 'TIMEDOUT' },
-            { address: 'tcp4://bolek', node: null, connected: false, shownRole: null, state: null },
+            { address: 'tcp4://lolek', node: 'lolek', connected: true, role: 'primary', state: 'TIMEDOUT' },
+            { address: 'tcp4://bolek', node: null, connected: false, role: null, state: null },
           ],
         },
       ],

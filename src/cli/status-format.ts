@@ -1,7 +1,7 @@
 // `hastmonctl status` in the format of HASTMON's README, line for line, so that scripts written
 // for it (`grep -q '^ *role: *primary *$'`) keep working. hastmon's own lines come after
 // HASTMON's in each block, and a node-wide line after all blocks.
-import type { RemoteStatus, ResourceStatus, StatusDocument } from '../io/control-protocol.js';
+import type { GatewayStatus, RemoteStatus, ResourceStatus, StatusDocument } from '../io/control-protocol.js';
 
 /** HASTMON's state words; a watchdog that is watching shows `run`, as in the README. */
 const STATE_WORDS: Record<string, string> = {
@@ -30,7 +30,7 @@ function formatRemote(remote: RemoteStatus, watchdog: boolean): string {
   if (!remote.connected) return `${remote.address}(disconnected)`;
   if (!watchdog) return `${remote.address}(connected)`;
   const state = remote.state === null ? 'unknown' : stateWord(remote.state);
-  return `${remote.address}(${remote.shownRole ?? 'unknown'}/${state})`;
+  return `${remote.address}(${remote.role ?? 'unknown'}/${state})`;
 }
 
 /** A block is one line per field: a line break inside a value would forge a field. */
@@ -39,12 +39,12 @@ function oneLine(text: string): string {
 }
 
 function formatResource(resource: ResourceStatus): string[] {
-  const watchdog = resource.role === 'watchdog';
+  const watchdog = resource.configuredRole === 'watchdog';
   const remotes = resource.remotes.map((remote) => formatRemote(remote, watchdog)).join(' ');
   const reason = oneLine(resource.reason);
   return [
     `${resource.name}:`,
-    `  role: ${resource.shownRole}`,
+    `  role: ${resource.role}`,
     `  exec: ${resource.exec}`,
     `  remoteaddr: ${remotes === '' ? 'none' : remotes}`,
     `  state: ${stateWord(resource.state)}`,
@@ -53,11 +53,20 @@ function formatResource(resource: ResourceStatus): string[] {
     `  heartbeat: ${formatSeconds(resource.heartbeatSec)} sec`,
     `  holder: ${resource.holder === '' ? 'none' : resource.holder} (quorum ${resource.quorum} of ${resource.voters})`,
     `  reason: ${reason === '' ? 'none' : reason}`,
+    ...(resource.configuredRole === resource.role ? [] : [`  configured role: ${resource.configuredRole}`]),
+    ...(resource.forced ? ['  forced: started here without asking anyone (USR1 or -m)'] : []),
+    ...(resource.offlineSec > 0 ? [`  offline: ${resource.offlineSec} sec left`] : []),
   ];
+}
+
+function formatGateway(gateway: GatewayStatus): string {
+  const state = gateway.reachable === null ? 'not checked yet' : gateway.reachable ? 'reachable' : 'unreachable';
+  return `gateway: ${gateway.address} ${state}`;
 }
 
 export function formatStatus(doc: StatusDocument): string {
   const lines = doc.resources.flatMap(formatResource);
+  if (doc.gateway !== null) lines.push(formatGateway(doc.gateway));
   const drops = doc.drops.filter((drop) => drop.count > 0);
   if (drops.length > 0) lines.push(`dropped heartbeats: ${drops.map((drop) => `${drop.count} ${drop.reason}`).join(', ')}`);
   return lines.map((line) => `${line}\n`).join('');

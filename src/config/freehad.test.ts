@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultConfig } from './freehad.js';
+import { defaultConfig, freehadTiming } from './freehad.js';
 
 describe('defaultConfig (no configuration file)', () => {
   it("runs one resource 'service' with FreeHA's scripts on the default multicast channel", () => {
@@ -43,5 +43,23 @@ describe('defaultConfig (no configuration file)', () => {
       ],
       peers: { kind: 'discovered', expectedNodes: 3 },
     });
+  });
+});
+
+describe('defaultConfig with the flags that tune it', () => {
+  it('takes the control socket, the timing and the attempts from them', () => {
+    const config = defaultConfig({
+      node: 'bolek',
+      scriptDir: '/opt/s',
+      expectedNodes: 2,
+      tuning: { control: '/tmp/bolek.sock', heartbeatInterval: 200, deadtime: 1_000, lease: 1_500, attempts: 2 },
+    });
+    expect(config.control).toBe('/tmp/bolek.sock');
+    expect(config.timing).toMatchObject({ heartbeatInterval: 200, deadtime: 1_000, lease: 1_500 });
+    expect(config.resources[0]?.attempts).toBe(2);
+  });
+
+  it('refuses a timing the configuration would refuse', () => {
+    expect(freehadTiming({ heartbeatInterval: 1_000, deadtime: 1_000 })).toMatchObject({ ok: false });
   });
 });

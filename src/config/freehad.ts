@@ -16,9 +16,10 @@ import {
   DEFAULT_SCRIPT_TIMEOUT_MS,
   DEFAULT_STATE_FILE,
 } from './defaults.js';
-import type { NodeConfig } from './model.js';
+import type { NodeConfig, Settings } from './model.js';
 import { scriptsIn } from './scripts.js';
-import { DEFAULT_TIMING } from './timing.js';
+import { resolveTiming } from './timing.js';
+import type { Timing } from '../core/types.js';
 
 /** freehad's single resource. */
 export const FREEHAD_RESOURCE = 'service';
@@ -28,20 +29,50 @@ export interface FreehadOptions {
   scriptDir: string;
   /** `-n`: how many nodes the cluster has, so that a lone node cannot make a quorum. */
   expectedNodes: number;
+  /** What the flags set that a configuration file would otherwise (hastmon(8)). */
+  tuning?: FreehadTuning | undefined;
 }
 
+/** Without a configuration file: the settings an operator may still need, from the flags. */
+export interface FreehadTuning {
+  /** `-C`: the control socket, so that two nodes can run on one host. */
+  control?: string;
+  /** `-I`, `-D`, `-E`: as `heartbeat_interval`, `deadtime` and `lease`, in milliseconds. */
+  heartbeatInterval?: number;
+  deadtime?: number;
+  lease?: number;
+  /** `-A`: as `attempts`. */
+  attempts?: number;
+}
+
+/** The timing the flags give, checked by the configuration's own rules; or what is wrong with it. */
+export function freehadTiming(tuning: FreehadTuning = {}): { ok: true; timing: Timing } | { ok: false; message: string } {
+  const settings: Settings = {};
+  // Line 0: there is no file, and the message names the setting.
+  if (tuning.heartbeatInterval !== undefined) settings.heartbeat_interval = { value: tuning.heartbeatInterval, line: 0 };
+  if (tuning.deadtime !== undefined) settings.deadtime = { value: tuning.deadtime, line: 0 };
+  if (tuning.lease !== undefined) settings.lease = { value: tuning.lease, line: 0 };
+  const { timing, errors } = resolveTiming(settings);
+  const first = errors[0];
+  return first === undefined ? { ok: true, timing } : { ok: false, message: first.message };
+}
+
+/** The configuration without a file; its tuning must have passed freehadTiming (the flag parser checks it). */
 export function defaultConfig(options: FreehadOptions): NodeConfig {
+  const tuning = options.tuning ?? {};
+  const timing = freehadTiming(tuning);
+  if (!timing.ok) throw new Error(timing.message);
   return {
     node: options.node,
     listen: { ...DEFAULT_LISTEN },
-    control: DEFAULT_CONTROL_SOCKET,
+    control: tuning.control ?? DEFAULT_CONTROL_SOCKET,
     stateFile: DEFAULT_STATE_FILE,
     channels: [{ ...DEFAULT_MULTICAST_CHANNEL }],
     key: null,
     friends: [],
     remotes: [],
     ping: null,
-    timing: { ...DEFAULT_TIMING },
+    timing: timing.timing,
     peers: { kind: 'discovered', expectedNodes: options.expectedNodes },
     resources: [
       {
@@ -53,7 +84,7 @@ export function defaultConfig(options: FreehadOptions): NodeConfig {
         members: [{ node: options.node, priority: DEFAULT_PRIORITY, roleOnStart: DEFAULT_ROLE_ON_START }],
         discoverMembers: { expectedNodes: options.expectedNodes, priority: DEFAULT_PRIORITY },
         remotes: [],
-        attempts: DEFAULT_ATTEMPTS,
+        attempts: tuning.attempts ?? DEFAULT_ATTEMPTS,
         monitorInterval: DEFAULT_MONITOR_INTERVAL_MS,
         monitorFall: DEFAULT_MONITOR_FALL,
         localRestarts: DEFAULT_LOCAL_RESTARTS,

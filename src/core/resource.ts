@@ -991,6 +991,7 @@ export class ResourceMachine {
       voters: this.voterCount(ctx),
       reason: this.reason,
       complaints: this.notices.complaints,
+      forced: this.forced,
       peers: describePeers(ctx, this.spec, this.voters(ctx)),
     };
   }

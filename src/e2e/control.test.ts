@@ -107,9 +107,11 @@ describe.concurrent('hastmonctl commands change a running cluster', () => {
 
   it('offline releases the resource and refuses it for that long', async (context) => {
     const c = await startCluster(context);
-    expect((await c.hastmonctl('lolek', 'offline', '4')).code).toBe(0);
+    expect(await c.hastmonctl('lolek', 'offline', '4s')).toEqual({ code: 0, stdout: 'offline for 4 s: releasing daemon\n', stderr: '' });
     await c.waitFor('bolek to take it', () => c.agreeOn('bolek'));
     expect(c.resource('lolek')?.reason).toMatch(/offline for \d+ s/);
+    const json = JSON.parse((await c.hastmonctl('lolek', 'status', '--json')).stdout) as { resources: Array<{ offlineSec: number }> };
+    expect(json.resources[0]?.offlineSec).toBeGreaterThan(0);
     expect(c.violations()).toEqual([]);
   });
 
@@ -121,6 +123,9 @@ describe.concurrent('hastmonctl commands change a running cluster', () => {
     expect(refused.code).toBe(78);
     expect(refused.stderr).toMatch(new RegExp(`${c.configPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: `));
     expect(refused.stderr).toContain('reload refused');
+    // The daemon's log has it too, one line per error, for whoever reads the log and not the terminal.
+    await c.waitForLog('lolek', /warning.*reload: .*bogus_keyword/);
+    await c.waitForLog('lolek', /warning.*reload: reload refused: the running configuration is kept/);
     expect(c.agreeOn('lolek')).toBe(true);
 
     const recordsBefore = c.records().length;

@@ -35,7 +35,7 @@ const HEADER = /^hastmon on (\S+), pid (\d+)(?:, role [^,]+)?, incarnation (\d+)
 const WRITTEN = /^written (\S+) \(epoch \d+\)$/;
 const RESOURCE = /^resource (\S+): holder (\S+) \(quorum (\d+) of (\d+) voters/;
 const REASON = /^ {2}reason: (.*)$/;
-const ROW = /^ {2}([* ]) (\S+)\s+\[(\w+)\]\s+role (\S+)\s+priority \S+\s+heard .+?\s+vote (\S+)(?:\s+attempts (\d+\/\d+))?$/;
+const ROW = /^ {2}([* ]) (\S+)\s+\[(\w+)\]\s+role (\S+)(?:\s+configured-role \S+)?\s+priority \S+\s+heard .+?\s+vote (\S+)(?:\s+attempts (\d+\/\d+))?$/;
 
 /** The file's content as values, or undefined if it is not a complete state file. */
 export function parseStateFile(text: string): StateFileView | undefined {

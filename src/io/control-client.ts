@@ -8,7 +8,11 @@ import {
   type ControlResponse,
 } from './control-protocol.js';
 
-export type TransportErrorKind = 'not-running' | 'permission' | 'timeout' | 'protocol';
+/**
+ * `dropped`: the connection closed or failed before any answer came, which a daemon busy with
+ * other clients or stopping does; trying again later may work, unlike after a garbled answer.
+ */
+export type TransportErrorKind = 'not-running' | 'permission' | 'timeout' | 'dropped' | 'protocol';
 
 export interface TransportError {
   transportError: TransportErrorKind;
@@ -58,6 +62,8 @@ export function sendRequest(path: string, request: ControlRequest, timeoutMs: nu
       resolve(result);
     }
     const garbled = (why: string): void => finish({ transportError: 'protocol', message: `garbled answer from hastmon at ${path}: ${why}` });
+    const dropped = (why: string): void =>
+      finish({ transportError: 'dropped', message: `hastmon at ${path} ${why} without answering (busy or stopping?); try again` });
     const complete = (): void => {
       const response = parseResponse(Buffer.concat(chunks).toString('utf8'));
       if ('error' in response) garbled(response.error);
@@ -80,11 +86,12 @@ export function sendRequest(path: string, request: ControlRequest, timeoutMs: nu
       if (newline !== -1) complete();
     });
     socket.on('end', () => {
-      if (size === 0) garbled('the connection closed without an answer');
+      if (size === 0) dropped('closed the connection');
       else complete();
     });
     socket.on('error', (error) => {
       if (!connected) finish(connectFailure(path, error));
+      else if (size === 0) dropped(`dropped the connection (${describe(error)})`);
       else garbled(`the connection failed: ${describe(error)}`);
     });
   });

@@ -1,7 +1,7 @@
 // The control socket's protocol (DESIGN §6): one request per connection, one line of JSON each
 // way, each line capped in size. Both ends check everything they read against the shapes below:
 // a garbled or hostile line becomes an error value, never an exception.
-import { RESOURCE_STATES, ROLES, type PeerView, type ResourceState, type Role } from '../core/types.js';
+import { RESOURCE_STATES, ROLES, type ResourceState, type Role } from '../core/types.js';
 
 /** A request names a command and a few resources: anything larger is not a request. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
@@ -41,19 +41,44 @@ export interface RemoteStatus {
   /** The node heard from that address, or null when none is known. */
   node: string | null;
   connected: boolean;
-  /** That node's shown role for the resource, or null when unknown. */
-  shownRole: string | null;
+  /** That node's shown role for the resource (see ResourceStatus.role), or null when unknown. */
+  role: ShownRole | null;
   /** That node's state as PeerView has it (a ResourceState, 'TIMEDOUT' or 'UNKNOWN'), or null. */
   state: string | null;
 }
 
+/** Another node's part in a resource, as this node sees it. */
+export interface PeerStatus {
+  node: string;
+  state: ResourceState | 'TIMEDOUT' | 'UNKNOWN';
+  /** Its shown role (see ResourceStatus.role), 'unknown' before it was heard. */
+  role: ShownRole | 'unknown';
+  /** Its configured or commanded role, 'unknown' before it was heard. */
+  configuredRole: Role | 'unknown';
+  priority: number;
+  /** Milliseconds since it was last heard, or null if never. */
+  heardAgoMs: number | null;
+  /** The node it endorses, '' for none. */
+  vote: string;
+}
+
+/** The gateway check (`ping`): its address, and whether it answers (null before the first check). */
+export interface GatewayStatus {
+  address: string;
+  reachable: boolean | null;
+}
+
 export interface ResourceStatus {
   name: string;
-  /** The configured or current role of this node for the resource. */
-  role: Role;
-  /** 'primary' while this node holds the resource. */
-  shownRole: ShownRole;
+  /** HASTMON's shown role, as `hastmonctl status` prints it: 'primary' while this node holds the resource. */
+  role: ShownRole;
+  /** The role configured (`role_on_start`) or last set by `hastmonctl role`. */
+  configuredRole: Role;
   state: ResourceState;
+  /** Started by USR1 or -m, without asking anyone. */
+  forced: boolean;
+  /** Seconds left of an `offline` period, 0 when not offline. */
+  offlineSec: number;
   /** The exec script path, or the script directory for FreeHA's scripts. */
   exec: string;
   remotes: RemoteStatus[];
@@ -69,8 +94,8 @@ export interface ResourceStatus {
   quorum: number;
   voters: number;
   reason: string;
-  /** Every node's view of the resource, as this node sees it. */
-  peers: PeerView[];
+  /** Every other node's view of the resource, as this node sees it. */
+  peers: PeerStatus[];
 }
 
 export interface StatusDocument {
@@ -79,6 +104,8 @@ export interface StatusDocument {
   incarnation: number;
   /** When the document was made, ISO 8601. */
   time: string;
+  /** null when no `ping` is configured. */
+  gateway: GatewayStatus | null;
   resources: ResourceStatus[];
   /** Heartbeats dropped, by reason (unauthenticated, replayed, malformed…). */
   drops: Array<{ reason: string; count: number }>;
@@ -169,29 +196,32 @@ const REQUEST_SHAPES: Record<ControlRequest['command'], Record<string, Check>> =
   'reopen-log': { command: literal('reopen-log') },
 };
 
-const peerView = object(
+const peerStatus = object(
   {
     node: string,
     state: oneOf([...RESOURCE_STATES, 'TIMEDOUT', 'UNKNOWN']),
-    role: oneOf([...ROLES, 'unknown']),
+    role: oneOf([...SHOWN_ROLES, 'unknown']),
+    configuredRole: oneOf([...ROLES, 'unknown']),
     priority: number,
-    heardAgo: nullable(number),
+    heardAgoMs: nullable(number),
     vote: string,
   },
   false,
 );
 
 const remoteStatus = object(
-  { address: string, node: nullable(string), connected: boolean, shownRole: nullable(string), state: nullable(string) },
+  { address: string, node: nullable(string), connected: boolean, role: nullable(oneOf(SHOWN_ROLES)), state: nullable(string) },
   false,
 );
 
 const resourceStatus = object(
   {
     name: string,
-    role: oneOf(ROLES),
-    shownRole: oneOf(SHOWN_ROLES),
+    role: oneOf(SHOWN_ROLES),
+    configuredRole: oneOf(ROLES),
     state: oneOf(RESOURCE_STATES),
+    forced: boolean,
+    offlineSec: count,
     exec: string,
     remotes: arrayOf(remoteStatus),
     attempts: count,
@@ -204,10 +234,12 @@ const resourceStatus = object(
     quorum: count,
     voters: count,
     reason: string,
-    peers: arrayOf(peerView),
+    peers: arrayOf(peerStatus),
   },
   false,
 );
+
+const gatewayStatus = object({ address: string, reachable: nullable(boolean) }, false);
 
 const statusDocument = object(
   {
@@ -215,6 +247,7 @@ const statusDocument = object(
     pid: count,
     incarnation: number,
     time: string,
+    gateway: nullable(gatewayStatus),
     resources: arrayOf(resourceStatus),
     drops: arrayOf(object({ reason: string, count }, false)),
   },

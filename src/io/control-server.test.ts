@@ -13,6 +13,7 @@ const STATUS: StatusDocument = {
   pid: 4242,
   incarnation: 1_790_000_000_000,
   time: '2026-11-22T12:00:00.000Z',
+  gateway: null,
   resources: [],
   drops: [],
 };
@@ -56,6 +57,20 @@ async function started(handler: ControlHandler = fakeHandler(), options: Control
   await server.start();
   servers.push(server);
   return server;
+}
+
+/** Clients the newest server holds now, being answered or idle. */
+function servedCount(): number {
+  return servers[servers.length - 1]?.connectedClients() ?? 0;
+}
+
+/** Polls `condition` until it holds, failing after a generous bound. */
+async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 /** Sends raw bytes, returns everything the server wrote before closing. */
@@ -184,14 +199,51 @@ describe('ControlServer: requests and answers', () => {
     expect(await raw('{"command":"sta')).toBe('');
   });
 
-  it('refuses clients beyond its limit and serves the rest', async () => {
-    await started(fakeHandler(), { maxClients: 1, requestTimeoutMs: 300 });
-    const idle = raw('');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await sendRequest(path, { command: 'status', resources: 'all' }, 2_000)).toMatchObject({ transportError: 'protocol' });
-    expect(logged.some((line) => line.includes('more than 1 clients at once'))).toBe(true);
-    await idle;
+  it('drops the oldest idle client to admit a new one, and logs that once per interval with a count', async () => {
+    await started(fakeHandler(), { maxClients: 2, requestTimeoutMs: 30_000 });
+    const first = raw('');
+    const second = raw('{"command":"sta');
+    await waitUntil(() => servedCount() === 2);
     expect(await sendRequest(path, { command: 'status', resources: 'all' }, 2_000)).toMatchObject({ ok: true });
+    expect(await first).toBe('');
+    expect(await sendRequest(path, { command: 'status', resources: 'all' }, 2_000)).toMatchObject({ ok: true });
+    expect(await second).toBe('');
+    const full = logged.filter((line) => line.includes('2 clients at once; the oldest idle one was dropped'));
+    expect(full).toHaveLength(1);
+  });
+
+  it('tells a new client plainly that it is busy when every place is being answered', async () => {
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await started(
+      async () => {
+        await held;
+        return { ok: true, status: STATUS };
+      },
+      { maxClients: 1 },
+    );
+    const slow = sendRequest(path, { command: 'status', resources: 'all' }, 5_000);
+    await waitUntil(() => servedCount() === 1);
+    expect(await sendRequest(path, { command: 'status', resources: 'all' }, 2_000)).toEqual({
+      ok: false,
+      exitCode: 75,
+      message: 'busy: hastmon is answering 1 requests at once; try again in a moment',
+    });
+    release();
+    expect(await slow).toMatchObject({ ok: true });
+    expect(logged.filter((line) => line.includes('told the daemon is busy'))).toHaveLength(1);
+  });
+
+  it('logs bad requests at most once per interval, counting the others into the next line', async () => {
+    let now = 0;
+    await started(fakeHandler(), { warningIntervalMs: 10_000, now: () => now });
+    for (let i = 0; i < 5; i += 1) await raw('hello\n');
+    now = 10_000;
+    await raw('hello\n');
+    expect(logged.filter((line) => line.startsWith('warning:'))).toEqual([
+      'warning: control socket: bad request: request is not JSON',
+      'warning: control socket: bad request: request is not JSON (4 more since the last such line)',
+    ]);
   });
 });
 

@@ -7,7 +7,7 @@
 import { lstat, chmod, link, mkdtemp, rm, unlink } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { basename, dirname, join } from 'node:path';
-import { EX_SOFTWARE } from '../cli/exit-codes.js';
+import { EX_SOFTWARE, EX_TEMPFAIL } from '../cli/exit-codes.js';
 import {
   EX_PROTOCOL,
   MAX_REQUEST_BYTES,
@@ -27,16 +27,34 @@ export interface ControlLog {
 export type ControlHandler = (request: ControlRequest) => Promise<ControlResponse>;
 
 export interface ControlServerOptions {
-  /** A client must send its whole request within this long, and read the answer within as long. */
+  /** A client must send its whole request within this long. */
   requestTimeoutMs?: number;
-  /** Clients served at once; more are refused by closing them. */
+  /** A client must read its answer within this long. */
+  answerTimeoutMs?: number;
+  /**
+   * Clients connected at once. When full, the oldest client still sending its request makes room
+   * for the new one; when every client is being answered, the new one is told the daemon is busy.
+   */
   maxClients?: number;
   /** How long to wait for an existing socket to answer, at start. */
   probeTimeoutMs?: number;
+  /** Each kind of warning is logged at most once in this long, with a count of those not logged. */
+  warningIntervalMs?: number;
+  /** For tests: the clock the warning limit is measured on. */
+  now?: () => number;
 }
 
-const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
-const DEFAULT_MAX_CLIENTS = 64;
+/**
+ * hastmonctl writes its whole request the moment it connects, a few hundred bytes: a client that
+ * has not sent it within a second is stuck or hostile, and holds a place a real one may need.
+ */
+export const CONTROL_REQUEST_TIMEOUT_MS = 1_000;
+/** An answer of up to MAX_RESPONSE_BYTES read by a client on a loaded host: generous, but bounded. */
+export const CONTROL_ANSWER_TIMEOUT_MS = 5_000;
+/** Far more than operators and monitoring ever run at once; each costs a descriptor and a buffer. */
+export const CONTROL_MAX_CLIENTS = 64;
+/** A flood of bad clients must not flood the log: one line per kind of trouble per 10 s. */
+export const CONTROL_WARNING_INTERVAL_MS = 10_000;
 const DEFAULT_PROBE_TIMEOUT_MS = 1_000;
 const NEWLINE = 0x0a;
 
@@ -109,14 +127,52 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/** Warnings by kind, each logged at most once per interval; the next one says how many were not. */
+export class LimitedWarnings {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+
+  constructor(
+    private readonly log: ControlLog,
+    private readonly intervalMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  warn(kind: string, message: string): void {
+    const now = this.now();
+    const last = this.last.get(kind);
+    if (last !== undefined && now - last.at < this.intervalMs) {
+      last.suppressed += 1;
+      return;
+    }
+    this.log.warning(last === undefined || last.suppressed === 0 ? message : `${message} (${last.suppressed} more since the last such line)`);
+    this.last.set(kind, { at: now, suppressed: 0 });
+  }
+
+  /** The counts not yet logged, at close. */
+  flush(): void {
+    for (const [kind, last] of this.last) {
+      if (last.suppressed > 0) this.log.warning(`control socket: ${last.suppressed} more of '${kind}' since the last such line`);
+    }
+    this.last.clear();
+  }
+}
+
+/** A connected client: still sending its request ('idle', may make room), or being answered. */
+type ClientPhase = 'idle' | 'served';
+
 export class ControlServer {
   private server: Server | null = null;
   /** The socket file we put in place, to remove it at close only if it is still ours. */
   private inode: { dev: number; ino: number } | null = null;
-  private readonly clients = new Set<Socket>();
+  /** In order of arrival, so that the oldest idle client is found first. */
+  private readonly clients = new Map<Socket, ClientPhase>();
+  /** Clients told the daemon is busy, until they read that. */
+  private readonly refused = new Set<Socket>();
   private readonly requestTimeoutMs: number;
+  private readonly answerTimeoutMs: number;
   private readonly maxClients: number;
   private readonly probeTimeoutMs: number;
+  private readonly warnings: LimitedWarnings;
 
   constructor(
     private readonly path: string,
@@ -124,9 +180,11 @@ export class ControlServer {
     private readonly log: ControlLog,
     options: ControlServerOptions = {},
   ) {
-    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? CONTROL_REQUEST_TIMEOUT_MS;
+    this.answerTimeoutMs = options.answerTimeoutMs ?? CONTROL_ANSWER_TIMEOUT_MS;
+    this.maxClients = options.maxClients ?? CONTROL_MAX_CLIENTS;
     this.probeTimeoutMs = options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+    this.warnings = new LimitedWarnings(log, options.warningIntervalMs ?? CONTROL_WARNING_INTERVAL_MS, options.now ?? Date.now);
   }
 
   /** Rejects with a message fit for the log and the terminal. */
@@ -139,8 +197,7 @@ export class ControlServer {
     } catch (error) {
       throw new Error(`cannot create the control socket ${this.path}: ${describe(error)}`);
     }
-    const server = createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));
-    server.maxConnections = this.maxClients;
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.admit(socket));
     try {
       const bound = join(privateDir, 's');
       await listen(server, bound);
@@ -156,7 +213,6 @@ export class ControlServer {
       await rm(privateDir, { recursive: true, force: true });
     }
     server.on('error', (error) => this.log.warning(`control socket ${this.path}: ${describe(error)}`));
-    server.on('drop', () => this.log.warning(`control socket ${this.path}: more than ${this.maxClients} clients at once; one refused`));
     this.server = server;
   }
 
@@ -167,8 +223,14 @@ export class ControlServer {
     this.server = null;
     // Removed first, so that no new client reaches a socket that is going away.
     await this.removeSocketFile();
-    for (const client of this.clients) client.destroy();
+    for (const client of [...this.clients.keys(), ...this.refused]) client.destroy();
     await closeServer(server);
+    this.warnings.flush();
+  }
+
+  /** Clients connected now, being answered or still sending: never more than maxClients. */
+  connectedClients(): number {
+    return this.clients.size;
   }
 
   private async removeSocketFile(): Promise<void> {
@@ -183,8 +245,48 @@ export class ControlServer {
     }
   }
 
+  /**
+   * Idle clients never lock the socket: when it is full, the oldest one still sending its request
+   * is dropped for the new one. Only when every place is taken by a request being answered is the
+   * new client refused, with an answer saying so.
+   */
+  private admit(socket: Socket): void {
+    if (this.clients.size >= this.maxClients) {
+      const oldestIdle = [...this.clients].find(([, phase]) => phase === 'idle')?.[0];
+      if (oldestIdle === undefined) {
+        this.warnings.warn('busy', `control socket: ${this.maxClients} requests in progress; a new client was told the daemon is busy`);
+        this.refuse(socket);
+        return;
+      }
+      this.warnings.warn('full', `control socket: ${this.maxClients} clients at once; the oldest idle one was dropped to admit a new one`);
+      oldestIdle.destroy();
+      this.clients.delete(oldestIdle);
+    }
+    this.serve(socket);
+  }
+
+  /** Says "busy" and reads whatever the client sends meanwhile, so that its write does not fail. */
+  private refuse(socket: Socket): void {
+    this.refused.add(socket);
+    const timer = setTimeout(() => socket.destroy(), this.answerTimeoutMs);
+    socket.on('data', () => undefined);
+    socket.on('end', () => socket.destroy());
+    socket.on('error', (error) => this.log.debug(`control socket: refused client: ${describe(error)}`));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      this.refused.delete(socket);
+    });
+    socket.end(
+      encodeLine({
+        ok: false,
+        exitCode: EX_TEMPFAIL,
+        message: `busy: hastmon is answering ${this.maxClients} requests at once; try again in a moment`,
+      }),
+    );
+  }
+
   private serve(socket: Socket): void {
-    this.clients.add(socket);
+    this.clients.set(socket, 'idle');
     const chunks: Buffer[] = [];
     let size = 0;
     let received = false;
@@ -199,15 +301,16 @@ export class ControlServer {
       socket.end(this.encodeAnswer(response));
       // A client that neither reads nor closes must not hold the connection forever.
       clearTimeout(timer);
-      timer = setTimeout(() => socket.destroy(), this.requestTimeoutMs);
+      timer = setTimeout(() => socket.destroy(), this.answerTimeoutMs);
     };
 
     const handle = (text: string): void => {
       received = true;
       clearTimeout(timer);
+      if (this.clients.has(socket)) this.clients.set(socket, 'served');
       const request = parseRequest(text);
       if ('error' in request) {
-        this.log.warning(`control socket: bad request: ${request.error}`);
+        this.warnings.warn('bad request', `control socket: bad request: ${request.error}`);
         answer({ ok: false, exitCode: EX_PROTOCOL, message: `bad request: ${request.error}` });
         return;
       }
@@ -221,7 +324,8 @@ export class ControlServer {
       size += part.length;
       if (size > MAX_REQUEST_BYTES) {
         received = true;
-        this.log.warning(`control socket: request larger than ${MAX_REQUEST_BYTES} bytes refused`);
+        if (this.clients.has(socket)) this.clients.set(socket, 'served');
+        this.warnings.warn('oversized request', `control socket: request larger than ${MAX_REQUEST_BYTES} bytes refused`);
         answer({ ok: false, exitCode: EX_PROTOCOL, message: `bad request: larger than ${MAX_REQUEST_BYTES} bytes` });
         return;
       }

@@ -76,6 +76,31 @@ describe('formatStateFile', () => {
     for (const line of text.split('\n')) expect(line.length).toBeLessThan(100);
   });
 
+  it('shows the role as hastmonctl status does, the configured one where it differs, a forced start, offline and the gateway', () => {
+    const shared = VIEW.resources[0]!;
+    const view: NodeView = {
+      ...VIEW,
+      resources: [
+        {
+          ...shared,
+          role: 'secondary',
+          forced: true,
+          peers: [{ node: 'bolek', state: 'STOPPING', role: 'primary', priority: 1, heardAgo: 200, vote: 'lolek' }],
+        },
+      ],
+    };
+    const text = formatStateFile(view, {
+      pid: 4242,
+      writtenAt: WRITTEN_AT,
+      gateway: { address: '192.0.2.1', reachable: true },
+      offlineSec: new Map([['shared', 90]]),
+    }).split('\n');
+    expect(text[2]).toBe('gateway 192.0.2.1 reachable');
+    expect(text[4]).toBe('resource shared: holder lolek (quorum 2 of 3 voters), forced start here (USR1 or -m), offline here for 90 s');
+    expect(text[6]).toMatch(/^ {2}\* lolek\s+\[RUNNING\]\s+role primary\s+configured-role secondary\s+priority 0\s/);
+    expect(text[7]).toMatch(/^ {4}bolek\s+\[STOPPING\]\s+role primary\s+priority 1\s/);
+  });
+
   it('leaves the role out of the header when not given, and says when there are no resources', () => {
     const text = formatStateFile({ node: 'reksio', incarnation: 7, resources: [] }, { pid: 1, writtenAt: WRITTEN_AT });
     expect(text).toBe(

@@ -3,12 +3,18 @@
 import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { NodeView, PeerView, ResourceView } from '../core/types.js';
+import type { GatewayStatus } from './control-protocol.js';
+import { shownRoleIn } from './status-document.js';
 
 export interface StateFileInfo {
   pid: number;
   writtenAt: Date;
   /** A summary of this node's role, shown in the header when given. */
   nodeRole?: string;
+  /** The gateway check (`ping`), shown in the header when configured. */
+  gateway?: GatewayStatus | null;
+  /** Seconds left of each resource's `offline` period, by name. */
+  offlineSec?: ReadonlyMap<string, number>;
 }
 
 /** One node's line in a resource block, cell by cell, before the columns are aligned. */
@@ -21,12 +27,13 @@ export function formatStateFile(view: NodeView, info: StateFileInfo): string {
     `hastmon on ${view.node}, pid ${info.pid}${role}, incarnation ${view.incarnation}`,
     // Epoch seconds too, so a script can tell a stale file without parsing the date.
     `written ${info.writtenAt.toISOString()} (epoch ${epochSeconds})`,
+    ...(info.gateway === undefined || info.gateway === null ? [] : [gatewayLine(info.gateway)]),
   ];
   if (view.resources.length === 0) return [...header, '', 'no resources', ''].join('\n');
 
   // Columns are aligned across the whole file, so that resources read as one table.
   const blocks = view.resources.map((resource) => ({
-    heading: [resourceLine(resource), `  reason: ${resource.reason || '-'}`],
+    heading: [resourceLine(resource, info.offlineSec?.get(resource.name) ?? 0), `  reason: ${resource.reason || '-'}`],
     rows: [selfRow(view.node, resource), ...resource.peers.map(peerRow)],
   }));
   const widths = columnWidths(blocks.flatMap((b) => b.rows));
@@ -37,10 +44,26 @@ export function formatStateFile(view: NodeView, info: StateFileInfo): string {
   return `${lines.join('\n')}\n`;
 }
 
-function resourceLine(resource: ResourceView): string {
+function gatewayLine(gateway: GatewayStatus): string {
+  return `gateway ${gateway.address} ${gateway.reachable === null ? 'not checked yet' : gateway.reachable ? 'reachable' : 'unreachable'}`;
+}
+
+function resourceLine(resource: ResourceView, offlineSec: number): string {
   const complaints = resource.complaints > 0 ? `, complaints ${resource.complaints}` : '';
   const quorum = `quorum ${resource.quorum} of ${resource.voters} voters${complaints}`;
-  return `resource ${resource.name}: holder ${resource.holder || 'none'} (${quorum})`;
+  const forced = resource.forced === true ? ', forced start here (USR1 or -m)' : '';
+  const offline = offlineSec > 0 ? `, offline here for ${offlineSec} s` : '';
+  return `resource ${resource.name}: holder ${resource.holder || 'none'} (${quorum})${forced}${offline}`;
+}
+
+/**
+ * The role as `hastmonctl status` shows it (primary while holding), and the configured one in a
+ * cell of its own where it differs: one word for one fact, as in status and its JSON.
+ */
+function roleCells(role: PeerView['role'], state: string): string[] {
+  if (role === 'unknown') return ['role unknown', ''];
+  const shown = shownRoleIn(role, state);
+  return [`role ${shown}`, shown === role ? '' : `configured-role ${role}`];
 }
 
 function selfRow(node: string, resource: ResourceView): Row {
@@ -48,7 +71,7 @@ function selfRow(node: string, resource: ResourceView): Row {
     '*',
     node,
     `[${resource.state}]`,
-    `role ${resource.role}`,
+    ...roleCells(resource.role, resource.state),
     `priority ${priorityText(resource.role, resource.priority)}`,
     'heard now',
     `vote ${resource.vote || '-'}`,
@@ -61,7 +84,7 @@ function peerRow(peer: PeerView): Row {
     ' ',
     peer.node,
     `[${peer.state}]`,
-    `role ${peer.role}`,
+    ...roleCells(peer.role, peer.state),
     `priority ${priorityText(peer.role, peer.priority)}`,
     `heard ${heardText(peer.heardAgo)}`,
     `vote ${peer.vote || '-'}`,
@@ -93,7 +116,8 @@ function columnWidths(rows: Row[]): number[] {
 }
 
 function align(row: Row, widths: number[]): string {
-  const cells = row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)));
+  // A column empty in every row (no configured-role anywhere) takes no room at all.
+  const cells = row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).filter((_, i) => (widths[i] ?? 0) > 0);
   // The mark column is one character wide and sits against the name.
   const [mark = '', ...rest] = cells;
   return `${mark} ${rest.join('  ')}`.trimEnd();

@@ -4,7 +4,7 @@
 import type { NodeConfig, NodeResource } from '../config/model.js';
 import { shownRole } from '../core/arbitration.js';
 import type { NodeView, PeerView, ResourceView } from '../core/types.js';
-import type { RemoteStatus, ResourceStatus, ShownRole, StatusDocument } from './control-protocol.js';
+import type { GatewayStatus, PeerStatus, RemoteStatus, ResourceStatus, ShownRole, StatusDocument } from './control-protocol.js';
 
 export interface StatusInfo {
   pid: number;
@@ -14,6 +14,10 @@ export interface StatusInfo {
   heardFrom: ReadonlyMap<string, string>;
   /** The resolved address of each configured remote, by its text as written. */
   remoteAddresses: ReadonlyMap<string, string>;
+  /** The gateway check, or null when no `ping` is configured. */
+  gateway: GatewayStatus | null;
+  /** Seconds left of each resource's `offline` period, by name; absent when not offline. */
+  offlineSec: ReadonlyMap<string, number>;
 }
 
 export function buildStatus(view: NodeView, config: NodeConfig, info: StatusInfo): StatusDocument {
@@ -27,6 +31,7 @@ export function buildStatus(view: NodeView, config: NodeConfig, info: StatusInfo
     pid: info.pid,
     incarnation: view.incarnation,
     time: info.time.toISOString(),
+    gateway: info.gateway,
     resources,
     drops: info.drops,
   };
@@ -35,9 +40,11 @@ export function buildStatus(view: NodeView, config: NodeConfig, info: StatusInfo
 function resourceStatus(r: ResourceView, configured: NodeResource, config: NodeConfig, info: StatusInfo): ResourceStatus {
   return {
     name: r.name,
-    role: r.role,
-    shownRole: shownRoleIn(r.role, r.state),
+    role: shownRoleIn(r.role, r.state),
+    configuredRole: r.role,
     state: r.state,
+    forced: r.forced === true,
+    offlineSec: info.offlineSec.get(r.name) ?? 0,
     exec: configured.scripts.kind === 'exec' ? configured.scripts.path : configured.scripts.dir,
     remotes: remotes(r.peers, configured, info),
     attempts: r.attempts,
@@ -50,12 +57,27 @@ function resourceStatus(r: ResourceView, configured: NodeResource, config: NodeC
     quorum: r.quorum,
     voters: r.voters,
     reason: r.reason,
-    peers: r.peers,
+    peers: r.peers.map(peerStatus),
   };
 }
 
-/** The role HASTMON's status shows for a node in `state` (a peer's may be TIMEDOUT or UNKNOWN). */
-function shownRoleIn(role: ResourceView['role'], state: string): ShownRole {
+function peerStatus(peer: PeerView): PeerStatus {
+  return {
+    node: peer.node,
+    state: peer.state,
+    role: peer.role === 'unknown' ? 'unknown' : shownRoleIn(peer.role, peer.state),
+    configuredRole: peer.role,
+    priority: peer.priority,
+    heardAgoMs: peer.heardAgo,
+    vote: peer.vote,
+  };
+}
+
+/**
+ * The role HASTMON's status shows for a node in `state` (a peer's may be TIMEDOUT or UNKNOWN):
+ * the one word for a node's role everywhere, status, JSON and state file alike.
+ */
+export function shownRoleIn(role: ResourceView['role'], state: string): ShownRole {
   return shownRole(role, state === 'STARTING' || state === 'RUNNING' || state === 'STOPPING');
 }
 
@@ -67,7 +89,7 @@ function remotes(peers: PeerView[], configured: NodeResource, info: StatusInfo):
       address,
       node: peer?.node ?? null,
       connected: known && peer.state !== 'TIMEDOUT',
-      shownRole: known && peer.role !== 'unknown' ? shownRoleIn(peer.role, peer.state) : null,
+      role: known && peer.role !== 'unknown' ? shownRoleIn(peer.role, peer.state) : null,
       state: peer?.state ?? null,
     };
   };
