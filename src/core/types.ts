@@ -194,8 +194,8 @@ export interface ResourceView {
   /** Why this node is doing what it does now (e.g. why it does not start). */
   reason: string;
   complaints: number;
-  /** Started by USR1 or -m, without asking anyone (the heartbeat's `forced`); absent means not. */
-  forced?: boolean;
+  /** Started by USR1 or -m, without asking anyone (the heartbeat's `forced`). */
+  forced: boolean;
   peers: PeerView[];
 }
 

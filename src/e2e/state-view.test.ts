@@ -21,6 +21,7 @@ const view: NodeView = {
       voters: 3,
       reason: 'no quorum: 1 of 2 endorsements needed (3 voters)',
       complaints: 0,
+      forced: false,
       peers: [
         { node: 'lolek', state: 'TIMEDOUT', role: 'secondary', priority: 0, heardAgo: 61_000, vote: 'lolek' },
         { node: 'reksio', state: 'UNKNOWN', role: 'watchdog', priority: 100, heardAgo: null, vote: '' },

@@ -25,6 +25,7 @@ const VIEW: NodeView = {
       voters: 3,
       reason: 'running: 3 of 3 endorsements valid',
       complaints: 0,
+      forced: false,
       peers: [
         { node: 'bolek', state: 'STANDBY', role: 'secondary', priority: 1, heardAgo: 200, vote: 'lolek' },
         { node: 'reksio', state: 'WATCHING', role: 'watchdog', priority: 100, heardAgo: 310, vote: 'lolek' },
@@ -43,6 +44,7 @@ const VIEW: NodeView = {
       voters: 3,
       reason: '',
       complaints: 1,
+      forced: false,
       peers: [
         { node: 'bolek', state: 'TIMEDOUT', role: 'secondary', priority: 1, heardAgo: 75_000, vote: 'bolek' },
         { node: 'reksio', state: 'UNKNOWN', role: 'unknown', priority: 100, heardAgo: null, vote: '' },

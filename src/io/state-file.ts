@@ -51,7 +51,7 @@ function gatewayLine(gateway: GatewayStatus): string {
 function resourceLine(resource: ResourceView, offlineSec: number): string {
   const complaints = resource.complaints > 0 ? `, complaints ${resource.complaints}` : '';
   const quorum = `quorum ${resource.quorum} of ${resource.voters} voters${complaints}`;
-  const forced = resource.forced === true ? ', forced start here (USR1 or -m)' : '';
+  const forced = resource.forced ? ', forced start here (USR1 or -m)' : '';
   const offline = offlineSec > 0 ? `, offline here for ${offlineSec} s` : '';
   return `resource ${resource.name}: holder ${resource.holder || 'none'} (${quorum})${forced}${offline}`;
 }

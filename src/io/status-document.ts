@@ -43,7 +43,7 @@ function resourceStatus(r: ResourceView, configured: NodeResource, config: NodeC
     role: shownRoleIn(r.role, r.state),
     configuredRole: r.role,
     state: r.state,
-    forced: r.forced === true,
+    forced: r.forced,
     offlineSec: info.offlineSec.get(r.name) ?? 0,
     exec: configured.scripts.kind === 'exec' ? configured.scripts.path : configured.scripts.dir,
     remotes: remotes(r.peers, configured, info),

@@ -21,6 +21,7 @@ function node(
     voters: 3,
     reason: '',
     complaints: 0,
+    forced: false,
     peers: [],
   };
   return {
