@@ -19,6 +19,12 @@ export const DEFAULT_SCRIPT_DIR = '/usr/local/etc/hastmon';
 /** Without a configuration file and without `-n`: a pair, FreeHA's usual cluster. */
 export const DEFAULT_EXPECTED_NODES = 2;
 
+/**
+ * Sections nest at most this deep: HASTMON's grammar needs three (the file, resource, on); the
+ * margin is for mistakes, and the bound keeps a hostile file from exhausting the parser's stack.
+ */
+export const MAX_SECTION_DEPTH = 16;
+
 /** UDP port for heartbeats, on the listen address and the multicast group alike. */
 export const DEFAULT_PORT = 8458;
 
