@@ -13,6 +13,13 @@ export const DEFAULT_STATE_FILE = '/var/run/hastmon';
 /** The control socket `hastmonctl` talks to (hastmon(8)). */
 export const DEFAULT_CONTROL_SOCKET = '/var/run/hastmonctl';
 
+/**
+ * The longest control socket path: a Unix socket's address holds 108 bytes with the NUL on Linux,
+ * and the daemon binds the socket at a private path 10 bytes longer (`.NAME.XXXXXX/s` beside it)
+ * before linking it into place; a longer path would be silently cut short.
+ */
+export const MAX_CONTROL_PATH_BYTES = 108 - 1 - 10;
+
 /** Without a configuration file, the directory holding starthasrv, monitorhasrv and stophasrv. */
 export const DEFAULT_SCRIPT_DIR = '/usr/local/etc/hastmon';
 
