@@ -78,10 +78,24 @@ describe('configure', () => {
     expect(result).toEqual({
       ok: false,
       code: 78,
-      messages: [
-        `${seedPath}:1: resource 'daemon' has no 'on' section for node 'tola' (it names lolek, bolek, reksio): expected 'on tola { }' in it`,
-        `${seedPath}:18: resource 'storage' has no 'on' section for node 'tola' (it names lolek, bolek, reksio): expected 'on tola { }' in it`,
-      ],
+      messages: [`${seedPath}: names no node 'tola' (it names lolek, bolek, reksio): give this node's name with -N, or add 'on tola { }' sections`],
     });
   });
+
+  it.each([
+    ['empty', ''],
+    ['comment-only', '# nothing here yet\n\n'],
+  ])('fails with EX_CONFIG for an %s file, whatever -N says', async (name, text) => {
+    const path = join(dir, `${name}.conf`);
+    await writeFile(path, text);
+    for (const nodeName of ['lolek', 'zz']) {
+      const result = await configure({ ...NO_FLAGS, configPath: path, nodeName }, { defaultConfigPath: seedPath, defaultNodeName: 'lolek' });
+      expect(result).toEqual({
+        ok: false,
+        code: 78,
+        messages: [`${path}: names no node: expected a 'resource NAME { }' section with an 'on NODE { }' section for each node, as in hastmon.conf(5)`],
+      });
+    }
+  });
 });
+

@@ -240,7 +240,7 @@ resource r {
     expect(errorsFor(text, 'b')).toEqual([
       `${FILE}:2: resource 'r' has no 'on' section for node 'b' (it names a): expected 'on b { }' in it`,
     ]);
-    expect(errorsFor(text, 'z')).toHaveLength(2);
+    expect(errorsFor(text, 'z')).toEqual([`${FILE}: names no node 'z' (it names a, b): give this node's name with -N, or add 'on z { }' sections`]);
   });
 
   it('joins the friends of the global section and of the node’s resources', () => {
