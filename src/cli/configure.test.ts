@@ -78,7 +78,10 @@ describe('configure', () => {
     expect(result).toEqual({
       ok: false,
       code: 78,
-      messages: [`${seedPath}: names no node 'tola' (it names lolek, bolek, reksio): give this node's name with -N, or add 'on tola { }' sections`],
+      messages: [
+        `${seedPath}:1: resource 'daemon' has no 'on' section for node 'tola' (it names lolek, bolek, reksio): expected 'on tola { }' in it`,
+        `${seedPath}:18: resource 'storage' has no 'on' section for node 'tola' (it names lolek, bolek, reksio): expected 'on tola { }' in it`,
+      ],
     });
   });
 

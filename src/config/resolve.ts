@@ -29,7 +29,8 @@ export function resolveForNode(config: ClusterConfig, nodeName: string): Resolve
     report(0, "names no node: expected a 'resource NAME { }' section with an 'on NODE { }' section for each node, as in hastmon.conf(5)");
     return { ok: false, errors };
   }
-  if (findNode(nodeSections(config), nodeName) === undefined) {
+  // With resources, each one without an 'on' section for the node says so below.
+  if (config.resources.length === 0 && findNode(config.nodes, nodeName) === undefined) {
     const named = clusterNodes(config).join(', ');
     report(0, `names no node '${nodeName}' (it names ${named}): give this node's name with -N, or add 'on ${nodeName} { }' sections`);
     return { ok: false, errors };
