@@ -23,8 +23,8 @@ import { encodeHeartbeat } from './wire/encode.js';
 import { monotonicMs } from './io/clock.js';
 import { HeartbeatIntake } from './io/heartbeat-intake.js';
 import { acquirePidFile } from './io/pid-file.js';
-import { checkScript } from './io/script-check.js';
-import { requiredScripts, scriptCommand } from './io/script-commands.js';
+import { checkScript, checkStartScripts } from './io/script-check.js';
+import { scriptCommand } from './io/script-commands.js';
 import { ScriptRunner } from './io/script-runner.js';
 import { controlSignals, type ControlSignal } from './io/signals.js';
 import { formatStateFile, writeFileAtomically } from './io/state-file.js';
@@ -60,7 +60,7 @@ export async function runDaemon(options: DaemonOptions, io: DaemonIo): Promise<n
     warnIfTheLogIsLost(options, io);
     return detach({ logFile: options.logFile, stderr: io.stderr });
   }
-  const problems = checkScripts(options.config);
+  const problems = checkStartScripts(options.config);
   if (problems.length > 0) {
     io.stderr(problems.map((p) => `hastmon: ${p}\n`).join(''));
     return EX_CONFIG;
@@ -97,31 +97,6 @@ function warnIfTheLogIsLost(options: DaemonOptions, io: DaemonIo): void {
   const problem = syslogProblem();
   if (problem === null) return;
   io.stderr(`hastmon: warning: ${problem}: the daemon's messages will be lost; give -L FILE to keep them, or run hastmon -F\n`);
-}
-
-/** Refuse missing or unsafe scripts loudly at start (DESIGN §5): never skip one silently. */
-function checkScripts(config: NodeConfig): string[] {
-  const asRoot = process.getuid?.() === 0;
-  const problems: string[] = [];
-  for (const resource of config.resources) {
-    for (const path of requiredScripts(resource)) {
-      const problem = checkScript(path, { asRoot });
-      if (problem !== undefined) problems.push(`resource ${resource.name}: ${problem}`);
-    }
-  }
-  if (config.ping !== null && findInPath('ping') === undefined) {
-    problems.push(`ping ${config.ping} is configured but there is no ping command on PATH (install iputils-ping)`);
-  }
-  return problems;
-}
-
-function findInPath(command: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(':')) {
-    if (dir === '') continue;
-    const path = `${dir}/${command}`;
-    if (checkScript(path, { asRoot: false }) === undefined) return path;
-  }
-  return undefined;
 }
 
 class Daemon {
@@ -477,7 +452,7 @@ class Daemon {
     const resolved = resolveForNode(loaded.config, this.config.node);
     if (!resolved.ok) return refuse(resolved.errors.map(formatConfigError));
     const next: NodeConfig = { ...resolved.config, stateFile: this.config.stateFile };
-    const problems = checkScripts(next);
+    const problems = checkStartScripts(next);
     if (problems.length > 0) return refuse(problems);
     const fixed = unchangeable(this.config, next);
     if (fixed.length > 0) return refuse([`${fixed.join(', ')} changed: restart hastmon to apply that`]);

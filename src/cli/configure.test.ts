@@ -84,4 +84,21 @@ describe('configure', () => {
       ],
     });
   });
+
+  it.each([
+    ['empty', ''],
+    ['comment-only', '# nothing here yet\n\n'],
+  ])('fails with EX_CONFIG for an %s file, whatever -N says', async (name, text) => {
+    const path = join(dir, `${name}.conf`);
+    await writeFile(path, text);
+    for (const nodeName of ['lolek', 'zz']) {
+      const result = await configure({ ...NO_FLAGS, configPath: path, nodeName }, { defaultConfigPath: seedPath, defaultNodeName: 'lolek' });
+      expect(result).toEqual({
+        ok: false,
+        code: 78,
+        messages: [`${path}: names no node: expected a 'resource NAME { }' section with an 'on NODE { }' section for each node, as in hastmon.conf(5)`],
+      });
+    }
+  });
 });
+

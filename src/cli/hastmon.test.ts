@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,8 +34,19 @@ describe('hastmon as a function', () => {
   });
 
   it("checks HASTMON's example with -t and starts nothing", async () => {
+    const seed = readFileSync(join(import.meta.dirname, '..', 'config', 'fixtures', 'seed-hastmon.conf'), 'utf8');
+    const conf = join(dir, 'seed.conf');
+    writeFileSync(conf, seed.replaceAll('/etc/daemon.sh', script('daemon.sh')).replaceAll('/etc/storage.sh', script('storage.sh')));
+    expect(await hastmon(['-t', '-c', conf, '-N', 'lolek'])).toEqual({ code: 0, stdout: 'configuration OK\n', stderr: '' });
+  });
+
+  it("refuses with -t, as the daemon does at start, HASTMON's example on a node without its scripts", async () => {
     const seed = join(import.meta.dirname, '..', 'config', 'fixtures', 'seed-hastmon.conf');
-    expect(await hastmon(['-t', '-c', seed, '-N', 'lolek'])).toEqual({ code: 0, stdout: 'configuration OK\n', stderr: '' });
+    expect(await hastmon(['-t', '-c', seed, '-N', 'lolek'])).toEqual({
+      code: 78,
+      stdout: '',
+      stderr: 'hastmon: resource daemon: /etc/daemon.sh: does not exist\nhastmon: resource storage: /etc/storage.sh: does not exist\n',
+    });
   });
 
   it('exits 78 with file:line for a bad configuration', async () => {
@@ -44,5 +55,83 @@ describe('hastmon as a function', () => {
     const run = await hastmon(['-t', '-c', conf]);
     expect(run.code).toBe(78);
     expect(run.stderr).toContain(`${conf}:2:`);
+  });
+});
+
+/** An executable script in the test's directory, safe to run as root (mode 0755, in a 0700 directory). */
+function script(name: string, mode = 0o755): string {
+  const path = join(dir, name);
+  writeFileSync(path, '#!/bin/sh\nexit 0\n');
+  chmodSync(path, mode);
+  return path;
+}
+
+/** A one-node file with one resource run by `exec`, and `extra` lines in the global section. */
+function oneNode(name: string, exec: string, extra = ''): string {
+  const conf = join(dir, name);
+  writeFileSync(conf, `control ${join(dir, `${name}.ctl`)}\n${extra}resource r {\n  exec ${exec}\n  on lolek {\n  }\n}\n`);
+  return conf;
+}
+
+describe('hastmon -t checks what the daemon checks at start', () => {
+  it('says plainly that freehad mode will run, and checks its script directory', async () => {
+    const scripts = join(dir, 'freehad');
+    mkdirSync(scripts, { mode: 0o700 });
+    for (const name of ['starthasrv', 'monitorhasrv', 'stophasrv']) {
+      writeFileSync(join(scripts, name), '#!/bin/sh\n', { mode: 0o755 });
+    }
+    const run = await hastmon(['-t', '-s', scripts, '-n', '3']);
+    expect(run).toEqual({
+      code: 0,
+      stdout:
+        `no configuration file at ${join(dir, 'absent.conf')}: hastmon will run in freehad mode, ` +
+        `resource 'service' with the scripts in ${scripts}, peers found by multicast, 3 nodes expected\nconfiguration OK\n`,
+      stderr: '',
+    });
+  });
+
+  it('refuses freehad mode whose -s names nothing', async () => {
+    const run = await hastmon(['-t', '-s', join(dir, 'nowhere')]);
+    expect(run.code).toBe(78);
+    expect(run.stderr).toBe(`hastmon: resource service: script directory ${join(dir, 'nowhere')} does not exist or is not a directory\n`);
+  });
+
+  it('refuses a script that is not executable', async () => {
+    const path = script('plain.sh', 0o644);
+    const run = await hastmon(['-t', '-c', oneNode('plain.conf', path)]);
+    expect(run).toEqual({ code: 78, stdout: '', stderr: `hastmon: resource r: ${path}: is not executable\n` });
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('as root, refuses a script writable by others', async () => {
+    const path = script('open.sh', 0o757);
+    const run = await hastmon(['-t', '-c', oneNode('open.conf', path)]);
+    expect(run.code).toBe(78);
+    expect(run.stderr).toContain(`${path}: is writable by group or others`);
+  });
+
+  it('refuses a key file it cannot read', async () => {
+    const missing = join(dir, 'no-key');
+    const run = await hastmon(['-t', '-c', oneNode('key.conf', script('k.sh'), `key {\n  secret_file ${missing}\n}\n`)]);
+    expect(run.code).toBe(78);
+    expect(run.stderr).toMatch(new RegExp(`^hastmon: cannot read the key file ${missing}: ENOENT`));
+  });
+
+  it('refuses a control socket in a directory that does not exist', async () => {
+    const conf = join(dir, 'control.conf');
+    writeFileSync(conf, `control ${dir}/none/ctl\nresource r {\n  exec ${script('c.sh')}\n  on lolek {\n  }\n}\n`);
+    const run = await hastmon(['-t', '-c', conf]);
+    expect(run).toEqual({ code: 78, stdout: '', stderr: `hastmon: control socket ${dir}/none/ctl: its directory ${dir}/none does not exist\n` });
+  });
+
+  it('refuses ping when there is no ping command', async () => {
+    const path = process.env['PATH'];
+    process.env['PATH'] = join(dir, 'empty-path');
+    try {
+      const run = await hastmon(['-t', '-c', oneNode('ping.conf', script('p.sh'), 'ping 127.0.0.1\n')]);
+      expect(run.code).toBe(78);
+      expect(run.stderr).toBe('hastmon: ping 127.0.0.1 is configured but there is no ping command on PATH (install iputils-ping)\n');
+    } finally {
+      process.env['PATH'] = path;
+    }
   });
 });

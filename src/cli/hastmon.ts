@@ -8,8 +8,9 @@ import { runDaemon } from '../daemon.js';
 import { isDetachedChild, reportStartup, writeDetachedStderr } from '../io/detach.js';
 import { stderrIsJournal, withJournalPriorities } from '../io/log-destination.js';
 import { HASTMON_USAGE, parseHastmonArgs } from './args.js';
+import { checkBeforeStart, freehadSummary } from './check.js';
 import { configure } from './configure.js';
-import { EX_OK, EX_SOFTWARE, EX_USAGE } from './exit-codes.js';
+import { EX_CONFIG, EX_OK, EX_SOFTWARE, EX_USAGE } from './exit-codes.js';
 import { shortHostname } from './node-name.js';
 
 export interface HastmonIo {
@@ -77,6 +78,12 @@ async function hastmon(argv: readonly string[], io: HastmonIo): Promise<number> 
   // A background start's child reads the same configuration: its parent printed the warnings.
   if (!isDetachedChild()) for (const warning of configured.warnings) io.stderr(`hastmon: warning: ${warning}\n`);
   if (args.check) {
+    if (configured.configPath === null) io.stdout(freehadSummary(io.defaultConfigPath, configured.config));
+    const problems = checkBeforeStart(configured.config);
+    if (problems.length > 0) {
+      io.stderr(problems.map((p) => `hastmon: ${p}\n`).join(''));
+      return EX_CONFIG;
+    }
     io.stdout('configuration OK\n');
     return EX_OK;
   }

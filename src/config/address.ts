@@ -1,8 +1,10 @@
-// UDP addresses as hastmon.conf writes them: HASTMON's `tcp4://host[:port]` (hastmon speaks UDP
+// Addresses as hastmon.conf writes them. UDP: HASTMON's `tcp4://host[:port]` (hastmon speaks UDP
 // to the same host), `udp://host[:port]`, `host`, `host:port`, `[v6]:port` and a bare IPv6 address.
-import { DEFAULT_LISTEN_HOST, DEFAULT_PORT } from './defaults.js';
+// The control socket: HASTMON's `uds:///path`, `unix:///path`, or the bare path.
+import { isIP, isIPv4, isIPv6 } from 'node:net';
+import { DEFAULT_LISTEN_HOST, DEFAULT_PORT, MAX_CONTROL_PATH_BYTES } from './defaults.js';
 import type { Endpoint } from './model.js';
-import { fail, ok, parseCount, type Parsed } from './values.js';
+import { fail, ok, parseAbsolutePath, parseCount, type Parsed } from './values.js';
 
 /** Where unicast heartbeats are received without `listen`. */
 export const DEFAULT_LISTEN: Endpoint = { text: `${DEFAULT_LISTEN_HOST}:${DEFAULT_PORT}`, host: DEFAULT_LISTEN_HOST, port: DEFAULT_PORT };
@@ -47,6 +49,8 @@ export function parseEndpoint(text: string, keyword: string, options: EndpointOp
     host = options.defaultHost;
   }
   if (/[/\s]/.test(host)) return bad(`'${host}' is not a host name or address`);
+  if (host.includes(':') && !isIPv6(host)) return bad(`'${host}' is not an IPv6 address, nor host:port`);
+  if (/^[\d.]+$/.test(host) && !isIPv4(host)) return bad(`'${host}' is not an IPv4 address`);
   let port = options.defaultPort;
   if (portText !== null) {
     const parsed = parseCount(portText, `the port of ${keyword}`, 1, 65_535);
@@ -54,4 +58,36 @@ export function parseEndpoint(text: string, keyword: string, options: EndpointOp
     port = parsed.value;
   }
   return ok({ text, host, port });
+}
+
+/** `listen`: the daemon binds it as it is, so a name, which it would have to resolve, will not do. */
+export function parseListenAddress(text: string, keyword: string): Parsed<Endpoint> {
+  const parsed = parseEndpoint(text, keyword, { defaultPort: DEFAULT_PORT, defaultHost: DEFAULT_LISTEN_HOST });
+  if (parsed.ok && isIP(parsed.value.host) === 0) {
+    return fail(`bad address '${text}' for ${keyword}: expected a numeric IP address such as 0.0.0.0:${DEFAULT_PORT} or 127.0.0.1:${DEFAULT_PORT}, not a host name`);
+  }
+  return parsed;
+}
+
+const SOCKET_SCHEMES = /^(uds|unix):\/\//i;
+
+/** `control`: an absolute path, bare or after `uds://` or `unix://`, short enough to bind. */
+export function parseControlPath(text: string, keyword: string): Parsed<string> {
+  const path = text.replace(SOCKET_SCHEMES, '');
+  if (path !== text && !path.startsWith('/')) {
+    return fail(`bad path '${text}' for ${keyword}: expected an absolute path after the scheme, as in uds:///var/run/hastmonctl`);
+  }
+  const parsed = parseAbsolutePath(path, keyword);
+  if (!parsed.ok) return parsed;
+  const bytes = Buffer.byteLength(path, 'utf8');
+  if (bytes > MAX_CONTROL_PATH_BYTES) {
+    return fail(`path '${path}' for ${keyword} is ${bytes} bytes long: a control socket path may have at most ${MAX_CONTROL_PATH_BYTES} bytes`);
+  }
+  return ok(path);
+}
+
+/** `friends`: a host, also written as an address (`tcp4://host`, `host:port`); the port is not used. */
+export function parseFriend(text: string, keyword: string): Parsed<string> {
+  const parsed = parseEndpoint(text, keyword, { defaultPort: DEFAULT_PORT });
+  return parsed.ok ? ok(parsed.value.host) : parsed;
 }

@@ -13,11 +13,24 @@ export const DEFAULT_STATE_FILE = '/var/run/hastmon';
 /** The control socket `hastmonctl` talks to (hastmon(8)). */
 export const DEFAULT_CONTROL_SOCKET = '/var/run/hastmonctl';
 
+/**
+ * The longest control socket path: a Unix socket's address holds 108 bytes with the NUL on Linux,
+ * and the daemon binds the socket at a private path 10 bytes longer (`.NAME.XXXXXX/s` beside it)
+ * before linking it into place; a longer path would be silently cut short.
+ */
+export const MAX_CONTROL_PATH_BYTES = 108 - 1 - 10;
+
 /** Without a configuration file, the directory holding starthasrv, monitorhasrv and stophasrv. */
 export const DEFAULT_SCRIPT_DIR = '/usr/local/etc/hastmon';
 
 /** Without a configuration file and without `-n`: a pair, FreeHA's usual cluster. */
 export const DEFAULT_EXPECTED_NODES = 2;
+
+/**
+ * Sections nest at most this deep: HASTMON's grammar needs three (the file, resource, on); the
+ * margin is for mistakes, and the bound keeps a hostile file from exhausting the parser's stack.
+ */
+export const MAX_SECTION_DEPTH = 16;
 
 /** UDP port for heartbeats, on the listen address and the multicast group alike. */
 export const DEFAULT_PORT = 8458;

@@ -87,3 +87,30 @@ describe('configuration limits: the largest heartbeat fits in a datagram', () =>
     }
   });
 });
+
+describe('checking a large file', () => {
+  // Each of these took 6 s and more while some step compared every resource or node with every
+  // other; linear, each takes about 0.3 s on an idle machine. The bound leaves room for a busy one.
+  const BOUND_MS = 1_500;
+  const timed = (text: string): { errors: string[]; ms: number } => {
+    const start = performance.now();
+    const errors = errorsOf(text);
+    return { errors, ms: performance.now() - start };
+  };
+
+  it('refuses 10,000 resources of one pair of nodes quickly, at the resource that passes the limit', () => {
+    const big = cluster(['a', 'b'], Array.from({ length: 10_000 }, (_, i) => `r${i}`));
+    const { errors, ms } = timed(big.text);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^hastmon\.conf:\d+: the heartbeat of node 'a' would be \d+ bytes \(2 nodes, 10000 resources\)/);
+    expect(ms).toBeLessThan(BOUND_MS);
+  });
+
+  it('refuses 10,000 resources of as many pairs of nodes quickly', () => {
+    const text = Array.from({ length: 10_000 }, (_, i) => `resource r${i} {\n  exec /etc/r.sh\n  on a${i} {\n  }\n  on b${i} {\n  }\n}\n`).join('');
+    const { errors, ms } = timed(text);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/the heartbeat of node '\w+' would be \d+ bytes \(20000 nodes, 1 resource\)/);
+    expect(ms).toBeLessThan(BOUND_MS);
+  });
+});

@@ -1,9 +1,10 @@
 // The largest heartbeat a configuration can make must fit in one datagram: a node whose heartbeat
 // does not fit sends nothing, so its peers see it dead and it loses every endorsement. Checked when
 // the file is read (hastmon -t, start, reload), for every node at once.
-import { clusterNodes, findNode, nodeSections, type SectionTree } from './lookup.js';
+import { clusterNodes, findNode, nodeKey, nodeSections, type SectionTree } from './lookup.js';
+import type { ResourceSection } from './model.js';
 import { MAX_DATAGRAM_BYTES, MAX_NAME_BYTES } from '../wire/format.js';
-import { heartbeatBytes } from '../wire/size.js';
+import { ECHO_FIXED_BYTES, heartbeatBytes, nameFieldBytes } from '../wire/size.js';
 
 interface NodeHeartbeat {
   node: string;
@@ -33,12 +34,23 @@ export function checkNameLengths(tree: SectionTree, report: (line: number, messa
 export function checkHeartbeatSize(tree: SectionTree, report: (line: number, message: string) => void): void {
   const nodes = clusterNodes(tree);
   const keyed = tree.global.settings.key !== undefined;
-  let largest: NodeHeartbeat | undefined;
+  // Sizes add up (a node votes for itself, the first name of its table): each node's is its own
+  // part plus every other node's echo, so all of them take one pass, not one per node.
+  const ownResources = resourcesByNode(tree);
+  const echoBytes = (node: string): number => nameFieldBytes(node) + ECHO_FIXED_BYTES;
+  const allEchoes = nodes.reduce((sum, node) => sum + echoBytes(node), 0);
+  let largestNode: string | undefined;
+  let largestSize = 0;
   for (const node of nodes) {
-    const heartbeat = heartbeatOf(tree, nodes, node, keyed);
-    if (largest === undefined || heartbeat.size > largest.size) largest = heartbeat;
+    const resources = (ownResources.get(nodeKey(node)) ?? []).map((r) => ({ name: r.name, vote: node }));
+    const size = heartbeatBytes({ node, echoes: [], resources, keyed }) + allEchoes - echoBytes(node);
+    if (largestNode === undefined || size > largestSize) {
+      largestNode = node;
+      largestSize = size;
+    }
   }
-  if (largest === undefined || largest.size <= MAX_DATAGRAM_BYTES) return;
+  if (largestNode === undefined || largestSize <= MAX_DATAGRAM_BYTES) return;
+  const largest = heartbeatOf(tree, nodes, largestNode, keyed);
   const resources = tree.resources.filter((r) => findNode(r.nodes, largest.node) !== undefined).length;
   const fit = whatFits(tree, nodes, resources, keyed);
   const otherwise = fit.nodes >= 2 ? `, or ${count(fit.nodes, 'node')} with ${count(resources, 'resource')}` : '';
@@ -52,6 +64,20 @@ export function checkHeartbeatSize(tree: SectionTree, report: (line: number, mes
 
 function count(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/** The resources each node is named in, by nodeKey. */
+function resourcesByNode(tree: SectionTree): Map<string, ResourceSection[]> {
+  const byNode = new Map<string, ResourceSection[]>();
+  for (const resource of tree.resources) {
+    for (const section of resource.nodes) {
+      const key = nodeKey(section.name);
+      const list = byNode.get(key);
+      if (list === undefined) byNode.set(key, [resource]);
+      else list.push(resource);
+    }
+  }
+  return byNode;
 }
 
 /** A name as messages show it: a long one cut short. */

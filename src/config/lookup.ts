@@ -7,7 +7,12 @@ export type SectionTree = Pick<ClusterConfig, 'global' | 'nodes' | 'resources'>;
 
 /** Host names are case-insensitive. */
 export function sameNode(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
+  return nodeKey(a) === nodeKey(b);
+}
+
+/** One key for every spelling of a node's name, for maps and sets of nodes. */
+export function nodeKey(name: string): string {
+  return name.toLowerCase();
 }
 
 export function findNode(sections: readonly Section[], name: string): Section | undefined {
@@ -21,8 +26,14 @@ export function nodeSections(tree: Pick<SectionTree, 'nodes' | 'resources'>): Se
 
 /** Every node of the file, once, as it goes by on the wire: the first spelling the file gives it. */
 export function clusterNodes(tree: Pick<SectionTree, 'nodes' | 'resources'>): string[] {
+  const seen = new Set<string>();
   const nodes: string[] = [];
-  for (const { name } of nodeSections(tree)) if (!nodes.some((known) => sameNode(known, name))) nodes.push(name);
+  for (const { name } of nodeSections(tree)) {
+    const key = nodeKey(name);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    nodes.push(name);
+  }
   return nodes;
 }
 

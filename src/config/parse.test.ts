@@ -368,3 +368,23 @@ describe('parseConfig: errors as file:line: message', () => {
     ]);
   });
 });
+
+describe("HASTMON's address forms, where its grammar has them", () => {
+  it('reads control as uds://, unix:// or a bare path, and friends and remote as tcp4://', () => {
+    for (const control of ['uds:///var/run/hastmonctl', 'unix:///var/run/hastmonctl', '/var/run/hastmonctl']) {
+      const config = parsed(`control ${control}\nfriends tcp4://127.0.0.1 tcp://lolek bolek\n${RESOURCE.replace('on a {', 'on a {\n    remote tcp4://127.0.0.1:9001')}`);
+      expect(config.global.settings.control?.value).toBe('/var/run/hastmonctl');
+      expect(config.global.settings.friends?.value).toEqual(['127.0.0.1', 'lolek', 'bolek']);
+      expect(config.resources[0]?.nodes[0]?.settings.remote?.value).toEqual([{ text: 'tcp4://127.0.0.1:9001', host: '127.0.0.1', port: 9001 }]);
+    }
+  });
+
+  it('refuses, at its line, a listen address the daemon could not bind and a remote with two ports', () => {
+    expect(errorsOf(`listen localhost:9000\n${RESOURCE}`)).toEqual([
+      `${FILE}:1: bad address 'localhost:9000' for listen: expected a numeric IP address such as 0.0.0.0:8458 or 127.0.0.1:8458, not a host name`,
+    ]);
+    expect(errorsOf(`listen 999.1.1.1:9000\n${RESOURCE}`)[0]).toMatch(new RegExp(`^${FILE}:1: bad address '999.1.1.1:9000' for listen: '999.1.1.1' is not an IPv4 address`));
+    expect(errorsOf(`on a {\n  remote 127.0.0.1:7001:9\n}\n${RESOURCE}`)[0]).toMatch(new RegExp(`^${FILE}:2: bad address '127.0.0.1:7001:9' for remote`));
+  });
+});
+

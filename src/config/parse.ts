@@ -18,6 +18,12 @@ export const MAX_CHANNELS = 3;
 
 type Report = (line: number, message: string) => void;
 
+/** The tree being read, and its resources by name: a file may hold thousands, each looked up once. */
+interface Building {
+  tree: SectionTree;
+  resourcesByName: Map<string, ResourceSection>;
+}
+
 /** Where a statement is: its section, and the resource around it for an `on` inside one. */
 interface Place {
   scope: Scope;
@@ -36,7 +42,8 @@ export function parseConfig(text: string, file: string): ParseResult {
   for (const error of syntax.errors) report(error.line, error.message);
 
   const tree: SectionTree = { global: newSection('', 0), nodes: [], resources: [] };
-  readStatements(syntax.statements, { scope: 'global', section: tree.global, label: 'the global section', resource: null }, tree, report);
+  const building: Building = { tree, resourcesByName: new Map() };
+  readStatements(syntax.statements, { scope: 'global', section: tree.global, label: 'the global section', resource: null }, building, report);
   const timing = resolveTiming(tree.global.settings);
   for (const error of timing.errors) report(error.line, error.message);
   validateTree(tree, report);
@@ -51,7 +58,7 @@ function newSection(name: string, line: number): Section {
   return { name, line, settings: {}, channels: [] };
 }
 
-function readStatements(statements: readonly Statement[], place: Place, tree: SectionTree, report: Report): void {
+function readStatements(statements: readonly Statement[], place: Place, building: Building, report: Report): void {
   for (const statement of statements) {
     const { keyword, line } = statement;
     if (!isKeyword(keyword)) {
@@ -64,7 +71,7 @@ function readStatements(statements: readonly Statement[], place: Place, tree: Se
       continue;
     }
     if (keyword === 'resource' || keyword === 'on') {
-      readSection(statement, keyword, place, tree, report);
+      readSection(statement, keyword, place, building, report);
       continue;
     }
     if (keyword === 'key') {
@@ -131,9 +138,10 @@ function readSection(
   statement: Statement,
   keyword: Extract<Keyword, 'resource' | 'on'>,
   place: Place,
-  tree: SectionTree,
+  building: Building,
   report: Report,
 ): void {
+  const { tree, resourcesByName } = building;
   const { line, args, block } = statement;
   const what = keyword === 'on' ? 'a node name' : 'a resource name';
   const [first] = args;
@@ -151,14 +159,15 @@ function readSection(
     return;
   }
   if (keyword === 'resource') {
-    const earlier = tree.resources.find((r) => r.name === name);
+    const earlier = resourcesByName.get(name);
     if (earlier !== undefined) {
       report(line, `duplicate section 'resource ${name}' (first at line ${earlier.line})`);
       return;
     }
     const resource: ResourceSection = { ...newSection(name, line), nodes: [] };
     tree.resources.push(resource);
-    readStatements(block, { scope: 'resource', section: resource, label: `resource '${name}'`, resource }, tree, report);
+    resourcesByName.set(name, resource);
+    readStatements(block, { scope: 'resource', section: resource, label: `resource '${name}'`, resource }, building, report);
     return;
   }
   const inResource = place.resource;
@@ -175,7 +184,7 @@ function readSection(
     inResource === null
       ? { scope: 'node', section, label: `'on ${name}'`, resource: null }
       : { scope: 'resource-node', section, label: `'on ${name}' of resource '${inResource.name}'`, resource: inResource },
-    tree,
+    building,
     report,
   );
 }

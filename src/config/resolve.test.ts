@@ -245,6 +245,12 @@ resource r {
     expect(errorsFor(text, 'z')).toHaveLength(2);
   });
 
+  it('reports a node not named in a file without resources', () => {
+    expect(errorsFor('on a {\n  listen 127.0.0.1:9000\n}\n', 'z')).toEqual([
+      `${FILE}: names no node 'z' (it names a): give this node's name with -N, or add 'on z { }' sections`,
+    ]);
+  });
+
   it('joins the friends of the global section and of the node’s resources', () => {
     const text = `
 friends a

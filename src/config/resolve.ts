@@ -26,6 +26,16 @@ export function resolveForNode(config: ClusterConfig, nodeName: string): Resolve
     errors.push({ file: config.file, line, message });
   };
   const globalNode = findNode(config.nodes, nodeName);
+  if (nodeSections(config).length === 0) {
+    report(0, "names no node: expected a 'resource NAME { }' section with an 'on NODE { }' section for each node, as in hastmon.conf(5)");
+    return { ok: false, errors };
+  }
+  // With resources, each one without an 'on' section for the node says so below.
+  if (config.resources.length === 0 && findNode(config.nodes, nodeName) === undefined) {
+    const named = clusterNodes(config).join(', ');
+    report(0, `names no node '${nodeName}' (it names ${named}): give this node's name with -N, or add 'on ${nodeName} { }' sections`);
+    return { ok: false, errors };
+  }
   const resources: NodeResource[] = [];
   for (const resource of config.resources) {
     const section = findNode(resource.nodes, nodeName);

@@ -1,6 +1,6 @@
 // The arguments of each one-line keyword, parsed into its value.
-import { parseEndpoint } from './address.js';
-import { DEFAULT_LISTEN_HOST, DEFAULT_PORT } from './defaults.js';
+import { parseControlPath, parseEndpoint, parseFriend, parseListenAddress } from './address.js';
+import { DEFAULT_PORT } from './defaults.js';
 import type { SettingName, SettingValues } from './model.js';
 import { fail, ok, parseAbsolutePath, parseChoice, parseCount, parseDuration, type Parsed } from './values.js';
 import { ROLES } from '../core/types.js';
@@ -51,11 +51,8 @@ const host = (text: string, keyword: string): Parsed<string> =>
   /^[^\s/]+$/.test(text) ? ok(text) : fail(`bad host '${text}' for ${keyword}: expected a host name or an IP address`);
 
 export const SETTING_PARSERS: { [K in LineSetting]: SettingParser<K> } = {
-  control: path,
-  listen: (args, keyword) =>
-    then(single(args, keyword, 'an address (host:port)'), (text) =>
-      parseEndpoint(text, keyword, { defaultPort: DEFAULT_PORT, defaultHost: DEFAULT_LISTEN_HOST }),
-    ),
+  control: (args, keyword) => then(single(args, keyword, 'a socket path'), (text) => parseControlPath(text, keyword)),
+  listen: (args, keyword) => then(single(args, keyword, 'an address (IP:port)'), (text) => parseListenAddress(text, keyword)),
   state_file: path,
   timeout: time(false),
   exec: path,
@@ -63,7 +60,7 @@ export const SETTING_PARSERS: { [K in LineSetting]: SettingParser<K> } = {
   priority: count(0),
   attempts: count(1),
   heartbeat_interval: time(false),
-  friends: (args, keyword) => list(args, keyword, 'one or more host names or addresses', (text) => host(text, keyword)),
+  friends: (args, keyword) => list(args, keyword, 'one or more host names or addresses', (text) => parseFriend(text, keyword)),
   remote: (args, keyword) =>
     list(args, keyword, 'one or more addresses (host, host:port, udp://host:port)', (text) =>
       parseEndpoint(text, keyword, { defaultPort: DEFAULT_PORT }),

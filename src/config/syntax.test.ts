@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_SECTION_DEPTH } from './defaults.js';
 import { parseSyntax, type Statement } from './syntax.js';
 
 interface Shape {
@@ -72,5 +73,26 @@ describe('parseSyntax', () => {
     const result = parseSyntax('"exec" /a\nattempts 2\n');
     expect(result.errors).toEqual([{ line: 1, message: 'expected a keyword, found the quoted string "exec"' }]);
     expect(shape(result.statements)).toEqual([{ keyword: 'attempts', line: 2, args: ['2'] }]);
+  });
+
+  it('reads sections nested as deep as the limit', () => {
+    const text = `${'a {\n'.repeat(MAX_SECTION_DEPTH)}${'}\n'.repeat(MAX_SECTION_DEPTH)}`;
+    expect(parseSyntax(text).errors).toEqual([]);
+  });
+
+  it('refuses a section one deeper than the limit, at its line, and reads on after it', () => {
+    const depth = MAX_SECTION_DEPTH + 1;
+    const text = `${'a {\n'.repeat(depth)}b {\n}\n${'}\n'.repeat(depth)}after 1\n`;
+    const result = parseSyntax(text);
+    expect(result.errors).toEqual([{ line: depth, message: expect.stringContaining(`nested more than ${MAX_SECTION_DEPTH} deep`) as string }]);
+    expect(result.statements.map((s) => s.keyword)).toEqual(['a', 'after']);
+  });
+
+  it('refuses 100,000 nested sections without exhausting the stack', () => {
+    const result = parseSyntax(`resource r ${'{'.repeat(100_000)}\n`);
+    expect(result.errors.filter((e) => e.message.includes(`nested more than ${MAX_SECTION_DEPTH} deep`))).toHaveLength(1);
+    // The braces within the limit each get their one line: a few dozen, not one per brace.
+    expect(result.errors.length).toBeLessThan(3 * MAX_SECTION_DEPTH);
+    expect(result.errors.every((e) => e.line === 1)).toBe(true);
   });
 });

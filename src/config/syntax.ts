@@ -1,5 +1,6 @@
 // Groups tokens into statements: `keyword arg… [{ statement… }]`, ended by the end of the line,
 // `;` or the `}` of the enclosing section. Knows nothing of what the keywords mean.
+import { MAX_SECTION_DEPTH } from './defaults.js';
 import { tokenize, type Token } from './lexer.js';
 
 export interface Arg {
@@ -36,7 +37,34 @@ export function parseSyntax(text: string): SyntaxResult {
     for (let t = peek(); t.kind === 'word' || t.kind === 'string' || t.kind === 'open'; t = peek()) advance();
   };
 
-  const readBlock = (opener: { header: string; line: number } | null): Statement[] => {
+  /**
+   * Passes over a section opened too deep, its `{` already read, without descending into it: the
+   * nesting of a hostile file must not decide how deep the parser's own stack goes.
+   */
+  const skipSection = (opener: { header: string; line: number }): void => {
+    errors.push({
+      line: opener.line,
+      message: `'${opener.header}' opens a section nested more than ${MAX_SECTION_DEPTH} deep: hastmon.conf nests at most three (resource, on, and the file itself)`,
+    });
+    let open = 1;
+    while (open > 0) {
+      const token = advance();
+      if (token.kind === 'open') open += 1;
+      else if (token.kind === 'close') open -= 1;
+      else if (token.kind === 'eof') return; // the sections around it say they are never closed
+    }
+  };
+
+  /** Reads `{ … }` at `depth` (1 for a section at the top of the file), or skips it when too deep. */
+  const readSection = (opener: { header: string; line: number }, depth: number): Statement[] => {
+    if (depth > MAX_SECTION_DEPTH) {
+      skipSection(opener);
+      return [];
+    }
+    return readBlock(opener, depth);
+  };
+
+  const readBlock = (opener: { header: string; line: number } | null, depth: number): Statement[] => {
     const statements: Statement[] = [];
     for (;;) {
       const token = peek();
@@ -58,7 +86,7 @@ export function parseSyntax(text: string): SyntaxResult {
         case 'open':
           advance();
           errors.push({ line: token.line, message: "unexpected '{': expected a keyword before it" });
-          readBlock({ header: '{', line: token.line });
+          readSection({ header: '{', line: token.line }, depth + 1);
           break;
         case 'string':
           errors.push({ line: token.line, message: `expected a keyword, found the quoted string "${token.text}"` });
@@ -66,13 +94,13 @@ export function parseSyntax(text: string): SyntaxResult {
           break;
         case 'word':
           advance();
-          statements.push(readStatement(token.text, token.line));
+          statements.push(readStatement(token.text, token.line, depth));
           break;
       }
     }
   };
 
-  const readStatement = (keyword: string, line: number): Statement => {
+  const readStatement = (keyword: string, line: number, depth: number): Statement => {
     const statement: Statement = { keyword, line, args: [], block: null };
     for (let t = peek(); t.kind === 'word' || t.kind === 'string'; t = peek()) {
       advance();
@@ -87,11 +115,11 @@ export function parseSyntax(text: string): SyntaxResult {
     if (peek().kind === 'open') {
       advance();
       const header = [statement.keyword, ...statement.args.map((a) => a.text)].join(' ');
-      statement.block = readBlock({ header, line: statement.line });
+      statement.block = readSection({ header, line: statement.line }, depth + 1);
     }
     return statement;
   };
 
-  const statements = readBlock(null);
+  const statements = readBlock(null, 0);
   return { statements, errors };
 }

@@ -1,6 +1,51 @@
 // Refuses a missing or unsafe script at start (DESIGN §5): better loudly now than at failover time.
 import { accessSync, constants, lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
+import type { NodeConfig } from '../config/model.js';
+import { requiredScripts } from './script-commands.js';
+
+/**
+ * Every problem that keeps this node's daemon from starting with `config`, one line each: the
+ * daemon refuses to start on any (DESIGN §5: never skip a script silently), and `hastmon -t`
+ * reports the very same.
+ */
+export function checkStartScripts(config: NodeConfig): string[] {
+  const asRoot = process.getuid?.() === 0;
+  const problems: string[] = [];
+  for (const resource of config.resources) {
+    const scripts = resource.scripts;
+    if (scripts.kind === 'scripts' && !isDirectory(scripts.dir)) {
+      // One line for the directory rather than one for each script missing from it.
+      problems.push(`resource ${resource.name}: script directory ${scripts.dir} does not exist or is not a directory`);
+      continue;
+    }
+    for (const path of requiredScripts(resource)) {
+      const problem = checkScript(path, { asRoot });
+      if (problem !== undefined) problems.push(`resource ${resource.name}: ${problem}`);
+    }
+  }
+  if (config.ping !== null && findInPath('ping') === undefined) {
+    problems.push(`ping ${config.ping} is configured but there is no ping command on PATH (install iputils-ping)`);
+  }
+  return problems;
+}
+
+function findInPath(command: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+    if (dir === '') continue;
+    const path = `${dir}/${command}`;
+    if (checkScript(path, { asRoot: false }) === undefined) return path;
+  }
+  return undefined;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /** Write access for group or others: anyone but the owner could change what root runs. */
 const GROUP_OR_OTHER_WRITE = 0o022;

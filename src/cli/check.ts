@@ -1,0 +1,50 @@
+// `hastmon -t`: every check the daemon makes at start that needs no network, made with the
+// daemon's own code where it has one, so that "configuration OK" means the daemon will start.
+import { lstatSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { NodeConfig } from '../config/model.js';
+import { checkStartScripts } from '../io/script-check.js';
+
+/** Each problem on a line of its own; none when the daemon would start with `config`. */
+export function checkBeforeStart(config: NodeConfig): string[] {
+  return [...checkStartScripts(config), ...checkKeyFile(config), ...checkControlPath(config.control)];
+}
+
+/** The daemon reads `secret_file` before it binds anything. */
+function checkKeyFile(config: NodeConfig): string[] {
+  const key = config.key;
+  if (key === null || key.source !== 'secret_file') return [];
+  try {
+    readFileSync(key.path, 'utf8');
+    return [];
+  } catch (error) {
+    return [`cannot read the key file ${key.path}: ${(error as Error).message}`];
+  }
+}
+
+/** The daemon makes the control socket in its directory and never removes anything but a socket there. */
+function checkControlPath(path: string): string[] {
+  const directory = dirname(path);
+  try {
+    if (!statSync(directory).isDirectory()) return [`control socket ${path}: ${directory} is not a directory`];
+  } catch {
+    return [`control socket ${path}: its directory ${directory} does not exist`];
+  }
+  try {
+    if (!lstatSync(path).isSocket()) return [`control socket ${path}: ${path} exists and is not a socket; move it away or set another 'control' path`];
+  } catch {
+    // Nothing there yet: the daemon makes it.
+  }
+  return [];
+}
+
+/** What `-t` says of freehad mode, so that no one mistakes it for a file that was read. */
+export function freehadSummary(defaultConfigPath: string, config: NodeConfig): string {
+  const [service] = config.resources;
+  const scripts = service?.scripts.kind === 'scripts' ? service.scripts.dir : '?';
+  const expected = config.peers.kind === 'discovered' ? config.peers.expectedNodes : config.peers.nodes.length;
+  return (
+    `no configuration file at ${defaultConfigPath}: hastmon will run in freehad mode, ` +
+    `resource '${service?.name ?? '?'}' with the scripts in ${scripts}, peers found by multicast, ${expected} nodes expected\n`
+  );
+}
