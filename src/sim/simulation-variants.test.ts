@@ -29,20 +29,20 @@ const coreWith =
     new NodeCore(config, start, rules);
 
 describe('simulated larger clusters and harsher faults', () => {
-  it('3 service nodes, 2 watchdogs, 3 resources: 60 seeds', () => {
-    expect(failuresOf(batch({ first: 1, count: 60, nodes: 3, watchdogs: 2, resources: 3 }))).toEqual([]);
+  it('3 service nodes, 2 watchdogs, 3 resources: 10 seeds', () => {
+    expect(failuresOf(batch({ first: 1, count: 10, nodes: 3, watchdogs: 2, resources: 3 }))).toEqual([]);
   });
 
-  it('2 service nodes, 1 watchdog, 3 resources: 100 seeds', () => {
-    expect(failuresOf(batch({ first: 1001, count: 100, resources: 3 }))).toEqual([]);
+  it('2 service nodes, 1 watchdog, 3 resources: 30 seeds', () => {
+    expect(failuresOf(batch({ first: 1001, count: 30, resources: 3 }))).toEqual([]);
   });
 
-  it('pauses longer than the guard: the holder stops first on waking, 150 seeds', () => {
-    expect(failuresOf(batch({ first: 1, count: 150, longPauses: true }))).toEqual([]);
+  it('pauses longer than the guard: the holder stops first on waking, 50 seeds', () => {
+    expect(failuresOf(batch({ first: 1, count: 50, longPauses: true }))).toEqual([]);
   });
 
-  it('failing stops: blocked resources are reported as errored, not failures; 100 seeds', () => {
-    const results = batch({ first: 1, count: 100, stopFailures: true });
+  it('failing stops: blocked resources are reported as errored, not failures; 40 seeds', () => {
+    const results = batch({ first: 1, count: 40, stopFailures: true });
     expect(failuresOf(results)).toEqual([]);
     expect(results.flatMap((r) => r.resources).some((r) => r.kind === 'errored')).toBe(true);
   });
@@ -66,7 +66,7 @@ describe('operator commands', () => {
   });
 
   it('clearing a failed stop: the operator stops the resource by hand first', () => {
-    const results = batch({ first: 1, count: 150, stopFailures: true, foundRunning: false });
+    const results = batch({ first: 1, count: 60, stopFailures: true, foundRunning: false });
     expect(results.reduce((n, r) => n + r.exercised.clearedByHand, 0)).toBeGreaterThan(0);
     expect(failuresOf(results)).toEqual([]);
   });
