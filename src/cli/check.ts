@@ -3,11 +3,47 @@
 import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { NodeConfig } from '../config/model.js';
+import { isIP } from 'node:net';
+import { LOOKUP_TIMEOUT_MS, type LookupAll } from '../io/name-resolver.js';
 import { checkStartScripts } from '../io/script-check.js';
 
 /** Each problem on a line of its own; none when the daemon would start with `config`. */
 export function checkBeforeStart(config: NodeConfig): string[] {
   return [...checkStartScripts(config), ...checkKeyFile(config), ...checkControlPath(config.control)];
+}
+
+/**
+ * Names of peers and friends that do not resolve now. Only warnings: the daemon starts without
+ * them and keeps trying (boot order is not the operator's to choose), but a typo shows here.
+ */
+export async function unresolvedNames(config: NodeConfig, lookup: LookupAll): Promise<string[]> {
+  const names = new Map<string, string>();
+  for (const r of config.remotes) if (isIP(r.host) === 0) names.set(r.host, 'remote');
+  for (const resource of config.resources) for (const r of resource.remotes) if (isIP(r.host) === 0) names.set(r.host, 'remote');
+  for (const friend of config.friends) if (isIP(friend) === 0) names.set(friend, 'friend');
+  const warnings: string[] = [];
+  for (const [name, what] of names) {
+    const failure = await lookupFailure(name, lookup);
+    if (failure !== undefined) warnings.push(`${what} '${name}' does not resolve now (${failure}); the daemon will start without it and keep trying`);
+  }
+  return warnings;
+}
+
+async function lookupFailure(name: string, lookup: LookupAll): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no answer within ${LOOKUP_TIMEOUT_MS / 1000} s`), LOOKUP_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([
+      lookup(name).then((addresses) => (addresses.length > 0 ? undefined : 'no address')),
+      timeout,
+    ]);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The daemon reads `secret_file` before it binds anything. */

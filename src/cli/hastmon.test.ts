@@ -4,9 +4,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HASTMON_USAGE } from './args.js';
 import { runHastmon, type HastmonIo } from './hastmon.js';
+import type { LookupAll } from '../io/name-resolver.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hastmon-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Names as this test's resolver knows them: no lookup leaves the machine. */
+const KNOWN_NAMES = new Set(['lolek', 'bolek', 'reksio']);
+const fakeLookup: LookupAll = async (host) => {
+  if (!KNOWN_NAMES.has(host)) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+  return [{ address: '127.0.0.1', family: 4 }];
+};
 
 async function hastmon(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -16,6 +24,7 @@ async function hastmon(argv: string[]): Promise<{ code: number; stdout: string; 
     stderr: (text) => void (stderr += text),
     defaultConfigPath: join(dir, 'absent.conf'),
     defaultNodeName: 'lolek',
+    lookup: fakeLookup,
   };
   const code = await runHastmon(argv, io);
   return { code, stdout, stderr };
@@ -46,6 +55,18 @@ describe('hastmon as a function', () => {
       code: 78,
       stdout: '',
       stderr: 'hastmon: resource daemon: /etc/daemon.sh: does not exist\nhastmon: resource storage: /etc/storage.sh: does not exist\n',
+    });
+  });
+
+  it('warns, with -t, of a peer name that does not resolve now, and still says the configuration is OK', async () => {
+    const seed = readFileSync(join(import.meta.dirname, '..', 'config', 'fixtures', 'seed-hastmon.conf'), 'utf8');
+    const conf = join(dir, 'seed-typo.conf');
+    const text = seed.replaceAll('/etc/daemon.sh', script('daemon.sh')).replaceAll('/etc/storage.sh', script('storage.sh'));
+    writeFileSync(conf, text.replace('remote tcp4://bolek', 'remote tcp4://bolke'));
+    expect(await hastmon(['-t', '-c', conf, '-N', 'lolek'])).toEqual({
+      code: 0,
+      stdout: 'configuration OK\n',
+      stderr: "hastmon: warning: remote 'bolke' does not resolve now (ENOTFOUND); the daemon will start without it and keep trying\n",
     });
   });
 

@@ -8,7 +8,8 @@ import { runDaemon } from '../daemon.js';
 import { isDetachedChild, reportStartup, writeDetachedStderr } from '../io/detach.js';
 import { stderrIsJournal, withJournalPriorities } from '../io/log-destination.js';
 import { HASTMON_USAGE, parseHastmonArgs } from './args.js';
-import { checkBeforeStart, freehadSummary } from './check.js';
+import { systemLookup, type LookupAll } from '../io/name-resolver.js';
+import { checkBeforeStart, freehadSummary, unresolvedNames } from './check.js';
 import { configure } from './configure.js';
 import { EX_CONFIG, EX_OK, EX_SOFTWARE, EX_USAGE } from './exit-codes.js';
 import { shortHostname } from './node-name.js';
@@ -18,6 +19,8 @@ export interface HastmonIo {
   stderr(text: string): void;
   defaultConfigPath: string;
   defaultNodeName: string;
+  /** How -t looks names up (the system's resolver unless a test gives another). */
+  lookup?: LookupAll;
 }
 
 /**
@@ -79,6 +82,7 @@ async function hastmon(argv: readonly string[], io: HastmonIo): Promise<number> 
   if (!isDetachedChild()) for (const warning of configured.warnings) io.stderr(`hastmon: warning: ${warning}\n`);
   if (args.check) {
     if (configured.configPath === null) io.stdout(freehadSummary(io.defaultConfigPath, configured.config));
+    for (const warning of await unresolvedNames(configured.config, io.lookup ?? systemLookup)) io.stderr(`hastmon: warning: ${warning}\n`);
     const problems = checkBeforeStart(configured.config);
     if (problems.length > 0) {
       io.stderr(problems.map((p) => `hastmon: ${p}\n`).join(''));
