@@ -41,7 +41,7 @@ const STATUS: StatusDocument = {
       quorum: 2,
       voters: 3,
       reason: 'holding with 3 of 3 endorsements',
-      peers: [{ node: 'bolek', state: 'STANDBY', role: 'secondary', configuredRole: 'secondary', priority: 1, heardAgoMs: 200, vote: 'lolek' }],
+      peers: [{ node: 'bolek', state: 'STANDBY', role: 'secondary', configuredRole: 'secondary', priority: 1, heardAgoMs: 200, vote: 'lolek', offline: false }],
     },
   ],
   drops: [],

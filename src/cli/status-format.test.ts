@@ -6,9 +6,9 @@ import { formatSeconds, formatStatus, stateWord } from './status-format.js';
 // The seed README's cluster: lolek primary, bolek secondary, reksio watchdog, two resources,
 // `heartbeat_interval 10`, every node connected.
 const PEERS: PeerStatus[] = [
-  { node: 'bolek', state: 'STANDBY', role: 'secondary', configuredRole: 'secondary', priority: 1, heardAgoMs: 2_000, vote: 'lolek' },
-  { node: 'lolek', state: 'RUNNING', role: 'primary', configuredRole: 'primary', priority: 0, heardAgoMs: 0, vote: 'lolek' },
-  { node: 'reksio', state: 'WATCHING', role: 'watchdog', configuredRole: 'watchdog', priority: 100, heardAgoMs: 4_000, vote: 'lolek' },
+  { node: 'bolek', state: 'STANDBY', role: 'secondary', configuredRole: 'secondary', priority: 1, heardAgoMs: 2_000, vote: 'lolek', offline: false },
+  { node: 'lolek', state: 'RUNNING', role: 'primary', configuredRole: 'primary', priority: 0, heardAgoMs: 0, vote: 'lolek', offline: false },
+  { node: 'reksio', state: 'WATCHING', role: 'watchdog', configuredRole: 'watchdog', priority: 100, heardAgoMs: 4_000, vote: 'lolek', offline: false },
 ];
 
 function remote(node: string, role: ShownRole, state: string): RemoteStatus {

@@ -81,7 +81,7 @@ describe('configuration limits: the largest heartbeat fits in a datagram', () =>
         sentAt: 1e12,
         leaving: false,
         echoes: nodes.filter((n) => n !== node).map((n) => ({ node: n, seq: 1, sentAt: 1 })),
-        resources: resources.map((name) => ({ name, state: 'RUNNING' as const, role: 'primary' as const, priority: 0, eligible: true, yielding: false, forced: false, dirty: false, vote: node, voteEcho: 1 })),
+        resources: resources.map((name) => ({ name, state: 'RUNNING' as const, role: 'primary' as const, priority: 0, eligible: true, yielding: false, forced: false, dirty: false, offline: false, vote: node, voteEcho: 1 })),
       };
       expect(encodeHeartbeat(heartbeat, Buffer.from('k')).length).toBeLessThanOrEqual(MAX_DATAGRAM_BYTES);
     }

@@ -38,6 +38,7 @@ function report(extra: Partial<ResourceReport> = {}): ResourceReport {
     yielding: false,
     forced: false,
     dirty: false,
+    offline: false,
     vote: '',
     voteEcho: 0,
     ...extra,

@@ -20,6 +20,7 @@ export function describePeers(ctx: NodeContext, spec: ResourceSpec, voters: Read
         priority: configured.priority,
         heardAgo: peer === undefined ? null : ctx.now - peer.heardAt,
         vote: '',
+        offline: false,
       });
       continue;
     }
@@ -31,6 +32,7 @@ export function describePeers(ctx: NodeContext, spec: ResourceSpec, voters: Read
       priority: report.priority,
       heardAgo: ctx.now - peer.heardAt,
       vote: report.vote,
+      offline: visible && report.offline,
     });
   }
   return out;

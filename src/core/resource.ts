@@ -192,6 +192,7 @@ export class ResourceMachine {
       yielding: this.yielding,
       forced: this.forced,
       dirty: this.stopFailed(),
+      offline: ctx.now < this.offlineUntil,
       vote: this.ballot.vote,
       voteEcho: this.ballot.echo(ctx, sentAt),
     };
@@ -200,7 +201,7 @@ export class ResourceMachine {
   /** A fingerprint of what changed in our report, to send a heartbeat at once when it does. */
   reportKey(ctx: NodeContext): string {
     const r = this.report(ctx, 0);
-    return `${r.state}/${r.role}/${r.eligible}/${r.yielding}/${r.forced}/${r.dirty}/${r.vote}`;
+    return `${r.state}/${r.role}/${r.eligible}/${r.yielding}/${r.forced}/${r.dirty}/${r.offline}/${r.vote}`;
   }
 
   holds(): boolean {

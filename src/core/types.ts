@@ -40,6 +40,8 @@ export interface ResourceReport {
   forced: boolean;
   /** A stop failed here: the resource may still run, so nobody else may start it. */
   dirty: boolean;
+  /** Taken offline by the operator (hastmonctl offline): not a candidate until the time is up. */
+  offline: boolean;
   /** The node this one endorses for the resource, '' for none. */
   vote: string;
   /** The send time (on the endorsed node's clock) of the newest heartbeat heard from it. */
@@ -178,6 +180,8 @@ export interface PeerView {
   /** Milliseconds since last heard, or null if never. */
   heardAgo: number | null;
   vote: string;
+  /** Its last heartbeat says it was taken offline (hastmonctl offline). */
+  offline: boolean;
 }
 
 export interface ResourceView {

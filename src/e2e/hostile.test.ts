@@ -51,7 +51,7 @@ describe('hostile datagrams', () => {
           seq,
           sentAt: 1,
           leaving: false,
-          resources: [{ name: 'daemon', state: 'RUNNING', role: 'primary', priority: 0, eligible: false, yielding: false, forced: true, dirty: false, vote: 'bolek', voteEcho: 1 }],
+          resources: [{ name: 'daemon', state: 'RUNNING', role: 'primary', priority: 0, eligible: false, yielding: false, forced: true, dirty: false, offline: false, vote: 'bolek', voteEcho: 1 }],
           echoes: [],
         },
         key,

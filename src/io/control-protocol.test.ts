@@ -37,7 +37,7 @@ const status: StatusDocument = {
       quorum: 2,
       voters: 3,
       reason: 'holding: 3 of 3 endorsements',
-      peers: [{ node: 'bolek', state: 'STANDBY', role: 'secondary', configuredRole: 'secondary', priority: 1, heardAgoMs: 150, vote: 'lolek' }],
+      peers: [{ node: 'bolek', state: 'STANDBY', role: 'secondary', configuredRole: 'secondary', priority: 1, heardAgoMs: 150, vote: 'lolek', offline: false }],
     },
   ],
   drops: [{ reason: 'unauthenticated', count: 2 }],
@@ -149,7 +149,7 @@ describe('parseResponse', () => {
     [(d: StatusDocument) => ({ ...d, gateway: undefined }), 'answer.status.gateway: expected an object'],
     [(d: StatusDocument) => ({ ...d, resources: [{ ...d.resources[0], heartbeatSec: '10' }] }), 'answer.status.resources[0].heartbeatSec: expected a number'],
     [(d: StatusDocument) => ({ ...d, resources: [{ ...d.resources[0], remotes: [{ address: 'x', node: null, connected: 'yes', role: null, state: null }] }] }), 'answer.status.resources[0].remotes[0].connected: expected true or false'],
-    [(d: StatusDocument) => ({ ...d, resources: [{ ...d.resources[0], peers: [{ node: 'a', state: 'TIMEDOUT', role: 'unknown', configuredRole: 'unknown', priority: 0, heardAgoMs: 'never', vote: '' }] }] }), 'answer.status.resources[0].peers[0].heardAgoMs: expected a number'],
+    [(d: StatusDocument) => ({ ...d, resources: [{ ...d.resources[0], peers: [{ node: 'a', state: 'TIMEDOUT', role: 'unknown', configuredRole: 'unknown', priority: 0, heardAgoMs: 'never', vote: '', offline: false }] }] }), 'answer.status.resources[0].peers[0].heardAgoMs: expected a number'],
   ])('refuses a malformed status document (%#)', (mangle, error) => {
     expect(parseResponse(JSON.stringify({ ok: true, status: mangle(status) }))).toEqual({ error });
   });

@@ -60,6 +60,8 @@ export interface PeerStatus {
   heardAgoMs: number | null;
   /** The node it endorses, '' for none. */
   vote: string;
+  /** It was taken offline there (`hastmonctl offline`), as its heartbeats say. */
+  offline: boolean;
 }
 
 /** The gateway check (`ping`): its address, and whether it answers (null before the first check). */
@@ -205,6 +207,7 @@ const peerStatus = object(
     priority: number,
     heardAgoMs: nullable(number),
     vote: string,
+    offline: boolean,
   },
   false,
 );

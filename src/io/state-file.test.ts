@@ -27,8 +27,8 @@ const VIEW: NodeView = {
       complaints: 0,
       forced: false,
       peers: [
-        { node: 'bolek', state: 'STANDBY', role: 'secondary', priority: 1, heardAgo: 200, vote: 'lolek' },
-        { node: 'reksio', state: 'WATCHING', role: 'watchdog', priority: 100, heardAgo: 310, vote: 'lolek' },
+        { node: 'bolek', state: 'STANDBY', role: 'secondary', priority: 1, heardAgo: 200, vote: 'lolek', offline: false },
+        { node: 'reksio', state: 'WATCHING', role: 'watchdog', priority: 100, heardAgo: 310, vote: 'lolek', offline: false },
       ],
     },
     {
@@ -46,8 +46,8 @@ const VIEW: NodeView = {
       complaints: 1,
       forced: false,
       peers: [
-        { node: 'bolek', state: 'TIMEDOUT', role: 'secondary', priority: 1, heardAgo: 75_000, vote: 'bolek' },
-        { node: 'reksio', state: 'UNKNOWN', role: 'unknown', priority: 100, heardAgo: null, vote: '' },
+        { node: 'bolek', state: 'TIMEDOUT', role: 'secondary', priority: 1, heardAgo: 75_000, vote: 'bolek', offline: false },
+        { node: 'reksio', state: 'UNKNOWN', role: 'unknown', priority: 100, heardAgo: null, vote: '', offline: false },
       ],
     },
   ],
@@ -87,7 +87,7 @@ describe('formatStateFile', () => {
           ...shared,
           role: 'secondary',
           forced: true,
-          peers: [{ node: 'bolek', state: 'STOPPING', role: 'primary', priority: 1, heardAgo: 200, vote: 'lolek' }],
+          peers: [{ node: 'bolek', state: 'STOPPING', role: 'primary', priority: 1, heardAgo: 200, vote: 'lolek', offline: false }],
         },
       ],
     };

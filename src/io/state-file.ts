@@ -88,6 +88,7 @@ function peerRow(peer: PeerView): Row {
     `priority ${priorityText(peer.role, peer.priority)}`,
     `heard ${heardText(peer.heardAgo)}`,
     `vote ${peer.vote || '-'}`,
+    peer.offline ? 'offline' : '',
   ];
 }
 

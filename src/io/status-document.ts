@@ -70,6 +70,7 @@ function peerStatus(peer: PeerView): PeerStatus {
     priority: peer.priority,
     heardAgoMs: peer.heardAgo,
     vote: peer.vote,
+    offline: peer.offline,
   };
 }
 

@@ -90,6 +90,7 @@ function randomHeartbeat(r: Random): Heartbeat {
       yielding: r.chance(0.5),
       forced: r.chance(0.5),
       dirty: r.chance(0.5),
+      offline: r.chance(0.5),
       vote,
       voteEcho: r.time(),
     };

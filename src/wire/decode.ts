@@ -12,6 +12,7 @@ import {
   MAGIC,
   MAX_DATAGRAM_BYTES,
   RESOURCE_DIRTY,
+  RESOURCE_OFFLINE,
   RESOURCE_ELIGIBLE,
   RESOURCE_FORCED,
   RESOURCE_YIELDING,
@@ -149,6 +150,7 @@ function readResource(reader: Reader, table: readonly string[], i: number): Reso
     yielding: (flags & RESOURCE_YIELDING) !== 0,
     forced: (flags & RESOURCE_FORCED) !== 0,
     dirty: (flags & RESOURCE_DIRTY) !== 0,
+    offline: (flags & RESOURCE_OFFLINE) !== 0,
     vote,
     voteEcho,
   };

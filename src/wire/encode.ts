@@ -9,6 +9,7 @@ import {
   MAX_DATAGRAM_BYTES,
   MAX_NAME_BYTES,
   RESOURCE_DIRTY,
+  RESOURCE_OFFLINE,
   RESOURCE_ELIGIBLE,
   RESOURCE_FORCED,
   RESOURCE_YIELDING,
@@ -106,7 +107,8 @@ function resourceFlags(r: ResourceReport): number {
     (r.eligible ? RESOURCE_ELIGIBLE : 0) |
     (r.yielding ? RESOURCE_YIELDING : 0) |
     (r.forced ? RESOURCE_FORCED : 0) |
-    (r.dirty ? RESOURCE_DIRTY : 0)
+    (r.dirty ? RESOURCE_DIRTY : 0) |
+    (r.offline ? RESOURCE_OFFLINE : 0)
   );
 }
 

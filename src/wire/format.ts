@@ -19,7 +19,7 @@
  * |   state        | 1    | uint8 index into RESOURCE_STATES                                    |
  * |   role         | 1    | uint8 index into ROLES                                              |
  * |   priority     | 4    | int32                                                               |
- * |   flags        | 1    | bit 0 eligible, 1 yielding, 2 forced, 3 dirty; other bits 0         |
+ * |   flags        | 1    | bit 0 eligible, 1 yielding, 2 forced, 3 dirty, 4 offline; others 0 |
  * |   vote         | 1+   | 0: none (''); 1..254: entry k-1 of the name table; 255: a name follows |
  * |   voteEcho     | 8    | float64, finite, >= 0                                               |
  * | MAC            | 32   | HMAC-SHA256 of every byte before it; present iff flags bit 0        |
@@ -57,8 +57,9 @@ export const RESOURCE_ELIGIBLE = 0x01;
 export const RESOURCE_YIELDING = 0x02;
 export const RESOURCE_FORCED = 0x04;
 export const RESOURCE_DIRTY = 0x08;
+export const RESOURCE_OFFLINE = 0x10;
 export const KNOWN_RESOURCE_FLAGS =
-  RESOURCE_ELIGIBLE | RESOURCE_YIELDING | RESOURCE_FORCED | RESOURCE_DIRTY;
+  RESOURCE_ELIGIBLE | RESOURCE_YIELDING | RESOURCE_FORCED | RESOURCE_DIRTY | RESOURCE_OFFLINE;
 
 export const VOTE_NONE = 0;
 export const VOTE_LITERAL = 255;
