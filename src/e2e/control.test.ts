@@ -112,6 +112,11 @@ describe.concurrent('hastmonctl commands change a running cluster', () => {
     expect(c.resource('lolek')?.reason).toMatch(/offline for \d+ s/);
     const json = JSON.parse((await c.hastmonctl('lolek', 'status', '--json')).stdout) as { resources: Array<{ offlineSec: number }> };
     expect(json.resources[0]?.offlineSec).toBeGreaterThan(0);
+    // The peers see it too, from lolek's heartbeats: in their JSON and their state files.
+    type Peers = { resources: Array<{ peers: Array<{ node: string; offline: boolean }> }> };
+    const bolekSees = JSON.parse((await c.hastmonctl('bolek', 'status', '--json')).stdout) as Peers;
+    expect(bolekSees.resources[0]?.peers.find((p) => p.node === 'lolek')?.offline).toBe(true);
+    expect(readFileSync(c.path('bolek.state'), 'utf8')).toMatch(/lolek .* offline/);
     expect(c.violations()).toEqual([]);
   });
 
