@@ -9,7 +9,7 @@
 //   cluster NODE=SPEC... [OPTION...]   a new scenario at time 0, nobody booted yet. SPEC is a
 //                                      priority (`lolek=0`), with a role_on_start after a colon
 //                                      (`lolek=0:init`), or `watchdog`. Options: resources=A,B
-//                                      (default daemon), attempts=N, monitor-fall=N, local-restarts=N,
+//                                      (default daemon), attempts=N, monitor-fall=N, local-restarts=N, exec=yes,
 //                                      script-timeout=DUR, failback=auto, fence=yes, lease=DUR,
 //                                      shutdown-grace=DUR, force-start=NODE (-m)
 //   service-running NODE [RES]         the resource runs there without hastmon (a boot script)
@@ -450,6 +450,10 @@ function applyTokens(spec: ClusterSpec, tokens: readonly string[]): void {
         break;
       case 'local-restarts':
         spec.overrides.localRestarts = Number(value);
+        break;
+      case 'exec':
+        // One HASTMON exec script: it is also told of role changes, peers and complaints.
+        spec.overrides.notify = value === 'yes';
         break;
       case 'script-timeout':
         spec.overrides.scriptTimeout = duration(value);
