@@ -208,6 +208,15 @@ export class ResourceMachine {
     return isHolding(this.state, this.stopFailed());
   }
 
+  /**
+   * Holds it as this node's own: a copy found running at start-up, judged and then stopped, never
+   * was (no role change to announce for it); one adopted is from then on.
+   */
+  private holdsAsItsOwn(): boolean {
+    const phase = this.phase;
+    return this.holds() && phase.name !== 'FOUND' && !(phase.name === 'STOPPING' && phase.reason === 'cleanup');
+  }
+
   private stopFailed(): boolean {
     return this.phase.name === 'ERRORED' && this.phase.stopFailed;
   }
@@ -458,8 +467,7 @@ export class ResourceMachine {
     this.updateVote(ctx);
     this.notices.pruneComplaints(ctx, this.spec.complaintInterval);
     this.runBackgroundScripts(ctx);
-    // A copy found running is not this node's to hold until adopted: no role change to announce yet.
-    this.notices.shownRole(ctx, shownRole(this.role, this.holds() && this.phase.name !== 'FOUND'), this.spec.notify);
+    this.notices.shownRole(ctx, shownRole(this.role, this.holdsAsItsOwn()), this.spec.notify);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -171,7 +171,7 @@ export class Cluster {
   // Processes.
 
   /** Starts `name` in the foreground (`-F`), its log appended to NAME.log. */
-  start(name: string): DaemonProcess {
+  start(name: string, extraArgs: readonly string[] = []): DaemonProcess {
     const running = this.daemons.get(name);
     if (running !== undefined && !running.hasExited()) throw new Error(`${name} is already running as pid ${running.pid}`);
     const log = openSync(this.path(`${name}.log`), 'a');
@@ -179,7 +179,7 @@ export class Cluster {
     try {
       child = spawn(
         process.execPath,
-        [HASTMON_BIN, '-F', '-c', this.configPath, '-N', name, '-P', this.path(`${name}.pid`)],
+        [HASTMON_BIN, '-F', '-c', this.configPath, '-N', name, '-P', this.path(`${name}.pid`), ...extraArgs],
         { cwd: this.dir, env: this.environment(), stdio: ['ignore', log, log] },
       );
     } finally {

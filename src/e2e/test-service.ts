@@ -5,7 +5,8 @@
  * The test service: `start` records, then leaves a `sleep` running as the service; `stop` records
  * and kills it; `status` says whether it runs. Control files in the directory change its
  * behaviour per node: `fail-monitor.NODE` makes status fail (exit 2), `hang-start.NODE` makes
- * start hang with a child. Notifications (role, connect, …) succeed and do nothing.
+ * start hang with a child, `slow-stop.NODE` makes stop take a second. Notifications succeed;
+ * role changes are written to `notices`, one line each.
  */
 export function serviceScript(dir: string): string {
   return `#!/bin/sh
@@ -33,6 +34,7 @@ start)
   exit 0;;
 stop)
   record stop-begin
+  [ -e "$dir/slow-stop.$node" ] && sleep 1
   if [ -s "$dir/service.$node" ]; then
     kill "$(cat "$dir/service.$node")" 2>/dev/null
     rm -f "$dir/service.$node"
@@ -43,6 +45,9 @@ status)
   [ -e "$dir/fail-monitor.$node" ] && exit 2
   [ -s "$dir/service.$node" ] && alive "$(cat "$dir/service.$node")" && exit 0
   exit 1;;
+role)
+  echo "$node $*" >> "$dir/notices"
+  exit 0;;
 *)
   exit 0;;
 esac
