@@ -4,7 +4,7 @@
 // table names is one function here. The quorum rule is in quorum.ts, the voter's choice and
 // promise in vote.ts, the order of preference in election.ts.
 
-import { isHolding, reportHolds, shownRole } from './arbitration.js';
+import { contenderOf, isHolding, reportHolds, shownRole } from './arbitration.js';
 import type { NodeContext } from './context.js';
 import { comparePreference, type Contender } from './election.js';
 import {
@@ -333,7 +333,7 @@ export class ResourceMachine {
 
   /** Votes with a lease (DESIGN §4.3): nobody before this node may vote, then as vote.ts says. */
   private updateVote(ctx: NodeContext): void {
-    const wanted =
+    let wanted =
       ctx.now < votingFrom(ctx.bootAt, ctx.timing)
         ? ''
         : wantedEndorsement(
@@ -341,7 +341,27 @@ export class ResourceMachine {
             this.candidates(ctx).filter((c) => this.hearsUs(ctx, c.node)),
             peersStartingUp(this.visiblePeerReports(ctx)),
           );
+    if (wanted === ctx.self && this.phase.name === 'STANDBY' && this.outvoted(ctx) !== undefined) wanted = '';
     this.ballot.offer(ctx, wanted);
+  }
+
+  /**
+   * A more preferred candidate that a voter in touch with this one endorses. Voters whose views
+   * differed when they voted may split between two candidates, each holding its voters to their
+   * promise: the less preferred one gives up its own candidacy (endorsing nobody frees its voters
+   * at once), so that the votes gather on the more preferred. The order is total, so the most
+   * preferred never gives way and the split cannot go round in circles.
+   */
+  private outvoted(ctx: NodeContext): string | undefined {
+    if (!ctx.rules.endorseOnlyNodesHearingUs) return undefined;
+    const me = this.selfContender(ctx);
+    const reports = this.visiblePeerReports(ctx);
+    for (const { node, report } of reports) {
+      if (report.vote === '' || report.vote === ctx.self || report.vote === node || !this.hearsUs(ctx, node)) continue;
+      const rival = reports.find((p) => p.node === report.vote);
+      if (rival !== undefined && rival.report.eligible && comparePreference(contenderOf(rival.node, rival.report), me) < 0) return rival.node;
+    }
+    return undefined;
   }
 
   // ---------------------------------------------------------------------------------------------

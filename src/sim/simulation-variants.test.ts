@@ -33,6 +33,10 @@ describe('simulated larger clusters and harsher faults', () => {
     expect(failuresOf(batch({ first: 1, count: 10, nodes: 3, watchdogs: 2, resources: 3 }))).toEqual([]);
   });
 
+  it('two voters split between two candidates during a steady fault: the less preferred gives way (seed 1195, 3 + 2)', () => {
+    expect(failuresOf([runSimulation({ seed: 1195, nodes: 3, watchdogs: 2, resources: 3 })])).toEqual([]);
+  });
+
   it('2 service nodes, 1 watchdog, 3 resources: 30 seeds', () => {
     expect(failuresOf(batch({ first: 1001, count: 30, resources: 3 }))).toEqual([]);
   });
