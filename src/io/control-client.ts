@@ -43,7 +43,26 @@ export function connectFailure(path: string, error: unknown): TransportError {
   }
 }
 
+/** A full accept queue (EAGAIN) is tried again this soon, within the request's time limit. */
+const FULL_QUEUE_RETRY_MS = 20;
+
 export function sendRequest(path: string, request: ControlRequest, timeoutMs: number): Promise<ControlResponse | TransportError> {
+  const deadline = Date.now() + timeoutMs;
+  const attempt = async (): Promise<ControlResponse | TransportError | 'full'> => sendOnce(path, request, Math.max(1, deadline - Date.now()));
+  return (async () => {
+    // A daemon whose accept queue is full (a flood of connections) is busy, not gone: try again.
+    for (;;) {
+      const result = await attempt();
+      if (result !== 'full') return result;
+      if (Date.now() + FULL_QUEUE_RETRY_MS >= deadline) {
+        return { transportError: 'dropped', message: `hastmon at ${path} is busy: its connection queue stayed full for ${timeoutMs / 1000} s; try again` };
+      }
+      await new Promise((resolve) => setTimeout(resolve, FULL_QUEUE_RETRY_MS));
+    }
+  })();
+}
+
+function sendOnce(path: string, request: ControlRequest, timeoutMs: number): Promise<ControlResponse | TransportError | 'full'> {
   return new Promise((resolve) => {
     const socket = createConnection(path);
     const chunks: Buffer[] = [];
@@ -54,7 +73,7 @@ export function sendRequest(path: string, request: ControlRequest, timeoutMs: nu
       () => finish({ transportError: 'timeout', message: `no answer from hastmon at ${path} within ${timeoutMs / 1000} s` }),
       timeoutMs,
     );
-    function finish(result: ControlResponse | TransportError): void {
+    function finish(result: ControlResponse | TransportError | 'full'): void {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -90,7 +109,8 @@ export function sendRequest(path: string, request: ControlRequest, timeoutMs: nu
       else complete();
     });
     socket.on('error', (error) => {
-      if (!connected) finish(connectFailure(path, error));
+      if (!connected && (error as NodeJS.ErrnoException).code === 'EAGAIN') finish('full');
+      else if (!connected) finish(connectFailure(path, error));
       else if (size === 0) dropped(`dropped the connection (${describe(error)})`);
       else garbled(`the connection failed: ${describe(error)}`);
     });

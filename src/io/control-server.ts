@@ -113,10 +113,17 @@ async function clearPath(path: string, probeTimeoutMs: number): Promise<void> {
   }
 }
 
+/**
+ * Connections the kernel queues for the daemon to accept (capped by net.core.somaxconn). Deep, so
+ * that a flood of connections cannot leave an operator's hastmonctl without room (EAGAIN) while the
+ * daemon drains it: Node's default, 511, is filled by a thousand idle clients.
+ */
+const CONTROL_BACKLOG = 4096;
+
 function listen(server: Server, path: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => {
+    server.listen({ path, backlog: CONTROL_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });
