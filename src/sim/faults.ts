@@ -89,14 +89,7 @@ export function planSoak(cluster: ClusterPlan, soak: SoakPlan, rng: Prng): Fault
   const crashes: FaultPlan['crashes'] = [];
   if (soak.kind === 'restarts') {
     const gap = rng.pick([4000, 8000, 20_000]);
-    for (let node = 0; node < count; node++) {
-      let at = faultsFrom + exponential(gap, rng);
-      for (let i = 0; at < calmAt && i < MAX_EVENTS_PER_NODE; i++) {
-        const restartAt = Math.min(at + rng.range(300, 10_000), calmAt + rng.range(0, 300));
-        crashes.push({ at, node, restartAt });
-        at = restartAt + exponential(gap, rng);
-      }
-    }
+    for (let node = 0; node < count; node++) planCrashes(node, faultsFrom, calmAt, gap, rng, crashes);
   }
   const scripts: ScriptFaultRates = { fail: 0, hang: 0, slow: 0, stopFail: 0 };
   return { bootAt, clocks, faultsFrom, calmAt, steady: HEALTHY_NETWORK, healAt: calmAt, network, crashes, pauses: [], deaths: [], scripts };
@@ -140,15 +133,8 @@ export function planFaults(cluster: ClusterPlan, options: FaultPlanOptions, rng:
   const pauses: FaultPlan['pauses'] = [];
   const deaths: FaultPlan['deaths'] = [];
   for (let node = 0; node < count; node++) {
-    // Crashes do not overlap on one node: the next one comes after the restart. Whatever is
-    // still down at the heal comes back just after it.
-    let at = faultsFrom + exponential(crashGap, rng);
-    for (let i = 0; at < calmAt && i < MAX_EVENTS_PER_NODE; i++) {
-      const restartAt = Math.min(at + rng.range(300, 10_000), calmAt + rng.range(0, 300));
-      crashes.push({ at, node, restartAt });
-      at = restartAt + exponential(crashGap, rng);
-    }
-    at = faultsFrom + exponential(pauseGap, rng);
+    planCrashes(node, faultsFrom, calmAt, crashGap, rng, crashes);
+    let at = faultsFrom + exponential(pauseGap, rng);
     for (let i = 0; at < calmAt && i < MAX_EVENTS_PER_NODE; i++) {
       const long = options.longPauses && rng.chance(0.5);
       const duration = long
@@ -179,6 +165,19 @@ export function planFaults(cluster: ClusterPlan, options: FaultPlanOptions, rng:
   const steady = options.steadyAtLeast > 0 ? drawSteadyCondition(count, rng) : HEALTHY_NETWORK;
   const healAt = options.steadyAtLeast > 0 ? calmAt + options.steadyAtLeast + rng.range(0, 3000) : calmAt;
   return { bootAt, clocks, faultsFrom, calmAt, steady, healAt, network, crashes, pauses, deaths, scripts };
+}
+
+/**
+ * One node's crashes between `from` and `until`, a mean `gap` apart. They do not overlap: the next
+ * one comes after the restart. Whatever is still down at `until` comes back just after it.
+ */
+function planCrashes(node: number, from: number, until: number, gap: number, rng: Prng, out: FaultPlan['crashes']): void {
+  let at = from + exponential(gap, rng);
+  for (let i = 0; at < until && i < MAX_EVENTS_PER_NODE; i++) {
+    const restartAt = Math.min(at + rng.range(300, 10_000), until + rng.range(0, 300));
+    out.push({ at, node, restartAt });
+    at = restartAt + exponential(gap, rng);
+  }
 }
 
 /** Rate within the tolerated drift, often at its very edge; offset: whenever the machine booted. */
