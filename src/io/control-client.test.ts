@@ -100,7 +100,7 @@ describe('sendRequest', () => {
       transportError: 'timeout',
       message: `no answer from hastmon at ${path} within 0.15 s`,
     });
-    expect(Date.now() - begun).toBeLessThan(2_000);
+    expect(Date.now() - begun).toBeLessThan(10_000);
   });
 
   it('calls an answer that is not the protocol garbled', async () => {
