@@ -90,35 +90,20 @@ describe('configuration limits: the largest heartbeat fits in a datagram', () =>
 
 describe('checking a large file', () => {
   // Each of these took 6 s and more while some step compared every resource or node with every
-  // other. Ten times the file now takes 20 to 30 times as long (the garbage collector's share
-  // grows with the heap); a step that compares every pair would make it a hundred. The best of
-  // three runs of each size keeps a busy machine's noise out of the ratio.
-  const MAX_GROWTH_FOR_TEN_TIMES_THE_SIZE = 60;
-  const bestOfThree = (text: string): number =>
-    Math.min(
-      ...[0, 1, 2].map(() => {
-        const start = performance.now();
-        errorsOf(text);
-        return performance.now() - start;
-      }),
-    );
-  const growth = (make: (n: number) => string): number => bestOfThree(make(10_000)) / bestOfThree(make(1_000));
-
-  const pairOfNodes = (n: number): string => cluster(['a', 'b'], Array.from({ length: n }, (_, i) => `r${i}`)).text;
+  // other. How the time grows with the file is measured by `npm run bench:config`, which prints
+  // its figures; here, what the check says of such a file.
   const pairsOfNodes = (n: number): string =>
     Array.from({ length: n }, (_, i) => `resource r${i} {\n  exec /etc/r.sh\n  on a${i} {\n  }\n  on b${i} {\n  }\n}\n`).join('');
 
-  it('refuses 10,000 resources of one pair of nodes at the resource that passes the limit, in linear time', () => {
-    const errors = errorsOf(pairOfNodes(10_000));
+  it('refuses 10,000 resources of one pair of nodes, at the resource that passes the limit', () => {
+    const errors = errorsOf(cluster(['a', 'b'], Array.from({ length: 10_000 }, (_, i) => `r${i}`)).text);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^hastmon\.conf:\d+: the heartbeat of node 'a' would be \d+ bytes \(2 nodes, 10000 resources\)/);
-    expect(growth(pairOfNodes)).toBeLessThan(MAX_GROWTH_FOR_TEN_TIMES_THE_SIZE);
   });
 
-  it('refuses 10,000 resources of as many pairs of nodes, in linear time', () => {
+  it('refuses 10,000 resources of as many pairs of nodes', () => {
     const errors = errorsOf(pairsOfNodes(10_000));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/the heartbeat of node '\w+' would be \d+ bytes \(20000 nodes, 1 resource\)/);
-    expect(growth(pairsOfNodes)).toBeLessThan(MAX_GROWTH_FOR_TEN_TIMES_THE_SIZE);
   });
 });
