@@ -108,11 +108,6 @@ class Daemon {
   private gateway: GatewayCheck | undefined;
   /** The gateway check's last answer, null before the first. */
   private gatewayReachable: boolean | null = null;
-  /**
-   * When each resource's `offline` period ends (monotonic), for status and the state file: the
-   * core keeps its own and ends it as asked; this copy follows the same commands (offline, clear, USR2).
-   */
-  private readonly offlineUntil = new Map<string, number>();
   /** Where each peer was last heard from (`address:port`), for `hastmonctl status`. */
   private readonly heardFrom = new Map<string, string>();
   /** Resources a reload removed, until their stop has run. */
@@ -340,7 +335,6 @@ class Daemon {
     for (const signal of controlSignals.drain()) {
       const command = commandFor(signal);
       this.log.log('notice', `received ${signal}`);
-      if (command.type === 'clear') this.endOffline(command.resources);
       this.step({ kind: 'command', command });
     }
   }
@@ -367,8 +361,6 @@ class Daemon {
         const seconds = request.seconds ?? this.config.timing.offlineDefault / 1000;
         const names = request.resources === 'all' ? this.config.resources.map((r) => r.name) : request.resources;
         this.log.log('notice', `hastmonctl: offline for ${seconds} s: ${names.join(', ')}`);
-        const until = monotonicMs() + seconds * 1000;
-        for (const name of names) this.offlineUntil.set(name, until);
         const command: Command =
           request.seconds === undefined
             ? { type: 'offline', resources: request.resources }
@@ -378,26 +370,9 @@ class Daemon {
       }
       case 'clear':
         this.log.log('notice', `hastmonctl: clear ${describeSelection(request.resources)}`);
-        this.endOffline(request.resources);
         this.step({ kind: 'command', command: { type: 'clear', resources: request.resources } });
         return { ok: true };
     }
-  }
-
-  private endOffline(selection: string[] | 'all'): void {
-    if (selection === 'all') this.offlineUntil.clear();
-    else for (const name of selection) this.offlineUntil.delete(name);
-  }
-
-  /** Whole seconds left of each offline period still running. */
-  private offlineSeconds(): Map<string, number> {
-    const now = monotonicMs();
-    const left = new Map<string, number>();
-    for (const [name, until] of this.offlineUntil) {
-      if (until > now) left.set(name, Math.ceil((until - now) / 1000));
-      else this.offlineUntil.delete(name);
-    }
-    return left;
   }
 
   private gatewayStatus(): GatewayStatus | null {
@@ -413,7 +388,6 @@ class Daemon {
       heardFrom: this.heardFrom,
       remoteAddresses: this.remoteAddresses,
       gateway: this.gatewayStatus(),
-      offlineSec: this.offlineSeconds(),
     });
     return selection === 'all' ? doc : { ...doc, resources: doc.resources.filter((r) => selection.includes(r.name)) };
   }
@@ -601,8 +575,7 @@ class Daemon {
         pid: process.pid,
         writtenAt: new Date(),
         gateway: this.gatewayStatus(),
-        offlineSec: this.offlineSeconds(),
-      });
+        });
       writeFileAtomically(this.config.stateFile, text);
     } catch (error) {
       this.log.limited('state-file', 10_000, 'error', `cannot write ${this.config.stateFile}: ${(error as Error).message}`);

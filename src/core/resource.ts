@@ -1020,6 +1020,7 @@ export class ResourceMachine {
       voters: this.voterCount(ctx),
       reason: this.reason,
       complaints: this.notices.complaints,
+      offlineMs: Math.max(0, this.offlineUntil - ctx.now),
       forced: this.forced,
       peers: describePeers(ctx, this.spec, this.voters(ctx)),
     };

@@ -200,6 +200,8 @@ export interface ResourceView {
   complaints: number;
   /** Started by USR1 or -m, without asking anyone (the heartbeat's `forced`). */
   forced: boolean;
+  /** Milliseconds left of an `offline` period here, 0 when not offline. */
+  offlineMs: number;
   peers: PeerView[];
 }
 

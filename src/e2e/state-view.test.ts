@@ -22,6 +22,7 @@ const view: NodeView = {
       reason: 'no quorum: 1 of 2 endorsements needed (3 voters)',
       complaints: 0,
       forced: false,
+      offlineMs: 0,
       peers: [
         { node: 'lolek', state: 'TIMEDOUT', role: 'secondary', priority: 0, heardAgo: 61_000, vote: 'lolek', offline: false },
         { node: 'reksio', state: 'UNKNOWN', role: 'watchdog', priority: 100, heardAgo: null, vote: '', offline: false },

@@ -26,6 +26,7 @@ const VIEW: NodeView = {
       reason: 'running: 3 of 3 endorsements valid',
       complaints: 0,
       forced: false,
+      offlineMs: 0,
       peers: [
         { node: 'bolek', state: 'STANDBY', role: 'secondary', priority: 1, heardAgo: 200, vote: 'lolek', offline: false },
         { node: 'reksio', state: 'WATCHING', role: 'watchdog', priority: 100, heardAgo: 310, vote: 'lolek', offline: false },
@@ -45,6 +46,7 @@ const VIEW: NodeView = {
       reason: '',
       complaints: 1,
       forced: false,
+      offlineMs: 0,
       peers: [
         { node: 'bolek', state: 'TIMEDOUT', role: 'secondary', priority: 1, heardAgo: 75_000, vote: 'bolek', offline: false },
         { node: 'reksio', state: 'UNKNOWN', role: 'unknown', priority: 100, heardAgo: null, vote: '', offline: false },
@@ -87,6 +89,7 @@ describe('formatStateFile', () => {
           ...shared,
           role: 'secondary',
           forced: true,
+          offlineMs: 89_500,
           peers: [{ node: 'bolek', state: 'STOPPING', role: 'primary', priority: 1, heardAgo: 200, vote: 'lolek', offline: false }],
         },
       ],
@@ -95,7 +98,6 @@ describe('formatStateFile', () => {
       pid: 4242,
       writtenAt: WRITTEN_AT,
       gateway: { address: '192.0.2.1', reachable: true },
-      offlineSec: new Map([['shared', 90]]),
     }).split('\n');
     expect(text[2]).toBe('gateway 192.0.2.1 reachable');
     expect(text[4]).toBe('resource shared: holder lolek (quorum 2 of 3 voters), forced start here (USR1 or -m), offline here for 90 s');

@@ -13,8 +13,6 @@ export interface StateFileInfo {
   nodeRole?: string;
   /** The gateway check (`ping`), shown in the header when configured. */
   gateway?: GatewayStatus | null;
-  /** Seconds left of each resource's `offline` period, by name. */
-  offlineSec?: ReadonlyMap<string, number>;
 }
 
 /** One node's line in a resource block, cell by cell, before the columns are aligned. */
@@ -33,7 +31,7 @@ export function formatStateFile(view: NodeView, info: StateFileInfo): string {
 
   // Columns are aligned across the whole file, so that resources read as one table.
   const blocks = view.resources.map((resource) => ({
-    heading: [resourceLine(resource, info.offlineSec?.get(resource.name) ?? 0), `  reason: ${resource.reason || '-'}`],
+    heading: [resourceLine(resource), `  reason: ${resource.reason || '-'}`],
     rows: [selfRow(view.node, resource), ...resource.peers.map(peerRow)],
   }));
   const widths = columnWidths(blocks.flatMap((b) => b.rows));
@@ -48,7 +46,8 @@ function gatewayLine(gateway: GatewayStatus): string {
   return `gateway ${gateway.address} ${gateway.reachable === null ? 'not checked yet' : gateway.reachable ? 'reachable' : 'unreachable'}`;
 }
 
-function resourceLine(resource: ResourceView, offlineSec: number): string {
+function resourceLine(resource: ResourceView): string {
+  const offlineSec = Math.ceil(resource.offlineMs / 1000);
   const complaints = resource.complaints > 0 ? `, complaints ${resource.complaints}` : '';
   const quorum = `quorum ${resource.quorum} of ${resource.voters} voters${complaints}`;
   const forced = resource.forced ? ', forced start here (USR1 or -m)' : '';

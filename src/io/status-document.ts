@@ -16,8 +16,6 @@ export interface StatusInfo {
   remoteAddresses: ReadonlyMap<string, string>;
   /** The gateway check, or null when no `ping` is configured. */
   gateway: GatewayStatus | null;
-  /** Seconds left of each resource's `offline` period, by name; absent when not offline. */
-  offlineSec: ReadonlyMap<string, number>;
 }
 
 export function buildStatus(view: NodeView, config: NodeConfig, info: StatusInfo): StatusDocument {
@@ -44,7 +42,7 @@ function resourceStatus(r: ResourceView, configured: NodeResource, config: NodeC
     configuredRole: r.role,
     state: r.state,
     forced: r.forced,
-    offlineSec: info.offlineSec.get(r.name) ?? 0,
+    offlineSec: Math.ceil(r.offlineMs / 1000),
     exec: configured.scripts.kind === 'exec' ? configured.scripts.path : configured.scripts.dir,
     remotes: remotes(r.peers, configured, info),
     attempts: r.attempts,

@@ -22,6 +22,7 @@ function node(
     reason: '',
     complaints: 0,
     forced: false,
+    offlineMs: 0,
     peers: [],
   };
   return {
