@@ -6,6 +6,7 @@ import type { NodeConfig } from '../config/model.js';
 import { isIP } from 'node:net';
 import { LOOKUP_TIMEOUT_MS, type LookupAll } from '../io/name-resolver.js';
 import { checkStartScripts } from '../io/script-check.js';
+import { within } from '../io/within.js';
 
 /** Each problem on a line of its own; none when the daemon would start with `config`. */
 export function checkBeforeStart(config: NodeConfig): string[] {
@@ -30,19 +31,11 @@ export async function unresolvedNames(config: NodeConfig, lookup: LookupAll): Pr
 }
 
 async function lookupFailure(name: string, lookup: LookupAll): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`no answer within ${LOOKUP_TIMEOUT_MS / 1000} s`), LOOKUP_TIMEOUT_MS);
-  });
   try {
-    return await Promise.race([
-      lookup(name).then((addresses) => (addresses.length > 0 ? undefined : 'no address')),
-      timeout,
-    ]);
+    const addresses = await within(lookup(name), LOOKUP_TIMEOUT_MS, 'lookup');
+    return addresses.length > 0 ? undefined : 'no address';
   } catch (error) {
     return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

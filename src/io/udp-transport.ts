@@ -4,6 +4,7 @@
 // bounded rate since heartbeats repeat five times a second.
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
+import { within } from './within.js';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { RateLimiter } from './log.js';
@@ -91,14 +92,6 @@ function validPort(port: number, allowAny: boolean): boolean {
 function plainAddress(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return mapped === null ? address : (mapped[1] as string);
-}
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function closeSocket(socket: dgram.Socket): Promise<void> {
