@@ -107,7 +107,8 @@ export type Transition =
   | 'leave-service'
   | 'withdraw';
 
-const ALL: readonly PhaseName[] = ['INITIAL', 'FOUND', 'STANDBY', 'STARTING', 'RUNNING', 'STOPPING', 'GRACE', 'ERRORED', 'WATCHING'];
+/** Every state, in the order of the union. */
+export const PHASE_NAMES: readonly PhaseName[] = ['INITIAL', 'FOUND', 'STANDBY', 'STARTING', 'RUNNING', 'STOPPING', 'GRACE', 'ERRORED', 'WATCHING'];
 const HOLDING: readonly PhaseName[] = ['STARTING', 'RUNNING'];
 
 type Row = readonly [states: PhaseName | readonly PhaseName[] | 'any', event: LifecycleEvent, transition: Transition];
@@ -181,5 +182,3 @@ export function transitionFor(phase: PhaseName, event: LifecycleEvent): Transiti
   }
   return undefined;
 }
-
-export const PHASE_NAMES = ALL;
