@@ -51,10 +51,14 @@ export function sendRequest(path: string, request: ControlRequest, timeoutMs: nu
   const attempt = async (): Promise<ControlResponse | TransportError | 'full'> => sendOnce(path, request, Math.max(1, deadline - Date.now()));
   return (async () => {
     // A daemon whose accept queue is full (a flood of connections) is busy, not gone: try again.
+    // So is one that dropped a status request unanswered to make room (it never acts on a request
+    // it did not read; only a read-only one is asked again, so nothing is ever done twice).
     for (;;) {
       const result = await attempt();
-      if (result !== 'full') return result;
+      const busy = result === 'full' || (request.command === 'status' && 'transportError' in result && result.transportError === 'dropped');
+      if (!busy) return result;
       if (Date.now() + FULL_QUEUE_RETRY_MS >= deadline) {
+        if (result !== 'full') return result;
         return { transportError: 'dropped', message: `hastmon at ${path} is busy: its connection queue stayed full for ${timeoutMs / 1000} s; try again` };
       }
       await new Promise((resolve) => setTimeout(resolve, FULL_QUEUE_RETRY_MS));
