@@ -210,3 +210,54 @@ export interface NodeView {
   incarnation: number;
   resources: ResourceView[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// etcd as one more voter (hastmon.conf(5), `etcd { }`). The shell talks to etcd; the core only
+// learns whether this node owns the resource's key, and until when that may be counted.
+
+/** Present when the configuration has an `etcd` section. */
+export interface EtcdVoterSpec {
+  /** The etcd lease's TTL: the cluster's `lease`, rounded up to whole seconds. */
+  ttlMs: number;
+}
+
+/** What this node knows of the key `<prefix><resource>/holder`. */
+export type EtcdClaim =
+  /**
+   * Our key, with our lease: etcd's endorsement counts until `countsUntil` (monotonic ms) = the send
+   * time of the last successful grant or keepalive + TTL - guard. etcd may keep the lease longer
+   * (a leader change resets it), never shorter.
+   */
+  | { status: 'ours'; countsUntil: number }
+  /** The key names another owner (or an earlier incarnation of this node). */
+  | { status: 'theirs'; node: string; incarnation: number }
+  /** The key is absent: seen by a read or by a watch's DELETE, never guessed from a clock. */
+  | { status: 'free' }
+  /** No endpoint answered within the timeout: what was known may be stale. */
+  | { status: 'unreachable' };
+
+/** From the shell: a change in what this node knows of one resource's etcd key. */
+export interface EtcdClaimInput {
+  kind: 'etcd';
+  resource: string;
+  claim: EtcdClaim;
+}
+
+/**
+ * To the shell, level-triggered, emitted when the wish changes: own the key and keep it alive
+ * (want) or revoke our lease and keep only watching (not want).
+ */
+export interface EtcdWantEffect {
+  kind: 'etcd-want';
+  resource: string;
+  want: boolean;
+}
+
+/** etcd's part in one resource, as this node sees it (status, state file, metrics). */
+export interface EtcdView {
+  claim: EtcdClaim['status'] | 'unknown';
+  /** The key's owner, '' when none is known. */
+  owner: string;
+  /** How much longer etcd's endorsement counts here, 0 unless the key is ours. */
+  countsForMs: number;
+}
