@@ -3,7 +3,7 @@
 // Inputs, each one step of the core at the current monotonic time: a datagram that passed the
 // intake, a script that ended, a signal (recorded by its handler, acted on here), a timer at the
 // core's next wake-up time. Effects of one step are carried out in this order:
-//   1. log lines (so the log explains what follows),
+//   1. log lines (so the log explains what follows), and events into the event log,
 //   2. kill-script (a stop overtaking a start kills the start's group before stop runs),
 //   3. run-script,
 //   4. send (the heartbeat then already reports the state the scripts were started for),
@@ -42,6 +42,7 @@ import { fileSink } from './io/log-file.js';
 import { stderrIsJournal, syslogProblem } from './io/log-destination.js';
 import { NameResolver, type ResolvedAddress } from './io/name-resolver.js';
 import { DETACHED_ENV, detach, isDetachedChild, reportStartup } from './io/detach.js';
+import { EventLog, eventsDocument } from './io/event-log.js';
 
 /** The directory of the low-level helpers, put first on every script's PATH. */
 const SERVICE_SCRIPTS_DIR = fileURLToPath(new URL('../service_scripts', import.meta.url));
@@ -127,6 +128,8 @@ class Daemon {
   private refresher: NodeJS.Timeout | undefined;
   /** The periodic rewrite of the state file is due at the next flush. */
   private refreshDue = false;
+  /** The core's recent events, for hastmonctl events. */
+  private readonly events = new EventLog();
   private releasePidFile: (() => void) | undefined;
   private finish: ((code: number) => void) | undefined;
   private stopped = false;
@@ -345,6 +348,7 @@ class Daemon {
   private async onControl(request: ControlRequest): Promise<ControlResponse> {
     if (request.command === 'reload') return this.reload();
     if (request.command === 'reopen-log') return this.reopenLog();
+    if (request.command === 'events') return { ok: true, events: eventsDocument(this.config.node, this.events, request.limit) };
     if (request.command !== 'role' && request.command !== 'offline' && request.command !== 'clear' && request.command !== 'status') {
       return { ok: false, exitCode: EX_DATAERR, message: 'unknown command' };
     }
@@ -507,6 +511,8 @@ class Daemon {
     const of = <K extends Effect['kind']>(kind: K): Extract<Effect, { kind: K }>[] =>
       effects.filter((e): e is Extract<Effect, { kind: K }> => e.kind === kind);
     for (const e of of('log')) this.log.log(e.level, e.message);
+    const now = new Date();
+    for (const e of of('event')) this.events.add(e, now);
     for (const e of of('kill-script')) this.runner.kill(e.runId);
     for (const e of of('run-script')) this.runScript(e);
     for (const e of of('send')) this.send(e.heartbeat);
