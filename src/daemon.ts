@@ -3,7 +3,7 @@
 // Inputs, each one step of the core at the current monotonic time: a datagram that passed the
 // intake, a script that ended, a signal (recorded by its handler, acted on here), a timer at the
 // core's next wake-up time. Effects of one step are carried out in this order:
-//   1. log lines (so the log explains what follows),
+//   1. log lines (so the log explains what follows), and events into the event log,
 //   2. kill-script (a stop overtaking a start kills the start's group before stop runs),
 //   3. run-script,
 //   4. send (the heartbeat then already reports the state the scripts were started for),
@@ -42,6 +42,9 @@ import { fileSink } from './io/log-file.js';
 import { stderrIsJournal, syslogProblem } from './io/log-destination.js';
 import { NameResolver, type ResolvedAddress } from './io/name-resolver.js';
 import { DETACHED_ENV, detach, isDetachedChild, reportStartup } from './io/detach.js';
+import { EventLog, eventsDocument } from './io/event-log.js';
+import { SYSTEMD_NOTIFY_ENV, SystemdNotifier, notifySettings, withoutNotifyEnvironment, type NotifySettings } from './io/systemd-notify.js';
+import { isReady, statusLine } from './io/systemd-status.js';
 
 /** The directory of the low-level helpers, put first on every script's PATH. */
 const SERVICE_SCRIPTS_DIR = fileURLToPath(new URL('../service_scripts', import.meta.url));
@@ -65,6 +68,9 @@ export async function runDaemon(options: DaemonOptions, io: DaemonIo): Promise<n
     io.stderr(problems.map((p) => `hastmon: ${p}\n`).join(''));
     return EX_CONFIG;
   }
+  // Read once, then gone from the environment: nothing the daemon starts may speak for it to systemd.
+  const notify = notifySettings(process.env, process.pid);
+  for (const name of SYSTEMD_NOTIFY_ENV) delete process.env[name];
   let log: Logger;
   try {
     log = openLog(options);
@@ -72,7 +78,7 @@ export async function runDaemon(options: DaemonOptions, io: DaemonIo): Promise<n
     io.stderr(`hastmon: ${(error as Error).message}\n`);
     return EX_CANTCREAT;
   }
-  const daemon = new Daemon(options, log, io);
+  const daemon = new Daemon(options, log, io, notify);
   const code = await daemon.run();
   await log.close();
   return code;
@@ -127,7 +133,13 @@ class Daemon {
   private refresher: NodeJS.Timeout | undefined;
   /** The periodic rewrite of the state file is due at the next flush. */
   private refreshDue = false;
+  /** The core's recent events, for hastmonctl events. */
+  private readonly events = new EventLog();
   private releasePidFile: (() => void) | undefined;
+  /** systemd's notification socket (Type=notify), when the daemon runs under it. */
+  private notifier: SystemdNotifier | undefined;
+  /** The status line last sent to systemd, undefined before READY=1. */
+  private sentStatus: string | undefined;
   private finish: ((code: number) => void) | undefined;
   private stopped = false;
 
@@ -135,6 +147,7 @@ class Daemon {
     private readonly options: DaemonOptions,
     private readonly log: Logger,
     private readonly io: DaemonIo,
+    private readonly notify: NotifySettings | null = null,
   ) {
     this.config = options.config;
     this.names = new NameResolver({ log: (level, message) => this.log.log(level, message) });
@@ -205,6 +218,16 @@ class Daemon {
       this.releasePidFile();
       this.io.stderr(`hastmon: ${(error as Error).message}\n`);
       return EX_OSERR;
+    }
+    if (this.notify !== null) {
+      this.notifier = new SystemdNotifier({
+        settings: this.notify,
+        pid: process.pid,
+        privileged: process.getuid?.() === 0,
+        log: (level, message) => this.log.log(level, message),
+        limited: (key, interval, level, message) => this.log.limited(key, interval, level, message),
+      });
+      this.notifier.startWatchdog();
     }
     this.warnAboutTwoNodeResources();
     this.reportTrust();
@@ -334,6 +357,7 @@ class Daemon {
   private onSignals(): void {
     for (const signal of controlSignals.drain()) {
       const command = commandFor(signal);
+      if (command.type === 'term') this.notifier?.stopping();
       this.log.log('notice', `received ${signal}`);
       this.step({ kind: 'command', command });
     }
@@ -345,6 +369,7 @@ class Daemon {
   private async onControl(request: ControlRequest): Promise<ControlResponse> {
     if (request.command === 'reload') return this.reload();
     if (request.command === 'reopen-log') return this.reopenLog();
+    if (request.command === 'events') return { ok: true, events: eventsDocument(this.config.node, this.events, request.limit) };
     if (request.command !== 'role' && request.command !== 'offline' && request.command !== 'clear' && request.command !== 'status') {
       return { ok: false, exitCode: EX_DATAERR, message: 'unknown command' };
     }
@@ -481,6 +506,8 @@ class Daemon {
       const ordered = [...inputs.filter((i) => i.kind !== 'tick'), ...inputs.filter((i) => i.kind === 'tick').slice(0, 1)];
       this.carryOut(this.core.stepAll(monotonicMs(), ordered));
       if (!this.stopped) this.schedule();
+      // A node whose resources need no start-up check (a watchdog) is ready without a change of state.
+      if (this.sentStatus === undefined) this.tellSystemd();
     }
     if (this.refreshDue) this.writeStateFile();
   }
@@ -507,12 +534,29 @@ class Daemon {
     const of = <K extends Effect['kind']>(kind: K): Extract<Effect, { kind: K }>[] =>
       effects.filter((e): e is Extract<Effect, { kind: K }> => e.kind === kind);
     for (const e of of('log')) this.log.log(e.level, e.message);
+    const now = new Date();
+    for (const e of of('event')) this.events.add(e, now);
     for (const e of of('kill-script')) this.runner.kill(e.runId);
     for (const e of of('run-script')) this.runScript(e);
     for (const e of of('send')) this.send(e.heartbeat);
-    if (of('state-changed').length > 0) this.writeStateFile();
+    if (of('state-changed').length > 0) {
+      this.writeStateFile();
+      this.tellSystemd();
+    }
     const exit = of('exit')[0];
     if (exit !== undefined) void this.shutdown(exit.code);
+  }
+
+  /** READY=1 once every resource's start-up check is over; STATUS= again whenever the summary changes. */
+  private tellSystemd(): void {
+    if (this.notifier === undefined || this.stopped) return;
+    const view = this.core.view(monotonicMs());
+    if (this.sentStatus === undefined && !isReady(view)) return;
+    const line = statusLine(view);
+    if (line === this.sentStatus) return;
+    if (this.sentStatus === undefined) this.notifier.ready(line);
+    else this.notifier.status(line);
+    this.sentStatus = line;
   }
 
   private runScript(effect: Extract<Effect, { kind: 'run-script' }>): void {
@@ -536,8 +580,9 @@ class Daemon {
   }
 
   private scriptEnvironment(resource: NodeResource, action: string): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== DETACHED_ENV) env[k] = v;
+    // Never systemd's socket: a script must not speak for hastmon (nor a service it starts for itself).
+    const env = withoutNotifyEnvironment(process.env);
+    delete env[DETACHED_ENV];
     env['PATH'] = `${SERVICE_SCRIPTS_DIR}:${process.env['PATH'] ?? '/usr/bin:/bin'}`;
     env['HASTMON_RESOURCE'] = resource.name;
     env['HASTMON_NODE'] = this.config.node;
@@ -587,6 +632,7 @@ class Daemon {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.refresher !== undefined) clearInterval(this.refresher);
+    this.notifier?.stopWatchdog();
     controlSignals.stopWaking();
     this.names.stop();
     this.gateway?.stop();

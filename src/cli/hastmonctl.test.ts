@@ -11,6 +11,16 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodeLine, parseRequest, type ControlRequest, type ControlResponse, type ParseError, type StatusDocument } from '../io/control-protocol.js';
 import { HASTMONCTL_USAGE, runCtl, type CtlIo } from './hastmonctl.js';
 import { formatStatus } from './status-format.js';
+import type { EventsDocument } from '../io/control-protocol.js';
+
+const EVENTS: EventsDocument = {
+  node: 'bolek',
+  events: [
+    { seq: 7, time: '2026-11-30T04:01:02.345Z', resource: 'daemon', subject: 'holder', from: 'lolek', to: '', reason: 'lolek not heard for 1000 ms (TIMEDOUT)' },
+    { seq: 8, time: '2026-11-30T04:01:02.350Z', resource: 'daemon', subject: 'state', from: 'STANDBY', to: 'STARTING', reason: 'elected: 2 of 3 voters endorse it (quorum 2)' },
+    { seq: 9, time: '2026-11-30T04:01:02.351Z', resource: 'daemon', subject: 'holder', from: '', to: 'bolek', reason: 'this node is starting it' },
+  ],
+};
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const seed = readFileSync(fileURLToPath(new URL('../config/fixtures/seed-hastmon.conf', import.meta.url)), 'utf8');
@@ -135,6 +145,14 @@ describe('usage errors: exit 64 with the message and the usage on stderr, before
     [['offline', '31536001', 'daemon'], 'offline: the time must be whole seconds from 1 s to 31536000 s, not 31536001'],
     [['offline', '1500ms'], 'offline: the time must be whole seconds from 1 s to 31536000 s, not 1500ms'],
     [['reload', 'now'], 'reload takes no arguments'],
+    [['events', '-n'], 'events: -n needs a count'],
+    [['events', '-n', '0'], "events: -n takes a whole number of 1 or more, not '0'"],
+    [['events', '-n', 'ten'], "events: -n takes a whole number of 1 or more, not 'ten'"],
+    [['events', '-n', '-3'], "events: -n takes a whole number of 1 or more, not '-3'"],
+    [['events', '-n1.5'], "events: -n takes a whole number of 1 or more, not '1.5'"],
+    [['events', '-n', '5', 'daemon'], "events: unexpected 'daemon'"],
+    [['events', 'daemon'], "events: unexpected 'daemon'"],
+    [['events', '-x'], "unknown option '-x' for events"],
   ])('%j: %s', async (argv, message) => {
     const run = await hastmonctl(['-s', join('/nonexistent', 'hastmonctl'), ...argv]);
     expect(run).toEqual({ code: 64, stdout: '', stderr: `hastmonctl: ${message}\n${HASTMONCTL_USAGE}` });
@@ -227,6 +245,53 @@ describe('requests and answers', () => {
       { command: 'clear', resources: ['daemon'] },
       { command: 'reload' },
     ]);
+  });
+
+  it('prints events one line each, oldest first, a holder change as such, asking for 20 by default', async () => {
+    answer = () => ({ ok: true, events: EVENTS });
+    await startDaemon();
+    expect(await hastmonctl(['-s', socket, 'events'])).toEqual({
+      code: 0,
+      stdout:
+        '2026-11-30T04:01:02.345Z  daemon  holder lolek -> none  lolek not heard for 1000 ms (TIMEDOUT)\n' +
+        '2026-11-30T04:01:02.350Z  daemon  STANDBY -> STARTING  elected: 2 of 3 voters endorse it (quorum 2)\n' +
+        '2026-11-30T04:01:02.351Z  daemon  holder none -> bolek  this node is starting it\n',
+      stderr: '',
+    });
+    expect(seen).toEqual([{ command: 'events', limit: 20 }]);
+  });
+
+  it('sends -n as the limit, and prints --json as the document', async () => {
+    answer = () => ({ ok: true, events: EVENTS });
+    await startDaemon();
+    for (const argv of [['events', '-n', '3', '--json'], ['events', '--json', '-n3']]) {
+      const run = await hastmonctl(['-s', socket, ...argv]);
+      expect(run).toEqual({ code: 0, stdout: `${JSON.stringify(EVENTS, null, 2)}\n`, stderr: '' });
+    }
+    expect(seen).toEqual([
+      { command: 'events', limit: 3 },
+      { command: 'events', limit: 3 },
+    ]);
+  });
+
+  it('says so when the daemon has no events yet', async () => {
+    answer = () => ({ ok: true, events: { node: 'bolek', events: [] } });
+    await startDaemon();
+    expect(await hastmonctl(['-s', socket, 'events'])).toEqual({ code: 0, stdout: 'no events on bolek since hastmon started\n', stderr: '' });
+  });
+
+  it('exits 76 when events come back without the events, or malformed', async () => {
+    answer = () => ({ ok: true });
+    await startDaemon();
+    expect(await hastmonctl(['-s', socket, 'events'])).toEqual({
+      code: 76,
+      stdout: '',
+      stderr: `hastmonctl: garbled answer from hastmon at ${socket}: no events in the answer to events\n`,
+    });
+    answer = () => ({ ok: true, events: { node: 'bolek', events: [{ ...EVENTS.events[0], subject: 'mood' }] } }) as unknown as ControlResponse;
+    const run = await hastmonctl(['-s', socket, 'events']);
+    expect(run.code).toBe(76);
+    expect(run.stderr).toContain('answer.events.events[0].subject: expected one of state, holder');
   });
 
   it("prints the daemon's message for a command that succeeded", async () => {

@@ -12,6 +12,7 @@ import { EX_NOPERM, EX_OK, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, EX_USAGE } 
 import { getopt, type GetoptSpec } from './getopt.js';
 import { shortHostname } from './node-name.js';
 import { formatStatus } from './status-format.js';
+import { formatEvents } from './events-format.js';
 
 /** What hastmonctl needs from its process; tests give their own. */
 export interface CtlIo {
@@ -38,6 +39,9 @@ export function processIo(): CtlIo {
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
   };
 }
+
+/** `hastmonctl events` without -n: a screenful, enough to see the last failover or two. */
+export const DEFAULT_EVENTS_SHOWN = 20;
 
 /** hastmonctl's own options; the letters `parseArguments` reads, and hastmonctl(8) documents. */
 export const HASTMONCTL_GETOPT: Readonly<GetoptSpec> = { flags: 'h', withArgument: 'cNs' };
@@ -67,6 +71,26 @@ function selection(names: readonly string[], command: string): Parsed<ResourceSe
 function withResources(names: readonly string[], command: string, make: (resources: ResourceSelection) => ControlRequest, json = false): Parsed<Action> {
   const resources = selection(names, command);
   return resources.ok ? requestAction(make(resources.value), json) : resources;
+}
+
+/** `-n N` or `-nN`, a whole number of 1 or more; nothing else. */
+function eventsCount(words: readonly string[]): Parsed<number> {
+  let text: string | undefined;
+  if (words.length === 0) return { ok: true, value: DEFAULT_EVENTS_SHOWN };
+  const [first, second, ...rest] = words;
+  if (first === '-n') {
+    if (second === undefined) return usageError(`events: -n needs a count`);
+    text = second;
+    if (rest.length > 0) return usageError(`events: unexpected '${rest[0] ?? ''}'`);
+  } else if (first !== undefined && first.startsWith('-n') && first.length > 2) {
+    text = first.slice(2);
+    if (second !== undefined) return usageError(`events: unexpected '${second}'`);
+  } else {
+    return usageError(first?.startsWith('-') === true ? `unknown option '${first}' for events` : `events: unexpected '${first ?? ''}'`);
+  }
+  const count = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(count) || count < 1) return usageError(`events: -n takes a whole number of 1 or more, not '${text}'`);
+  return { ok: true, value: count };
 }
 
 export interface CtlCommand {
@@ -125,6 +149,16 @@ export const HASTMONCTL_COMMANDS: Readonly<Record<string, CtlCommand>> = {
     options: [],
     parse: (words) => (words.length > 0 ? usageError(`reload takes no arguments`) : requestAction({ command: 'reload' })),
   },
+  events: {
+    usage:
+      '  events [-n count] [--json]             the last state and holder changes seen here\n' +
+      `                                         (default ${DEFAULT_EVENTS_SHOWN}), oldest first\n`,
+    options: ['--json'],
+    parse: (words, options) => {
+      const limit = eventsCount(words);
+      return limit.ok ? requestAction({ command: 'events', limit: limit.value }, options.has('--json')) : limit;
+    },
+  },
   'reopen-log': {
     usage: '  reopen-log                             open the log file (-L) again, after a rotation\n',
     options: [],
@@ -166,7 +200,7 @@ export const HASTMONCTL_EXIT = {
   done: EX_OK,
   /** A bad flag, command or argument (a -N name hastmon would refuse, too). */
   usage: EX_USAGE,
-  /** An answer to status without the status. */
+  /** An answer to status or events without its document. */
   garbled: EX_PROTOCOL,
   /** A bug: an exception escaped. */
   internal: EX_SOFTWARE,
@@ -268,6 +302,12 @@ async function run(argv: readonly string[], io: CtlIo): Promise<number> {
       return HASTMONCTL_EXIT.garbled;
     }
     io.stdout(action.json ? `${JSON.stringify(response.status, null, 2)}\n` : formatStatus(response.status));
+  } else if (action.request.command === 'events') {
+    if (response.events === undefined) {
+      complain(io, `garbled answer from hastmon at ${socket.path}: no events in the answer to events`);
+      return HASTMONCTL_EXIT.garbled;
+    }
+    io.stdout(action.json ? `${JSON.stringify(response.events, null, 2)}\n` : formatEvents(response.events));
   } else if (response.message !== undefined && response.message !== '') {
     io.stdout(`${response.message}\n`);
   }

@@ -42,6 +42,7 @@ import {
   type PeerReport,
 } from './outlook.js';
 import { describePeers } from './resource-view.js';
+import { explainHolderChange } from './holder-change.js';
 import { ScriptSlot } from './script-slot.js';
 import { Ballot, wantedEndorsement } from './vote.js';
 import {
@@ -88,6 +89,8 @@ export class ResourceMachine {
   private uncleanHolder = '';
   private readonly notices: ResourceNotices;
   private reason = 'starting up';
+  /** The holder as last reported in an event (hastmonctl events), '' for none. */
+  private seenHolder = '';
 
   constructor(
     private spec: ResourceSpec,
@@ -154,27 +157,31 @@ export class ResourceMachine {
     'stop-done': (ctx, d) => this.stopDone(ctx, outcomeOf(d)),
     'hand-back': (ctx) => this.handBack(ctx),
     'step-aside': (ctx) => this.stepAside(ctx),
-    'start-forced': (ctx) => this.beginStart(ctx),
+    'start-forced': (ctx) => this.beginStart(ctx, 'forced start'),
     'start-after-stop': () => this.startAfterStop(),
     'clear-error': (ctx) => this.clearError(ctx),
-    'release-for-term': (ctx) => this.release(ctx, 'term'),
+    'release-for-term': (ctx) => this.release(ctx, 'term', 'shutting down'),
     'stop-for-term': () => this.stopForTerm(),
     'rejoin-initial': (ctx) => this.rejoinInitial(ctx),
     'step-down': (ctx) => this.stepDown(ctx),
     'cancel-role-stop': () => this.cancelRoleStop(),
-    'release-for-role': (ctx) => this.release(ctx, this.roleStopReason()),
+    'release-for-role': (ctx) => this.release(ctx, this.roleStopReason(), `role ${this.role}`),
     'stop-for-role': () => this.stopForRole(),
     'leave-service': (ctx) => this.leaveService(ctx),
     withdraw: (ctx, d) => this.withdrawHere(ctx, d.why),
   };
 
-  /** The one place the state changes; operators and peers see FreeHA's name of it. */
-  private become(ctx: NodeContext, next: Phase): void {
+  /**
+   * The one place the state changes; operators and peers see FreeHA's name of it. `why` is said
+   * in words for the operator's timeline (hastmonctl events) and the log.
+   */
+  private become(ctx: NodeContext, next: Phase, why: string): void {
     const before = shownState(this.phase);
     this.phase = next;
     const after = shownState(next);
     if (after === before) return;
-    ctx.log('info', `${this.name}: ${before} -> ${after}`);
+    ctx.log('info', `${this.name}: ${before} -> ${after} (${why})`);
+    ctx.emit({ kind: 'event', resource: this.name, subject: 'state', from: before, to: after, reason: why });
     ctx.emit({ kind: 'state-changed' });
     if (this.spec.alert) this.slot.alert([String(RESOURCE_STATES.indexOf(after)), after]);
   }
@@ -488,6 +495,42 @@ export class ResourceMachine {
     this.notices.pruneComplaints(ctx, this.spec.complaintInterval);
     this.runBackgroundScripts(ctx);
     this.notices.shownRole(ctx, shownRole(this.role, this.holdsAsItsOwn()), this.spec.notify);
+    this.noticeHolderChange(ctx);
+  }
+
+  /** The holder as this node sees it: the most preferred of the nodes holding, '' for none. */
+  private holder(ctx: NodeContext): string {
+    return this.holders(ctx).sort(comparePreference)[0]?.node ?? '';
+  }
+
+  /** One event each time the holder seen here changes, with why (after every input). */
+  private noticeHolderChange(ctx: NodeContext): void {
+    const holder = this.holder(ctx);
+    if (holder === this.seenHolder) return;
+    const from = this.seenHolder;
+    this.seenHolder = holder;
+    const reason = explainHolderChange(ctx, this.name, from, holder, { holds: this.holds(), doing: this.doingHere() });
+    ctx.log('info', `${this.name}: holder ${from === '' ? 'none' : from} -> ${holder === '' ? 'none' : holder} (${reason})`);
+    ctx.emit({ kind: 'event', resource: this.name, subject: 'holder', from, to: holder, reason });
+  }
+
+  /** What this node does with the resource, in the words of a holder change. */
+  private doingHere(): string {
+    switch (this.phase.name) {
+      case 'STARTING':
+        return this.forced ? 'this node is starting it (forced)' : 'this node is starting it';
+      case 'RUNNING':
+        return 'this node runs it';
+      case 'FOUND':
+        return 'found running here at start-up';
+      case 'STOPPING':
+      case 'GRACE':
+        return 'this node is stopping it';
+      case 'ERRORED':
+        return this.phase.stopFailed ? 'a stop failed here: it may still run here' : 'released here as ERRORED';
+      default:
+        return `this node released it (now ${this.state})`;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -498,17 +541,17 @@ export class ResourceMachine {
     const probe = this.phase.probe;
     if (probe === 'checking' || probe === 'cleaning') return; // the start-up check finishes first
     if (!this.isServiceRole()) {
-      if (this.role === 'watchdog') this.become(ctx, { name: 'WATCHING' });
+      if (this.role === 'watchdog') this.become(ctx, { name: 'WATCHING' }, 'role watchdog');
       else this.reason = 'role init: waiting for hastmonctl role';
       return;
     }
     if (this.retiring) {
       // Never a candidate again; not INITIAL either, which would hold up the others' elections.
-      this.become(ctx, { name: 'STANDBY' });
+      this.become(ctx, { name: 'STANDBY' }, 'shutting down');
       return;
     }
     if (probe === 'todo') {
-      this.become(ctx, { name: 'INITIAL', probe: 'checking' });
+      this.become(ctx, { name: 'INITIAL', probe: 'checking' }, 'checking whether it already runs here');
       this.reason = 'checking whether it already runs here';
       this.run(ctx, 'probe', []);
       return;
@@ -518,7 +561,7 @@ export class ResourceMachine {
       this.reason = 'listening for the other nodes';
       return;
     }
-    this.become(ctx, { name: 'STANDBY' });
+    this.become(ctx, { name: 'STANDBY' }, 'start-up check done: not running here');
   }
 
   private probeDone(ctx: NodeContext, outcome: ScriptOutcome): void {
@@ -526,15 +569,15 @@ export class ResourceMachine {
       // A copy runs here: from now on this node reports it (as a holder on its way out, unless it
       // is adopted), so that nobody starts another one while this node decides.
       ctx.log('notice', `${this.name}: found running at start-up`);
-      this.become(ctx, { name: 'FOUND', foundAt: ctx.now });
+      this.become(ctx, { name: 'FOUND', foundAt: ctx.now }, 'found running at start-up');
       return;
     }
     if (outcome.code !== 1) ctx.log('warning', `${this.name}: start-up monitor ${describeOutcome(outcome)}; cleaning up with stop`);
     if (this.forced) {
-      this.beginStart(ctx);
+      this.beginStart(ctx, 'forced start');
       return;
     }
-    this.become(ctx, { name: 'INITIAL', probe: 'cleaning' });
+    this.become(ctx, { name: 'INITIAL', probe: 'cleaning' }, 'cleaning up with stop');
     this.run(ctx, 'stop', []);
   }
 
@@ -544,7 +587,7 @@ export class ResourceMachine {
       this.stopFailedHere(ctx, outcome);
       return;
     }
-    this.become(ctx, { name: 'INITIAL', probe: 'done' });
+    this.become(ctx, { name: 'INITIAL', probe: 'done' }, 'cleaned up');
   }
 
   /**
@@ -561,9 +604,10 @@ export class ResourceMachine {
     }
     const objection = this.foundCopyObjection(ctx, this.phase.foundAt);
     if (objection !== undefined) {
-      ctx.log('warning', `${this.name}: found running here but ${objection}: stopping it here`);
+      const why = `found running here but ${objection}: stopping it here`;
+      ctx.log('warning', `${this.name}: ${why}`);
       const reason: StopReason = this.isServiceRole() ? 'cleanup' : this.roleStopReason();
-      this.become(ctx, { name: 'STOPPING', reason, thenForceStart: false });
+      this.become(ctx, { name: 'STOPPING', reason, thenForceStart: false }, why);
       this.run(ctx, 'stop', []);
       return;
     }
@@ -596,8 +640,9 @@ export class ResourceMachine {
   }
 
   private adopt(ctx: NodeContext, why: string): void {
-    ctx.log('notice', `${this.name}: adopting it: found running here and ${why}`);
-    this.nowRunning(ctx);
+    const adopting = `adopting it: found running here and ${why}`;
+    ctx.log('notice', `${this.name}: ${adopting}`);
+    this.nowRunning(ctx, adopting);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -622,8 +667,9 @@ export class ResourceMachine {
       this.reason = vote === '' ? 'no node to endorse yet' : `endorsing ${vote}`;
       return;
     }
-    if (!this.electedHere(ctx)) return;
-    this.beginStart(ctx);
+    const elected = this.electedHere(ctx);
+    if (elected === undefined) return;
+    this.beginStart(ctx, elected);
   }
 
   private ineligibleReason(ctx: NodeContext): string {
@@ -634,14 +680,17 @@ export class ResourceMachine {
     return `in touch both ways with ${this.votersBothWays(ctx)} of the ${this.quorum(ctx)} voters a quorum needs`;
   }
 
-  /** DESIGN §4.4, §4.6: a quorum of voters endorses this node, or FreeHA's rule with two nodes. */
-  private electedHere(ctx: NodeContext): boolean {
+  /**
+   * DESIGN §4.4, §4.6: a quorum of voters endorses this node, or FreeHA's rule with two nodes.
+   * Why it is elected, in words; undefined while it is not (the reason then says why).
+   */
+  private electedHere(ctx: NodeContext): string | undefined {
     const quorum = this.quorum(ctx);
     const since = this.ballot.selfVoteSince;
     const endorsements = countEndorsements(ctx.peers, ctx.timing, this.endorsementQuery(ctx, since));
     if (endorsements < quorum) {
       this.reason = `no quorum: ${endorsements} of ${quorum} endorsements needed (${this.voterCount(ctx)} voters)`;
-      return false;
+      return undefined;
     }
     if (this.isTwoNode(ctx)) {
       // The other node must agree while it is seen, unless it shows no sign of hearing this one:
@@ -650,15 +699,17 @@ export class ResourceMachine {
       const holdout = twoVoterHoldout(seen, ctx.self, since);
       if (holdout !== undefined) {
         this.reason = `waiting for ${holdout} to endorse this node`;
-        return false;
+        return undefined;
       }
+      const other = this.visiblePeerReports(ctx).length === 0 ? 'the other node is silent' : 'the other node agrees';
+      return `elected: ${other}`;
     }
-    return true;
+    return `elected: ${endorsements} of ${this.voterCount(ctx)} voters endorse it (quorum ${quorum})`;
   }
 
-  private beginStart(ctx: NodeContext): void {
+  private beginStart(ctx: NodeContext, why: string): void {
     this.yielding = false;
-    this.become(ctx, { name: 'STARTING', retryAt: -Infinity });
+    this.become(ctx, { name: 'STARTING', retryAt: -Infinity }, why);
     this.reason = this.forced ? 'forced start' : 'elected: starting';
     this.runStartOrFence(ctx);
   }
@@ -687,11 +738,11 @@ export class ResourceMachine {
       return;
     }
     ctx.log('notice', `${this.name}: started`);
-    this.nowRunning(ctx);
+    this.nowRunning(ctx, 'started');
   }
 
-  private nowRunning(ctx: NodeContext): void {
-    this.become(ctx, { name: 'RUNNING', nextMonitorAt: ctx.now + this.spec.monitorInterval, monitorFailures: 0, monitorSuccesses: 0 });
+  private nowRunning(ctx: NodeContext, why: string): void {
+    this.become(ctx, { name: 'RUNNING', nextMonitorAt: ctx.now + this.spec.monitorInterval, monitorFailures: 0, monitorSuccesses: 0 }, why);
     this.uncleanHolder = '';
   }
 
@@ -703,8 +754,9 @@ export class ResourceMachine {
       this.phase.retryAt = ctx.now + Math.min(this.spec.monitorInterval, 1000);
       return;
     }
-    ctx.log('error', `${this.name}: ${what}; ${this.spec.attempts} attempts failed, releasing it as ERRORED`);
-    this.release(ctx, 'failed');
+    const why = `${what}; ${this.spec.attempts} attempts failed, releasing it as ERRORED`;
+    ctx.log('error', `${this.name}: ${why}`);
+    this.release(ctx, 'failed', why);
   }
 
   private monitorDone(ctx: NodeContext, outcome: ScriptOutcome): void {
@@ -728,13 +780,15 @@ export class ResourceMachine {
     running.monitorFailures = 0;
     if (this.restartsHere < this.spec.localRestarts) {
       this.restartsHere++;
-      ctx.log('warning', `${this.name}: restarting here (local restart ${this.restartsHere} of ${this.spec.localRestarts})`);
-      this.release(ctx, 'restart');
+      const why = `restarting here (local restart ${this.restartsHere} of ${this.spec.localRestarts})`;
+      ctx.log('warning', `${this.name}: ${why}`);
+      this.release(ctx, 'restart', why);
     } else {
       // FreeHA: a failure the daemon did not ask for releases the resource, and the next node
       // takes it over at once; this node stays ERRORED until the operator clears it.
-      ctx.log('error', `${this.name}: monitor failed ${this.spec.monitorFall} times in a row${this.spec.localRestarts > 0 ? ` after ${this.spec.localRestarts} local restarts` : ''}; releasing it as ERRORED`);
-      this.release(ctx, 'failed');
+      const why = `monitor failed ${this.spec.monitorFall} times in a row${this.spec.localRestarts > 0 ? ` after ${this.spec.localRestarts} local restarts` : ''}; releasing it as ERRORED`;
+      ctx.log('error', `${this.name}: ${why}`);
+      this.release(ctx, 'failed', why);
     }
   }
 
@@ -750,8 +804,9 @@ export class ResourceMachine {
   private lostQuorum(ctx: NodeContext): boolean {
     const lost = this.quorumLost(ctx);
     if (lost === undefined) return false;
-    ctx.log('warning', `${this.name}: lost quorum (${lost}): stopping it here (self-fencing)`);
-    this.release(ctx, 'self-fence');
+    const why = `lost quorum (${lost}): stopping it here (self-fencing)`;
+    ctx.log('warning', `${this.name}: ${why}`);
+    this.release(ctx, 'self-fence', why);
     return true;
   }
 
@@ -768,8 +823,9 @@ export class ResourceMachine {
     const me = this.selfContender(ctx);
     const better = preferredHolder(this.visiblePeerReports(ctx), me);
     if (better === undefined) return false;
-    ctx.log('error', `${this.name}: also held by ${better.node}, which is preferred: stopping it here`);
-    this.release(ctx, 'conflict');
+    const why = `also held by ${better.node}, which is preferred: stopping it here`;
+    ctx.log('error', `${this.name}: ${why}`);
+    this.release(ctx, 'conflict', why);
     return true;
   }
 
@@ -779,17 +835,19 @@ export class ResourceMachine {
     const me: Contender = { ...this.selfContender(ctx), yielding: false };
     const taker = handOverTaker(this.visiblePeerReports(ctx), me, this.spec.failback, this.role);
     if (taker === undefined) return false;
-    ctx.log('notice', `${this.name}: handing over to ${taker.node}`);
+    const why = `handing over to ${taker.node}`;
+    ctx.log('notice', `${this.name}: ${why}`);
     this.yielding = true;
-    this.release(ctx, 'release');
+    this.release(ctx, 'release', why);
     return true;
   }
 
   /** HUP: stop here and let the next node have it. */
   private handBack(ctx: NodeContext): void {
-    ctx.log('notice', `${this.name}: HUP: stopping here, handing over`);
+    const why = 'HUP: stopping here, handing over';
+    ctx.log('notice', `${this.name}: ${why}`);
     this.yielding = true;
-    this.release(ctx, 'release');
+    this.release(ctx, 'release', why);
   }
 
   /** HUP where nothing runs yet, or while stopping: the next node is preferred from now on. */
@@ -804,18 +862,18 @@ export class ResourceMachine {
   private stepDown(ctx: NodeContext): void {
     if (this.role !== 'secondary') return;
     this.yielding = true;
-    this.release(ctx, 'release');
+    this.release(ctx, 'release', 'role secondary: handing over');
   }
 
   private withdrawHere(ctx: NodeContext, message: string | undefined): void {
     if (message !== undefined) ctx.log('warning', `${this.name}: ${message}`);
-    this.release(ctx, 'release');
+    this.release(ctx, 'release', message ?? 'offline: releasing it');
   }
 
   /** Stop holding: kill a start still running (its whole group), then run stop. */
-  private release(ctx: NodeContext, reason: StopReason): void {
+  private release(ctx: NodeContext, reason: StopReason, why: string): void {
     if (!isHoldingPhase(this.phase)) return;
-    this.become(ctx, { name: 'STOPPING', reason, thenForceStart: false });
+    this.become(ctx, { name: 'STOPPING', reason, thenForceStart: false }, why);
     this.run(ctx, 'stop', []);
   }
 
@@ -828,7 +886,7 @@ export class ResourceMachine {
   }
 
   private endGrace(ctx: NodeContext): void {
-    if (this.phase.name === 'GRACE' && this.phase.until <= ctx.now) this.toStandby(ctx);
+    if (this.phase.name === 'GRACE' && this.phase.until <= ctx.now) this.toStandby(ctx, 'shutdown grace over');
     this.reason = 'stopping';
   }
 
@@ -842,55 +900,57 @@ export class ResourceMachine {
     const reason = stopping.reason;
     ctx.log('notice', `${this.name}: stopped (${reason})`);
     if (stopping.thenForceStart) {
-      this.beginStart(ctx);
+      this.beginStart(ctx, 'forced start after the stop');
       return;
     }
     switch (reason) {
       case 'restart':
         // The restart must still be this node's to make: quorum may have gone while it stopped.
         if (this.quorumLost(ctx) !== undefined || this.holders(ctx).some((h) => h.node !== ctx.self)) {
-          ctx.log('warning', `${this.name}: not restarting here: no longer entitled to hold it`);
-          this.toStandby(ctx);
+          const why = 'not restarting here: no longer entitled to hold it';
+          ctx.log('warning', `${this.name}: ${why}`);
+          this.toStandby(ctx, why);
           return;
         }
-        this.beginStart(ctx);
+        this.beginStart(ctx, 'stopped; restarting here');
         return;
       case 'failed':
-        this.become(ctx, { name: 'ERRORED', stopFailed: false });
+        this.become(ctx, { name: 'ERRORED', stopFailed: false }, 'stopped after failures; clear with USR2 or hastmonctl clear');
         return;
       case 'to-init':
-        this.become(ctx, { name: 'INITIAL', probe: 'todo' });
+        this.become(ctx, { name: 'INITIAL', probe: 'todo' }, 'stopped for role init');
         return;
       case 'to-watchdog':
-        this.become(ctx, { name: 'WATCHING' });
+        this.become(ctx, { name: 'WATCHING' }, 'stopped for role watchdog');
         return;
       case 'term':
         if (ctx.timing.shutdownGrace > 0) {
           // Shown as stopping for the grace: the others wait, and the operator may change their mind.
-          this.become(ctx, { name: 'GRACE', until: ctx.now + ctx.timing.shutdownGrace });
+          this.become(ctx, { name: 'GRACE', until: ctx.now + ctx.timing.shutdownGrace }, 'stopped; shutdown grace');
           return;
         }
-        this.toStandby(ctx);
+        this.toStandby(ctx, `stopped (${reason})`);
         return;
       case 'release':
       case 'self-fence':
       case 'conflict':
       case 'cleanup':
-        this.toStandby(ctx);
+        this.toStandby(ctx, `stopped (${reason})`);
         return;
     }
   }
 
-  private toStandby(ctx: NodeContext): void {
+  private toStandby(ctx: NodeContext, why: string): void {
     this.forced = false;
     this.attempts = 0;
     this.restartsHere = 0;
-    this.become(ctx, { name: 'STANDBY' });
+    this.become(ctx, { name: 'STANDBY' }, why);
   }
 
   private stopFailedHere(ctx: NodeContext, outcome: ScriptOutcome): void {
-    ctx.log('error', `${this.name}: stop script ${describeOutcome(outcome)}: it may still run here, so nobody else may start it until cleared`);
-    this.become(ctx, { name: 'ERRORED', stopFailed: true });
+    const why = `stop script ${describeOutcome(outcome)}: it may still run here, so nobody else may start it until cleared`;
+    ctx.log('error', `${this.name}: ${why}`);
+    this.become(ctx, { name: 'ERRORED', stopFailed: true }, why);
   }
 
   /** USR1 while stopping: start again once the stop is done. */
@@ -916,7 +976,7 @@ export class ResourceMachine {
   private rejoinInitial(ctx: NodeContext): void {
     if (this.phase.name === 'INITIAL' && (this.phase.probe === 'checking' || this.phase.probe === 'cleaning')) return;
     this.slot.killAll(ctx);
-    this.become(ctx, { name: 'INITIAL', probe: 'todo' });
+    this.become(ctx, { name: 'INITIAL', probe: 'todo' }, `role ${this.role}: checking whether it runs here`);
   }
 
   /** Changed back to a service role before a stop for role init or watchdog ended. */
@@ -936,13 +996,14 @@ export class ResourceMachine {
     if (this.stopFailed()) return;
     this.slot.killAll(ctx);
     this.forced = false;
-    this.become(ctx, this.role === 'init' ? { name: 'INITIAL', probe: 'todo' } : { name: 'WATCHING' });
+    this.become(ctx, this.role === 'init' ? { name: 'INITIAL', probe: 'todo' } : { name: 'WATCHING' }, `role ${this.role}`);
   }
 
   private clearError(ctx: NodeContext): void {
     const stopFailed = this.stopFailed();
-    ctx.log('notice', `${this.name}: error cleared${stopFailed ? ' (a failed stop: the operator vouches it is stopped)' : ''}`);
-    this.become(ctx, { name: 'STANDBY' });
+    const why = `error cleared${stopFailed ? ' (a failed stop: the operator vouches it is stopped)' : ''}`;
+    ctx.log('notice', `${this.name}: ${why}`);
+    this.become(ctx, { name: 'STANDBY' }, why);
   }
 
   private explainErrored(): void {
@@ -1006,7 +1067,7 @@ export class ResourceMachine {
   }
 
   view(ctx: NodeContext): ResourceView {
-    const holder = this.holders(ctx).sort(comparePreference)[0]?.node ?? '';
+    const holder = this.holder(ctx);
     return {
       name: this.name,
       state: this.state,

@@ -155,6 +155,14 @@ export type Input =
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error';
 
+/**
+ * What an event is about: this node's state of a resource (from and to are FreeHA's state names),
+ * or the node holding it as this node sees it (from and to are node names, '' for none).
+ */
+export type EventSubject = 'state' | 'holder';
+
+export const EVENT_SUBJECTS: readonly EventSubject[] = ['state', 'holder'];
+
 export type Effect =
   | { kind: 'send'; heartbeat: Heartbeat }
   | {
@@ -168,6 +176,8 @@ export type Effect =
     }
   | { kind: 'kill-script'; resource: string; runId: number }
   | { kind: 'state-changed' }
+  /** A change worth the operator's timeline (hastmonctl events); the shell never parses the log for it. */
+  | { kind: 'event'; resource: string; subject: EventSubject; from: string; to: string; reason: string }
   | { kind: 'log'; level: LogLevel; message: string }
   | { kind: 'exit'; code: number };
 

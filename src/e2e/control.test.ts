@@ -105,6 +105,29 @@ describe.concurrent('hastmonctl commands change a running cluster', () => {
     expect(c.violations()).toEqual([]);
   });
 
+  it('events shows a failover on the node that took over: the holder gone silent, then its own start', async (context) => {
+    const c = await startCluster(context);
+    c.crash('lolek');
+    await c.waitFor('bolek to run it', () => c.agreeOn('bolek'), 15_000);
+    const text = await c.hastmonctl('bolek', 'events');
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trimEnd().split('\n');
+    const iso = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
+    const silent = lines.findIndex((l) => new RegExp(`^${iso}  daemon  holder lolek -> none  lolek not heard for \\d+ ms \\(TIMEDOUT\\)$`).test(l));
+    const starting = lines.findIndex((l) => new RegExp(`^${iso}  daemon  STANDBY -> STARTING  elected: `).test(l));
+    const running = lines.findIndex((l) => new RegExp(`^${iso}  daemon  STARTING -> RUNNING  started$`).test(l));
+    expect([silent, starting, running].every((i) => i >= 0), text.stdout).toBe(true);
+    expect(silent < starting && starting < running, text.stdout).toBe(true);
+
+    const json = await c.hastmonctl('bolek', 'events', '-n', '2', '--json');
+    const doc = JSON.parse(json.stdout) as { node: string; events: Array<{ seq: number; subject: string; to: string }> };
+    expect(doc.node).toBe('bolek');
+    expect(doc.events).toHaveLength(2);
+    expect(doc.events[1]?.seq).toBe((doc.events[0]?.seq ?? 0) + 1);
+    expect(doc.events.at(-1)).toMatchObject({ subject: 'state', to: 'RUNNING' });
+    expect(c.violations()).toEqual([]);
+  });
+
   it('offline releases the resource and refuses it for that long', async (context) => {
     const c = await startCluster(context);
     expect(await c.hastmonctl('lolek', 'offline', '4s')).toEqual({ code: 0, stdout: 'offline for 4 s: releasing daemon\n', stderr: '' });

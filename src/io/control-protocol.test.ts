@@ -8,8 +8,17 @@ import {
   parseResponse,
   type ControlRequest,
   type ControlResponse,
+  type EventsDocument,
   type StatusDocument,
 } from './control-protocol.js';
+
+const events: EventsDocument = {
+  node: 'bolek',
+  events: [
+    { seq: 1, time: '2026-11-30T04:01:02.345Z', resource: 'daemon', subject: 'holder', from: 'lolek', to: '', reason: 'lolek not heard for 1000 ms (TIMEDOUT)' },
+    { seq: 2, time: '2026-11-30T04:01:02.350Z', resource: 'daemon', subject: 'state', from: 'STANDBY', to: 'STARTING', reason: 'elected: 2 of 3 voters endorse it (quorum 2)' },
+  ],
+};
 
 const status: StatusDocument = {
   node: 'lolek',
@@ -53,6 +62,8 @@ describe('parseRequest', () => {
     { command: 'clear', resources: 'all' },
     { command: 'reload' },
     { command: 'reopen-log' },
+    { command: 'events' },
+    { command: 'events', limit: 5 },
   ])('accepts %j as encoded', (request) => {
     const line = encodeLine(request);
     expect(line.endsWith('\n')).toBe(true);
@@ -66,9 +77,9 @@ describe('parseRequest', () => {
     ['null', 'request: expected an object'],
     ['[1,2]', 'request: expected an object'],
     ['"status"', 'request: expected an object'],
-    ['{}', 'request.command: expected one of status, role, offline, clear, reload, reopen-log'],
-    ['{"command":"shutdown"}', 'request.command: expected one of status, role, offline, clear, reload, reopen-log'],
-    ['{"command":"toString"}', 'request.command: expected one of status, role, offline, clear, reload, reopen-log'],
+    ['{}', 'request.command: expected one of status, role, offline, clear, reload, reopen-log, events'],
+    ['{"command":"shutdown"}', 'request.command: expected one of status, role, offline, clear, reload, reopen-log, events'],
+    ['{"command":"toString"}', 'request.command: expected one of status, role, offline, clear, reload, reopen-log, events'],
     ['{"command":"status"}', "request.resources: expected 'all' or a list of resource names"],
     ['{"command":"status","resources":"daemon"}', "request.resources: expected 'all' or a list of resource names"],
     ['{"command":"status","resources":[]}', 'request.resources: expected a non-empty list'],
@@ -83,6 +94,10 @@ describe('parseRequest', () => {
     ['{"command":"offline","seconds":null,"resources":"all"}', `request.seconds: expected a whole number of seconds from 1 to ${MAX_OFFLINE_SECONDS}`],
     ['{"command":"reload","resources":"all"}', "request: unknown field 'resources'"],
     ['{"command":"clear","resources":"all","force":true}', "request: unknown field 'force'"],
+    ['{"command":"events","limit":0}', 'request.limit: expected a whole number of 1 or more'],
+    ['{"command":"events","limit":2.5}', 'request.limit: expected a whole number of 1 or more'],
+    ['{"command":"events","limit":"20"}', 'request.limit: expected a whole number of 1 or more'],
+    ['{"command":"events","resources":"all"}', "request: unknown field 'resources'"],
   ])('refuses %s', (text, error) => {
     expect(parseRequest(text)).toEqual({ error });
   });
@@ -112,6 +127,8 @@ describe('parseResponse', () => {
     { ok: true },
     { ok: true, message: 'daemon: role primary' },
     { ok: true, status },
+    { ok: true, events },
+    { ok: true, events: { node: 'bolek', events: [] } },
     { ok: false, exitCode: 65, message: "no resource 'nfs'" },
     { ok: false, exitCode: 78, message: '/etc/hastmon.conf:3: bad number' },
   ])('accepts %j as encoded', (response) => {
@@ -152,6 +169,17 @@ describe('parseResponse', () => {
     [(d: StatusDocument) => ({ ...d, resources: [{ ...d.resources[0], peers: [{ node: 'a', state: 'TIMEDOUT', role: 'unknown', configuredRole: 'unknown', priority: 0, heardAgoMs: 'never', vote: '', offline: false }] }] }), 'answer.status.resources[0].peers[0].heardAgoMs: expected a number'],
   ])('refuses a malformed status document (%#)', (mangle, error) => {
     expect(parseResponse(JSON.stringify({ ok: true, status: mangle(status) }))).toEqual({ error });
+  });
+
+  it.each([
+    [(d: EventsDocument) => ({ ...d, node: null }), 'answer.events.node: expected a string'],
+    [(d: EventsDocument) => ({ ...d, events: {} }), 'answer.events.events: expected a list'],
+    [(d: EventsDocument) => ({ ...d, events: [{ ...d.events[0], seq: -1 }] }), 'answer.events.events[0].seq: expected a whole number of 0 or more'],
+    [(d: EventsDocument) => ({ ...d, events: [{ ...d.events[0], subject: 'role' }] }), 'answer.events.events[0].subject: expected one of state, holder'],
+    [(d: EventsDocument) => ({ ...d, events: [{ ...d.events[0], reason: undefined }] }), 'answer.events.events[0].reason: expected a string'],
+    [(d: EventsDocument) => ({ ...d, events: [{ ...d.events[0], to: 7 }] }), 'answer.events.events[0].to: expected a string'],
+  ])('refuses a malformed events document (%#)', (mangle, error) => {
+    expect(parseResponse(JSON.stringify({ ok: true, events: mangle(events) }))).toEqual({ error });
   });
 
   it('refuses an answer over its size cap', () => {

@@ -1,7 +1,7 @@
 // The control socket's protocol (DESIGN §6): one request per connection, one line of JSON each
 // way, each line capped in size. Both ends check everything they read against the shapes below:
 // a garbled or hostile line becomes an error value, never an exception.
-import { RESOURCE_STATES, ROLES, type ResourceState, type Role } from '../core/types.js';
+import { EVENT_SUBJECTS, RESOURCE_STATES, ROLES, type EventSubject, type ResourceState, type Role } from '../core/types.js';
 
 /** A request names a command and a few resources: anything larger is not a request. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
@@ -28,7 +28,9 @@ export type ControlRequest =
   | { command: 'clear'; resources: ResourceSelection }
   | { command: 'reload' }
   /** Open the log file (-L) again, after logrotate moved it. */
-  | { command: 'reopen-log' };
+  | { command: 'reopen-log' }
+  /** The newest `limit` events kept in memory (all of them without it). */
+  | { command: 'events'; limit?: number };
 
 export type ShownRole = 'primary' | 'secondary' | 'watchdog' | 'init';
 
@@ -113,8 +115,29 @@ export interface StatusDocument {
   drops: Array<{ reason: string; count: number }>;
 }
 
+/** One change this node saw (the core's event effect), as kept by the daemon and shown to operators. */
+export interface EventRecord {
+  /** Increasing within one run of the daemon, from 1: a gap means older records were dropped. */
+  seq: number;
+  /** Wall clock, ISO 8601. */
+  time: string;
+  resource: string;
+  /** 'state': this node's state of the resource (FreeHA's names); 'holder': the node holding it as seen here. */
+  subject: EventSubject;
+  /** The state or holder before ('' for no holder). */
+  from: string;
+  to: string;
+  reason: string;
+}
+
+/** What `hastmonctl events --json` prints and the HTTP listener serves as `/events.json`: newest last. */
+export interface EventsDocument {
+  node: string;
+  events: EventRecord[];
+}
+
 export type ControlResponse =
-  | { ok: true; message?: string; status?: StatusDocument }
+  | { ok: true; message?: string; status?: StatusDocument; events?: EventsDocument }
   | { ok: false; exitCode: number; message: string };
 
 export type ParseError = { error: string };
@@ -189,6 +212,8 @@ const offlineSeconds: Check = (v, at) =>
     ? null
     : `${at}: expected a whole number of seconds from 1 to ${MAX_OFFLINE_SECONDS}`;
 
+const eventsLimit: Check = (v, at) => (Number.isSafeInteger(v) && (v as number) >= 1 ? null : `${at}: expected a whole number of 1 or more`);
+
 const REQUEST_SHAPES: Record<ControlRequest['command'], Record<string, Check>> = {
   status: { command: literal('status'), resources: selection },
   role: { command: literal('role'), role: oneOf(ROLES), resources: selection },
@@ -196,6 +221,7 @@ const REQUEST_SHAPES: Record<ControlRequest['command'], Record<string, Check>> =
   clear: { command: literal('clear'), resources: selection },
   reload: { command: literal('reload') },
   'reopen-log': { command: literal('reopen-log') },
+  events: { command: literal('events'), limit: optional(eventsLimit) },
 };
 
 const peerStatus = object(
@@ -257,9 +283,27 @@ const statusDocument = object(
   false,
 );
 
+const eventRecord = object(
+  {
+    seq: count,
+    time: string,
+    resource: string,
+    subject: oneOf(EVENT_SUBJECTS),
+    from: string,
+    to: string,
+    reason: string,
+  },
+  false,
+);
+
+const eventsDocument = object({ node: string, events: arrayOf(eventRecord) }, false);
+
 const exitCode: Check = (v, at) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 255 ? null : `${at}: expected an exit status from 1 to 255`);
 
-const okResponse = object({ ok: literal(true), message: optional(string), status: optional(statusDocument) }, false);
+const okResponse = object(
+  { ok: literal(true), message: optional(string), status: optional(statusDocument), events: optional(eventsDocument) },
+  false,
+);
 const errorResponse = object({ ok: literal(false), exitCode, message: string }, false);
 
 function parseJsonLine(text: string, maxBytes: number, what: string): { value: unknown } | ParseError {

@@ -111,6 +111,18 @@ function openChildStderr(logFile: string | null): { fd: number } | { error: stri
   }
 }
 
+/**
+ * The child's environment: the parent's, marked. Under a service manager the child keeps
+ * NOTIFY_SOCKET and WATCHDOG_USEC, since it is the daemon that notifies; a WATCHDOG_PID naming this
+ * parent, which exits once the child is up, is dropped, so that the watchdog applies to the child
+ * (sd_watchdog_enabled(3): no WATCHDOG_PID means any reader). hastmon(8) says what systemd needs.
+ */
+export function detachedEnvironment(env: NodeJS.ProcessEnv, parentPid: number): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, [DETACHED_ENV]: '1' };
+  if (out['WATCHDOG_PID'] === String(parentPid)) delete out['WATCHDOG_PID'];
+  return out;
+}
+
 /** In the parent: starts the detached daemon and resolves with its start-up status. */
 export function detach(options: DetachOptions): Promise<number> {
   const stderr = openChildStderr(options.logFile);
@@ -125,7 +137,7 @@ export function detach(options: DetachOptions): Promise<number> {
     const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
       detached: true,
       stdio: ['ignore', 'ignore', stderr.fd, 'ipc'],
-      env: { ...process.env, [DETACHED_ENV]: '1' },
+      env: detachedEnvironment(process.env, process.pid),
     });
     closeSync(stderr.fd);
 

@@ -41,6 +41,8 @@ export interface DriverHost {
   /** A run exited with `code` (null: killed at its timeout); its result is on its way to the core. */
   scriptExited?(node: SimNode, run: ActiveRun, code: number | null): void;
   log?(node: SimNode, effect: Extract<Effect, { kind: 'log' }>): void;
+  /** A change the core reported for the operator's timeline (hastmonctl events). */
+  event?(node: SimNode, effect: Extract<Effect, { kind: 'event' }>): void;
   /** The core reads `item` next (`run`: the script run it reports, if any). */
   inputRead?(node: SimNode, item: QueuedInput, run: ActiveRun | undefined): void;
   /** The core reported a change of state (the daemon writes its state file then). */
@@ -247,6 +249,8 @@ export class NodeDriver {
         return;
       case 'state-changed':
         return;
+      case 'event':
+        return this.host.event?.(node, effect);
       case 'log':
         return this.host.log?.(node, effect);
       case 'exit':

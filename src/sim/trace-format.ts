@@ -51,6 +51,8 @@ export function formatEffect(effect: Effect): string {
       return `kill ${effect.resource}#${effect.runId}`;
     case 'state-changed':
       return 'state';
+    case 'event':
+      return `event ${effect.resource} ${effect.subject} ${effect.from || '-'}->${effect.to || '-'}`;
     case 'log':
       return `log.${effect.level} "${effect.message}"`;
     case 'exit':

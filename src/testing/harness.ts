@@ -8,6 +8,7 @@
 //   ACTION RES exited N        a run ended (or: timed out)
 //   kill ACTION RES            the core killed a run
 //   RES OLD -> NEW             the node's state for the resource changed (`RES is NEW` at first)
+//   RES holder A -> B: WHY     the holder the node sees changed ('none' for nobody), and why
 //   LEVEL: MESSAGE             a log line of the core (debug left out)
 //   exit N                     the core asked to exit
 
@@ -226,6 +227,12 @@ export class Harness implements DriverHost {
 
   log(node: SimNode, effect: Extract<Effect, { kind: 'log' }>): void {
     if (effect.level !== 'debug') this.note(node, `${effect.level}: ${effect.message}`);
+  }
+
+  /** Holder changes only: the node's own state changes are traced from its view (stateChanged). */
+  event(node: SimNode, effect: Extract<Effect, { kind: 'event' }>): void {
+    if (effect.subject !== 'holder') return;
+    this.note(node, `${effect.resource} holder ${effect.from || 'none'} -> ${effect.to || 'none'}: ${effect.reason}`);
   }
 
   stateChanged(node: SimNode): void {
