@@ -628,6 +628,7 @@ function unchangeable(running: NodeConfig, next: NodeConfig): string[] {
   const changed: string[] = [];
   if (!same(running.listen, next.listen)) changed.push('listen');
   if (running.control !== next.control) changed.push('control');
+  if (!same(running.http, next.http)) changed.push('http');
   if (!same(running.channels, next.channels)) changed.push('channel or remote');
   if (!same(running.key, next.key)) changed.push('key');
   if (!same(running.friends, next.friends)) changed.push('friends');
