@@ -88,6 +88,8 @@ export class ResourceMachine {
   private uncleanHolder = '';
   private readonly notices: ResourceNotices;
   private reason = 'starting up';
+  /** Times this node began holding the resource (the metrics' count of becoming holder). */
+  private timesHeld = 0;
 
   constructor(
     private spec: ResourceSpec,
@@ -170,6 +172,9 @@ export class ResourceMachine {
 
   /** The one place the state changes; operators and peers see FreeHA's name of it. */
   private become(ctx: NodeContext, next: Phase): void {
+    // A restart in place (local_restarts) keeps holding: it is not counted again.
+    const restarting = this.phase.name === 'STOPPING' && this.phase.reason === 'restart';
+    if (!isHoldingPhase(this.phase) && !restarting && isHoldingPhase(next)) this.timesHeld += 1;
     const before = shownState(this.phase);
     this.phase = next;
     const after = shownState(next);
@@ -1018,6 +1023,13 @@ export class ResourceMachine {
       vote: this.ballot.vote,
       quorum: this.quorum(ctx),
       voters: this.voterCount(ctx),
+      endorsements: countEndorsements(
+        ctx.peers,
+        ctx.timing,
+        this.endorsementQuery(ctx, isHoldingPhase(this.phase) ? ctx.bootAt : this.ballot.selfVoteSince),
+      ),
+      quorate: this.votersBothWays(ctx) >= this.quorum(ctx),
+      timesHeld: this.timesHeld,
       reason: this.reason,
       complaints: this.notices.complaints,
       offlineMs: Math.max(0, this.offlineUntil - ctx.now),
