@@ -35,6 +35,9 @@ export const HTTP_LIMITS: HttpLimits = {
   maxConnections: 32,
 };
 
+/** How often request timeouts are looked for: a slow client is closed at most this late. */
+const CONNECTIONS_CHECK_MS = 1_000;
+
 /** How long close() waits for connections to end before it lets go. */
 const CLOSE_TIMEOUT_MS = 2_000;
 
@@ -63,7 +66,13 @@ export class HttpServer {
   constructor(private readonly options: HttpServerOptions) {
     this.limits = options.limits ?? HTTP_LIMITS;
     this.server = createServer(
-      { maxHeaderSize: this.limits.maxHeaderBytes, requestTimeout: this.limits.requestTimeoutMs, keepAliveTimeout: this.limits.keepAliveTimeoutMs },
+      {
+        maxHeaderSize: this.limits.maxHeaderBytes,
+        requestTimeout: this.limits.requestTimeoutMs,
+        keepAliveTimeout: this.limits.keepAliveTimeoutMs,
+        // Node looks for requests past their timeout only this often (30 s unless told).
+        connectionsCheckingInterval: Math.min(CONNECTIONS_CHECK_MS, this.limits.requestTimeoutMs),
+      },
       (request, response) => this.answer(request, response),
     );
     this.server.headersTimeout = this.limits.requestTimeoutMs;
