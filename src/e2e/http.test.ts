@@ -1,5 +1,6 @@
 // The HTTP listener of real daemons on loopback: /metrics read strictly against the text format,
 // its values following the cluster; /status.json the very document hastmonctl status --json prints.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { parseExposition, valueOf, type Family } from '../testing/exposition-parser.js';
@@ -95,6 +96,15 @@ describe('the http listener', () => {
     const viaCtl = await c.hastmonctl('lolek', 'status', '--json');
     expect(viaCtl.code).toBe(0);
     expect(timeless(JSON.parse(viaHttp.body))).toEqual(timeless(JSON.parse(viaCtl.stdout)));
+
+    // A reload may not move the listener: refused, and the old one keeps serving.
+    const text = readFileSync(c.configPath, 'utf8');
+    writeFileSync(c.configPath, text.replace(`http 127.0.0.1:${ports.lolek}`, `http 127.0.0.1:${await freePort()}`));
+    const reload = await c.hastmonctl('lolek', 'reload');
+    expect(reload.code).toBe(78);
+    expect(reload.stderr).toContain('http changed: restart hastmon to apply that');
+    writeFileSync(c.configPath, text);
+    expect((await get(ports.lolek, '/metrics')).status).toBe(200);
 
     // A failover: bolek becomes the holder, and lolek's series go with the daemon.
     c.crash('lolek');
