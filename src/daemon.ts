@@ -45,6 +45,15 @@ import { DETACHED_ENV, detach, isDetachedChild, reportStartup } from './io/detac
 import { EventLog, eventsDocument } from './io/event-log.js';
 import { SYSTEMD_NOTIFY_ENV, SystemdNotifier, notifySettings, withoutNotifyEnvironment, type NotifySettings } from './io/systemd-notify.js';
 import { isReady, statusLine } from './io/systemd-status.js';
+import { HttpServer } from './http/server.js';
+import { statusRoutes } from './http/routes.js';
+import { renderMetrics, type ChannelMetrics } from './http/metrics.js';
+import { LoopDelayMonitor } from './http/loop-delay.js';
+import { ScriptMetrics, outcomeOf } from './http/script-metrics.js';
+import { hastmonVersion } from './http/build-info.js';
+import { DROP_REASONS } from './wire/drop-counters.js';
+import { VERSION as WIRE_VERSION } from './wire/format.js';
+import { isLoopback } from './config/exposure.js';
 
 /** The directory of the low-level helpers, put first on every script's PATH. */
 const SERVICE_SCRIPTS_DIR = fileURLToPath(new URL('../service_scripts', import.meta.url));
@@ -112,6 +121,13 @@ class Daemon {
   private transport: UdpTransport | undefined;
   private control: ControlServer | undefined;
   private gateway: GatewayCheck | undefined;
+  /** The read-only HTTP listener (`http`), and what only it reports. */
+  private http: HttpServer | undefined;
+  private loopDelay: LoopDelayMonitor | undefined;
+  private readonly scriptMetrics = new ScriptMetrics();
+  /** Heartbeats that passed the intake, per channel: plain increments, allocated once. */
+  private acceptedPerChannel: number[] = [];
+  private readonly startedAt = Date.now();
   /** The gateway check's last answer, null before the first. */
   private gatewayReachable: boolean | null = null;
   /** Where each peer was last heard from (`address:port`), for `hastmonctl status`. */
@@ -158,7 +174,10 @@ class Daemon {
     this.core = new NodeCore(coreConfig, { now: monotonicMs(), incarnation: nextIncarnation(this.config.stateFile) });
     this.runner = new ScriptRunner({
       log: (level, message) => this.log.log(level, message),
-      onDone: (resource, runId, outcome) => this.step({ kind: 'script-done', resource, runId, outcome }),
+      onDone: (resource, runId, outcome, notStarted) => {
+        this.scriptMetrics.ended(runId, outcomeOf(outcome, notStarted), monotonicMs());
+        this.step({ kind: 'script-done', resource, runId, outcome });
+      },
     });
   }
 
@@ -205,6 +224,7 @@ class Daemon {
       return EX_OSERR;
     }
     this.transportRunning = true;
+    this.acceptedPerChannel = this.config.channels.map(() => 0);
     for (const peer of this.waitingPeers.splice(0)) this.addPeer(peer.address, peer.port);
     this.control = new ControlServer(this.config.control, (request) => this.onControl(request), {
       debug: (m) => this.log.log('debug', m),
@@ -217,6 +237,13 @@ class Daemon {
       await this.transport.close();
       this.releasePidFile();
       this.io.stderr(`hastmon: ${(error as Error).message}\n`);
+      return EX_OSERR;
+    }
+    if (!(await this.startHttp())) {
+      this.names.stop();
+      await this.control.close();
+      await this.transport.close();
+      this.releasePidFile();
       return EX_OSERR;
     }
     if (this.notify !== null) {
@@ -256,6 +283,31 @@ class Daemon {
     }
     await reportStartup(EX_OK);
     return done;
+  }
+
+  /** The `http` listener, when configured: false (after saying why) when it cannot listen. */
+  private async startHttp(): Promise<boolean> {
+    const address = this.config.http;
+    if (address === null) return true;
+    this.loopDelay = new LoopDelayMonitor();
+    this.http = new HttpServer({
+      host: address.host,
+      port: address.port,
+      routes: statusRoutes({ metrics: () => this.metricsText(), status: () => this.statusDocument('all') }),
+      log: (level, key, message) => this.log.limited(`http:${key}`, 10_000, level, message),
+    });
+    try {
+      await this.http.start();
+    } catch (error) {
+      this.http = undefined;
+      this.loopDelay = undefined;
+      this.io.stderr(`hastmon: ${(error as Error).message}\n`);
+      return false;
+    }
+    this.loopDelay.start();
+    const reach = isLoopback(address.host) ? '' : "; it is reachable beyond this host, and whoever reaches it sees the cluster's state";
+    this.log.log(isLoopback(address.host) ? 'notice' : 'warning', `http: serving /metrics and /status.json read-only on ${address.text}${reach}`);
+    return true;
   }
 
   /**
@@ -346,6 +398,7 @@ class Daemon {
     const heartbeat = this.intake?.accept(data, from);
     if (heartbeat === undefined) return;
     this.heardFrom.set(heartbeat.node, `${from.address}:${from.port}`);
+    this.acceptedPerChannel[from.channel] = (this.acceptedPerChannel[from.channel] ?? 0) + 1;
     // Only a heartbeat with a valid MAC proves its source is a node of the cluster: without a key,
     // anyone could make this node send its heartbeats anywhere.
     if (this.key !== null && this.transport?.learnPeer(from.channel, from.address, from.port) === true) {
@@ -415,6 +468,49 @@ class Daemon {
       gateway: this.gatewayStatus(),
     });
     return selection === 'all' ? doc : { ...doc, resources: doc.resources.filter((r) => selection.includes(r.name)) };
+  }
+
+  /** /metrics, rendered from the core's view and the shell's counters at the moment it is asked. */
+  private metricsText(): string {
+    const now = monotonicMs();
+    const view = this.core.view(now);
+    const heard = new Map(this.core.lastHeard(now).map((p) => [p.node, p.agoMs]));
+    const peers =
+      this.config.peers.kind === 'configured'
+        ? this.config.peers.nodes.filter((n) => n.toLowerCase() !== this.config.node.toLowerCase())
+        : [...heard.keys()];
+    const counters = this.transport?.channelCounters() ?? [];
+    const channels: ChannelMetrics[] = this.config.channels.map((c, index) => ({
+      index,
+      kind: c.kind,
+      address: c.kind === 'multicast' ? hostPort(c.group, c.port) : c.kind === 'broadcast' ? hostPort(c.address, c.port) : this.config.listen.text,
+      sent: counters[index]?.sent ?? 0,
+      sendErrors: counters[index]?.sendErrors ?? 0,
+      received: counters[index]?.received ?? 0,
+      accepted: this.acceptedPerChannel[index] ?? 0,
+    }));
+    return renderMetrics({
+      node: this.config.node,
+      version: hastmonVersion(),
+      wireVersion: WIRE_VERSION,
+      startTimeSeconds: Math.floor(this.startedAt / 1000),
+      resources: view.resources.map((r) => ({ view: r, members: this.membersOf(r.name, r.peers.map((p) => p.node)) })),
+      peers: peers.map((node) => {
+        const ago = heard.get(node);
+        return { node, heardAgoSeconds: ago === undefined ? null : ago / 1000 };
+      }),
+      channels,
+      drops: DROP_REASONS.map((reason) => ({ reason, count: this.intake?.drops.count(reason) ?? 0 })),
+      scripts: this.scriptMetrics,
+      loopDelay: this.loopDelay?.read() ?? null,
+    });
+  }
+
+  /** The nodes that may hold a resource's holder series: as configured, or (freehad) this node and those heard. */
+  private membersOf(resource: string, seen: string[]): string[] {
+    const configured = this.scriptsOf(resource);
+    if (configured !== undefined && configured.discoverMembers === undefined) return configured.members.map((m) => m.node);
+    return [this.config.node, ...seen.filter((n) => n !== this.config.node)];
   }
 
   /** `hastmonctl reopen-log`: logrotate has moved the log file away (its postrotate). */
@@ -536,7 +632,10 @@ class Daemon {
     for (const e of of('log')) this.log.log(e.level, e.message);
     const now = new Date();
     for (const e of of('event')) this.events.add(e, now);
-    for (const e of of('kill-script')) this.runner.kill(e.runId);
+    for (const e of of('kill-script')) {
+      this.runner.kill(e.runId);
+      this.scriptMetrics.ended(e.runId, 'killed', monotonicMs());
+    }
     for (const e of of('run-script')) this.runScript(e);
     for (const e of of('send')) this.send(e.heartbeat);
     if (of('state-changed').length > 0) {
@@ -568,6 +667,7 @@ class Daemon {
       this.step({ kind: 'script-done', resource: effect.resource, runId: effect.runId, outcome: { code: null, timedOut: false } });
       return;
     }
+    this.scriptMetrics.started(effect.runId, effect.resource, effect.action, monotonicMs());
     this.runner.run({
       resource: effect.resource,
       runId: effect.runId,
@@ -638,6 +738,8 @@ class Daemon {
     this.gateway?.stop();
     this.runner.killAll();
     await this.control?.close();
+    await this.http?.close();
+    this.loopDelay?.stop();
     await this.transport?.close();
     this.releasePidFile?.();
     this.log.log('notice', 'exiting');
@@ -660,6 +762,10 @@ export function twoNodeRemedies(config: Pick<NodeConfig, 'channels' | 'ping'>, r
   return `Add ${missing.length === 0 ? last : `${missing.join(', ')} or ${last}`}.`;
 }
 
+function hostPort(host: string, port: number): string {
+  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 function refuse(messages: string[]): ControlResponse {
   return { ok: false, exitCode: EX_CONFIG, message: `${messages.join('\n')}\nreload refused: the running configuration is kept` };
 }
@@ -674,6 +780,7 @@ function unchangeable(running: NodeConfig, next: NodeConfig): string[] {
   const changed: string[] = [];
   if (!same(running.listen, next.listen)) changed.push('listen');
   if (running.control !== next.control) changed.push('control');
+  if (!same(running.http, next.http)) changed.push('http');
   if (!same(running.channels, next.channels)) changed.push('channel or remote');
   if (!same(running.key, next.key)) changed.push('key');
   if (!same(running.friends, next.friends)) changed.push('friends');

@@ -4,6 +4,7 @@ import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { NodeConfig } from '../config/model.js';
 import { isIP } from 'node:net';
+import { isLoopback } from '../config/exposure.js';
 import { LOOKUP_TIMEOUT_MS, type LookupAll } from '../io/name-resolver.js';
 import { checkStartScripts } from '../io/script-check.js';
 import { within } from '../io/within.js';
@@ -65,6 +66,15 @@ function checkControlPath(path: string): string[] {
     // Nothing there yet: the daemon makes it.
   }
   return [];
+}
+
+/** What `-t` says of the HTTP listener, when one is configured: where, and who can reach it. */
+export function httpSummary(config: Pick<NodeConfig, 'http'>): string | null {
+  if (config.http === null) return null;
+  const reach = isLoopback(config.http.host)
+    ? 'loopback only'
+    : "reachable beyond this host: whoever reaches it sees the cluster's state";
+  return `http: read-only metrics and status on ${config.http.text} (${reach})\n`;
 }
 
 /** What `-t` says of freehad mode, so that no one mistakes it for a file that was read. */

@@ -49,6 +49,25 @@ describe('hastmon as a function', () => {
     expect(await hastmon(['-t', '-c', conf, '-N', 'lolek'])).toEqual({ code: 0, stdout: 'configuration OK\n', stderr: '' });
   });
 
+  it('shows with -t where the http listener serves and who can reach it, and refuses a host name there', async () => {
+    const seed = readFileSync(join(import.meta.dirname, '..', 'config', 'fixtures', 'seed-hastmon.conf'), 'utf8');
+    const text = seed.replaceAll('/etc/daemon.sh', script('daemon.sh')).replaceAll('/etc/storage.sh', script('storage.sh'));
+    const conf = join(dir, 'seed-http.conf');
+    writeFileSync(conf, `${text}\non lolek {\n  http 127.0.0.1:9458\n}\non bolek {\n  http 0.0.0.0:9458\n}\n`);
+    expect(await hastmon(['-t', '-c', conf, '-N', 'lolek'])).toEqual({
+      code: 0,
+      stdout: 'http: read-only metrics and status on 127.0.0.1:9458 (loopback only)\nconfiguration OK\n',
+      stderr: '',
+    });
+    const bolek = await hastmon(['-t', '-c', conf, '-N', 'bolek']);
+    expect(bolek.stdout).toBe("http: read-only metrics and status on 0.0.0.0:9458 (reachable beyond this host: whoever reaches it sees the cluster's state)\nconfiguration OK\n");
+    const lines = text.split('\n').length; // the last, empty, is the blank line before the section
+    writeFileSync(conf, `${text}\non lolek {\n  http localhost:9458\n}\n`);
+    const bad = await hastmon(['-t', '-c', conf, '-N', 'lolek']);
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toMatch(new RegExp(`^${conf}:${lines + 2}: bad address 'localhost:9458' for http: `));
+  });
+
   it("refuses with -t, as the daemon does at start, HASTMON's example on a node without its scripts", async () => {
     const seed = join(import.meta.dirname, '..', 'config', 'fixtures', 'seed-hastmon.conf');
     expect(await hastmon(['-t', '-c', seed, '-N', 'lolek'])).toEqual({

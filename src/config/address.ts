@@ -91,3 +91,20 @@ export function parseFriend(text: string, keyword: string): Parsed<string> {
   const parsed = parseEndpoint(text, keyword, { defaultPort: DEFAULT_PORT });
   return parsed.ok ? ok(parsed.value.host) : parsed;
 }
+
+/**
+ * `http`: a numeric address and a port, `127.0.0.1:9458` or `[::1]:9458`. The daemon binds it as
+ * written, so a name is refused, and no port is guessed: nothing is served unless asked for.
+ */
+export function parseHttpAddress(text: string, keyword: string): Parsed<Endpoint> {
+  const bad = (why: string): Parsed<Endpoint> =>
+    fail(`bad address '${text}' for ${keyword}: ${why}; expected a numeric address and a port, as 127.0.0.1:9458 or [::1]:9458`);
+  const match = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d+)$/.exec(text);
+  if (match === null) return bad(text.includes('://') ? 'no scheme is taken' : 'expected ADDRESS:PORT');
+  const host = match[1] ?? match[2] ?? '';
+  if (match[1] !== undefined && !isIPv6(host)) return bad(`'${host}' is not an IPv6 address`);
+  if (match[2] !== undefined && !isIPv4(host)) return bad(`'${host}' is not a numeric IPv4 address (an IPv6 address goes in brackets)`);
+  const port = parseCount(match[3] as string, `the port of ${keyword}`, 1, 65_535);
+  if (!port.ok) return port;
+  return ok({ text, host, port: port.value });
+}

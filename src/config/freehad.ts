@@ -66,6 +66,7 @@ export function defaultConfig(options: FreehadOptions): NodeConfig {
     node: options.node,
     listen: { ...DEFAULT_LISTEN },
     control: tuning.control ?? DEFAULT_CONTROL_SOCKET,
+    http: null,
     stateFile: DEFAULT_STATE_FILE,
     channels: [{ ...DEFAULT_MULTICAST_CHANNEL }],
     key: null,

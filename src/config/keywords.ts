@@ -24,6 +24,8 @@ export const KEYWORD_SCOPES: Record<Keyword, readonly Scope[]> = {
   // Per daemon: several daemons may share one host when each has its own.
   control: [G, N],
   listen: [G, N],
+  // Each node's own address and port: read-only metrics and status, off unless asked for.
+  http: [N],
   state_file: [G, N],
   channel: [G, N],
   ping: [G, N],

@@ -41,6 +41,7 @@ export type KeySpec =
 export interface SettingValues {
   control: string;
   listen: Endpoint;
+  http: Endpoint;
   state_file: string;
   timeout: number;
   exec: string;
@@ -137,6 +138,8 @@ export interface NodeConfig {
   listen: Endpoint;
   /** The control socket path. */
   control: string;
+  /** The read-only HTTP listener (metrics, status), or null when off. */
+  http: Endpoint | null;
   stateFile: string;
   channels: ResolvedChannel[];
   key: KeySpec | null;

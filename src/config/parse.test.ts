@@ -57,6 +57,7 @@ on lolek {
   priority 7
   remote 127.0.0.1:9002
   role_on_start secondary
+  http 127.0.0.1:9458
 }
 
 resource web {
@@ -92,6 +93,7 @@ describe('parseConfig: keywords', () => {
         'control', 'listen', 'timeout', 'exec', 'resource', 'priority', 'attempts', 'heartbeat_interval', 'friends',
         'remote', 'key', 'complaint_count', 'complaint_interval', 'on', 'role_on_start', 'channel', 'deadtime', 'lease',
         'scripts', 'monitor_interval', 'monitor_fall', 'local_restarts', 'failback', 'ping', 'fence', 'shutdown_grace', 'state_file',
+        'http',
       ].sort(),
     );
   });
@@ -137,6 +139,7 @@ describe('parseConfig: keywords', () => {
       shutdown_grace: 1_000,
       priority: 7,
       remote: [{ text: '127.0.0.1:9002', host: '127.0.0.1', port: 9002 }],
+      http: { text: '127.0.0.1:9458', host: '127.0.0.1', port: 9458 },
       role_on_start: 'secondary',
     });
     expect(lolek?.channels).toEqual([{ value: { kind: 'unicast' }, line: 29 }]);
@@ -154,7 +157,7 @@ describe('parseConfig: keywords', () => {
       monitor_fall: 5,
       fence: '/etc/web-fence.sh',
     });
-    expect(web?.nodes.map((n) => [n.name, n.line])).toEqual([['lolek', 48], ['bolek', 59]]);
+    expect(web?.nodes.map((n) => [n.name, n.line])).toEqual([['lolek', 49], ['bolek', 60]]);
     expect(values(web?.nodes[0]?.settings ?? {})).toEqual({
       priority: 0,
       remote: [
@@ -385,6 +388,33 @@ describe("HASTMON's address forms, where its grammar has them", () => {
     ]);
     expect(errorsOf(`listen 999.1.1.1:9000\n${RESOURCE}`)[0]).toMatch(new RegExp(`^${FILE}:1: bad address '999.1.1.1:9000' for listen: '999.1.1.1' is not an IPv4 address`));
     expect(errorsOf(`on a {\n  remote 127.0.0.1:7001:9\n}\n${RESOURCE}`)[0]).toMatch(new RegExp(`^${FILE}:2: bad address '127.0.0.1:7001:9' for remote`));
+  });
+});
+
+describe('http, the read-only listener', () => {
+  const inNode = (line: string): string => `on a {\n  ${line}\n}\n${RESOURCE}`;
+
+  it('takes a numeric IPv4 address or an IPv6 one in brackets, with a port', () => {
+    expect(parsed(inNode('http 127.0.0.1:9458')).nodes[0]?.settings.http?.value).toEqual({ text: '127.0.0.1:9458', host: '127.0.0.1', port: 9458 });
+    expect(parsed(inNode('http [::1]:9458')).nodes[0]?.settings.http?.value).toEqual({ text: '[::1]:9458', host: '::1', port: 9458 });
+  });
+
+  it.for([
+    ['http localhost:9458', "bad address 'localhost:9458' for http: 'localhost' is not a numeric IPv4 address (an IPv6 address goes in brackets)"],
+    ['http 127.0.0.1', "bad address '127.0.0.1' for http: expected ADDRESS:PORT"],
+    ['http ::1:9458', "bad address '::1:9458' for http: expected ADDRESS:PORT"],
+    ['http [127.0.0.1]:9458', "bad address '[127.0.0.1]:9458' for http: '127.0.0.1' is not an IPv6 address"],
+    ['http http://127.0.0.1:9458', "bad address 'http://127.0.0.1:9458' for http: no scheme is taken"],
+    ['http 127.0.0.1:0', "bad number '0' for the port of http: expected a whole number from 1 to 65535"],
+    ['http 127.0.0.1:9458 [::1]:9458', "http takes one argument (an address and port (127.0.0.1:9458 or [::1]:9458)), found 2: '127.0.0.1:9458 [::1]:9458'"],
+  ] as const)('refuses %s at its line', ([line, message]) => {
+    const [error] = errorsOf(inNode(line));
+    expect(error?.startsWith(`${FILE}:2: ${message}`)).toBe(true);
+  });
+
+  it("belongs in a node's top-level on section only", () => {
+    expect(errorsOf(`http 127.0.0.1:9458\n${RESOURCE}`)[0]).toMatch(new RegExp(`^${FILE}:1: .*'http'.*`));
+    expect(errorsOf(RESOURCE.replace('on a {', 'on a {\n    http 127.0.0.1:9458'))[0]).toMatch(new RegExp(`^${FILE}:4: .*'http'`));
   });
 });
 

@@ -30,6 +30,7 @@ describe('resolveForNode', () => {
       node: 'a',
       listen: { text: '0.0.0.0:8458', host: '0.0.0.0', port: 8458 },
       control: '/var/run/hastmonctl',
+      http: null,
       stateFile: '/var/run/hastmon',
       channels: [{ kind: 'multicast', group: '239.255.42.99', port: 8458, interface: null, ttl: 1 }],
       key: null,

@@ -67,6 +67,7 @@ export function resolveForNode(config: ClusterConfig, nodeName: string): Resolve
       node: spellingOf(config, nodeName),
       listen: pick('listen', ownSections)?.value ?? DEFAULT_LISTEN,
       control: pick('control', ownSections)?.value ?? DEFAULT_CONTROL_SOCKET,
+      http: pick('http', ownSections)?.value ?? null,
       stateFile: pick('state_file', ownSections)?.value ?? DEFAULT_STATE_FILE,
       channels,
       key: config.global.settings.key?.value ?? null,

@@ -1,5 +1,5 @@
 // The arguments of each one-line keyword, parsed into its value.
-import { parseControlPath, parseEndpoint, parseFriend, parseListenAddress } from './address.js';
+import { parseControlPath, parseEndpoint, parseFriend, parseHttpAddress, parseListenAddress } from './address.js';
 import { DEFAULT_PORT } from './defaults.js';
 import type { SettingName, SettingValues } from './model.js';
 import { fail, ok, parseAbsolutePath, parseChoice, parseCount, parseDuration, type Parsed } from './values.js';
@@ -53,6 +53,7 @@ const host = (text: string, keyword: string): Parsed<string> =>
 export const SETTING_PARSERS: { [K in LineSetting]: SettingParser<K> } = {
   control: (args, keyword) => then(single(args, keyword, 'a socket path'), (text) => parseControlPath(text, keyword)),
   listen: (args, keyword) => then(single(args, keyword, 'an address (IP:port)'), (text) => parseListenAddress(text, keyword)),
+  http: (args, keyword) => then(single(args, keyword, 'an address and port (127.0.0.1:9458 or [::1]:9458)'), (text) => parseHttpAddress(text, keyword)),
   state_file: path,
   timeout: time(false),
   exec: path,

@@ -183,6 +183,12 @@ export class NodeCore {
     };
   }
 
+  /** Milliseconds since each peer heard so far was last heard (peers never heard are not listed). */
+  lastHeard(now: number): Array<{ node: string; agoMs: number }> {
+    const at = Math.max(this.now, now);
+    return this.peers.names().map((node) => ({ node, agoMs: at - (this.peers.get(node)?.heardAt ?? at) }));
+  }
+
   private resource(name: string): ResourceMachine | undefined {
     return this.resources.find((r) => r.name === name);
   }

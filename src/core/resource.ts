@@ -91,6 +91,8 @@ export class ResourceMachine {
   private reason = 'starting up';
   /** The holder as last reported in an event (hastmonctl events), '' for none. */
   private seenHolder = '';
+  /** Times this node began holding the resource (the metrics' count of becoming holder). */
+  private timesHeld = 0;
 
   constructor(
     private spec: ResourceSpec,
@@ -176,6 +178,9 @@ export class ResourceMachine {
    * in words for the operator's timeline (hastmonctl events) and the log.
    */
   private become(ctx: NodeContext, next: Phase, why: string): void {
+    // A restart in place (local_restarts) keeps holding: it is not counted again.
+    const restarting = this.phase.name === 'STOPPING' && this.phase.reason === 'restart';
+    if (!isHoldingPhase(this.phase) && !restarting && isHoldingPhase(next)) this.timesHeld += 1;
     const before = shownState(this.phase);
     this.phase = next;
     const after = shownState(next);
@@ -1079,6 +1084,13 @@ export class ResourceMachine {
       vote: this.ballot.vote,
       quorum: this.quorum(ctx),
       voters: this.voterCount(ctx),
+      endorsements: countEndorsements(
+        ctx.peers,
+        ctx.timing,
+        this.endorsementQuery(ctx, isHoldingPhase(this.phase) ? ctx.bootAt : this.ballot.selfVoteSince),
+      ),
+      quorate: this.votersBothWays(ctx) >= this.quorum(ctx),
+      timesHeld: this.timesHeld,
       reason: this.reason,
       complaints: this.notices.complaints,
       offlineMs: Math.max(0, this.offlineUntil - ctx.now),

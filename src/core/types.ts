@@ -130,7 +130,9 @@ export interface CoreConfig {
   forceStart: boolean;
 }
 
-export type ScriptAction = 'probe' | 'start' | 'stop' | 'monitor' | 'fence' | 'alert' | 'notify';
+export const SCRIPT_ACTIONS = ['probe', 'start', 'stop', 'monitor', 'fence', 'alert', 'notify'] as const;
+
+export type ScriptAction = (typeof SCRIPT_ACTIONS)[number];
 
 /** How a script run ended. `code` is null when it was killed by a signal or never ran. */
 export interface ScriptOutcome {
@@ -205,6 +207,12 @@ export interface ResourceView {
   vote: string;
   quorum: number;
   voters: number;
+  /** Valid endorsements of this node now, its own vote included (as a holder counts them to keep it). */
+  endorsements: number;
+  /** This node and the voters it hears both ways make a quorum (it could be elected or keep holding). */
+  quorate: boolean;
+  /** How many times this node began holding the resource (starting it or adopting a running copy). */
+  timesHeld: number;
   /** Why this node is doing what it does now (e.g. why it does not start). */
   reason: string;
   complaints: number;

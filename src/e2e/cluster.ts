@@ -27,6 +27,8 @@ export interface NodeSpec {
   /** Omitted: the default priority, so that the name decides among equals. */
   priority?: number;
   watchdog?: boolean;
+  /** Extra lines for the node's top-level `on` section, e.g. `http 127.0.0.1:PORT`. */
+  lines?: string[];
 }
 
 export interface ClusterOptions {
@@ -144,6 +146,7 @@ export class Cluster {
         `  listen ${this.listenAddress(node.name)}`,
         `  control ${this.path(`${node.name}.sock`)}`,
         `  state_file ${this.path(`${node.name}.state`)}`,
+        ...(node.lines ?? []).map((l) => `  ${l}`),
         '}',
       );
     }

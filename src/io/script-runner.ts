@@ -24,7 +24,8 @@ export interface ScriptLog {
 
 export interface ScriptRunnerOptions {
   log: ScriptLog;
-  onDone: (resource: string, runId: number, outcome: ScriptOutcome) => void;
+  /** `notStarted`: the script could not be started at all (its code is then null too). */
+  onDone: (resource: string, runId: number, outcome: ScriptOutcome, notStarted: boolean) => void;
   /** How long a timed-out script has between SIGTERM and SIGKILL. */
   killGraceMs?: number;
 }
@@ -142,16 +143,16 @@ export class ScriptRunner {
     }
     if (run.suppressed) return;
     if (run.timedOut) {
-      this.onDone(run.request.resource, run.request.runId, { code: null, timedOut: true });
+      this.onDone(run.request.resource, run.request.runId, { code: null, timedOut: true }, false);
       return;
     }
     if (signal !== null) this.say(run.request, 'warning', `killed by ${signal}`);
-    this.onDone(run.request.resource, run.request.runId, { code: signal === null ? code : null, timedOut: false });
+    this.onDone(run.request.resource, run.request.runId, { code: signal === null ? code : null, timedOut: false }, false);
   }
 
   private failedToStart(request: ScriptRequest, err: unknown): void {
     this.say(request, 'error', `cannot run ${request.command}: ${describeError(err)}`);
-    this.onDone(request.resource, request.runId, { code: null, timedOut: false });
+    this.onDone(request.resource, request.runId, { code: null, timedOut: false }, true);
   }
 
   private signalGroup(run: Run, signal: NodeJS.Signals): void {

@@ -127,6 +127,7 @@ describe('unicast', () => {
     const fromBravo = nodes[0]?.heard.find((d) => d.text === 'bravo');
     expect(fromBravo).toEqual({ text: 'bravo', address: LOOPBACK, port: ports[1], channel: 0 });
     expect(nodes.map((n) => n.transport.stats())).toEqual(Array(3).fill({ sent: 2, received: 2, sendErrors: 0 }));
+    expect(nodes.map((n) => n.transport.channelCounters())).toEqual(Array(3).fill([{ sent: 2, received: 2, sendErrors: 0 }]));
     expect(nodes[0]?.transport.peerAddresses()).toEqual([LOOPBACK, LOOPBACK]);
   });
 

@@ -47,6 +47,16 @@ export interface TransportStats {
   sendErrors: number;
 }
 
+/** One channel's counts, kept in place and read live: incremented on every datagram, never reallocated. */
+export interface ChannelCounters {
+  /** Datagrams the kernel accepted on this channel, one per destination. */
+  sent: number;
+  /** Datagrams this channel could not send. */
+  sendErrors: number;
+  /** Datagrams received on this channel, before any check. */
+  received: number;
+}
+
 interface Target {
   address: string;
   port: number;
@@ -58,6 +68,7 @@ interface Outlet {
   label: string;
   socket: dgram.Socket;
   targets: Target[];
+  counters: ChannelCounters;
 }
 
 const SOCKET_CLOSE_TIMEOUT_MS = 2_000;
@@ -155,8 +166,11 @@ export class UdpTransport {
   private sendErrors = 0;
   private readonly limiter: RateLimiter;
   private readonly complaintIntervalMs: number;
+  /** One per configured channel, in their order, allocated once. */
+  private readonly perChannel: ChannelCounters[];
 
   constructor(private readonly options: TransportOptions) {
+    this.perChannel = options.channels.map(() => ({ sent: 0, sendErrors: 0, received: 0 }));
     this.limiter = new RateLimiter(options.now ?? (() => performance.now()));
     this.complaintIntervalMs = options.complaintIntervalMs ?? 10_000;
   }
@@ -243,6 +257,11 @@ export class UdpTransport {
     return { sent: this.sent, received: this.received, sendErrors: this.sendErrors };
   }
 
+  /** Each configured channel's counters, in the configuration's order: live objects, not copies. */
+  channelCounters(): readonly Readonly<ChannelCounters>[] {
+    return this.perChannel;
+  }
+
   private validate(): void {
     const { channels, listen, peers } = this.options;
     if (channels.length === 0 || channels.length > MAX_CHANNELS) {
@@ -327,13 +346,15 @@ export class UdpTransport {
         break;
       }
     }
-    socket.on('message', (data, from) => this.deliver(index, data, from));
+    const counters = this.perChannel[index] ?? { sent: 0, sendErrors: 0, received: 0 };
+    socket.on('message', (data, from) => this.deliver(counters, index, data, from));
     socket.on('error', (error) => this.complain(`socket:${index}`, 'error', `${what}: ${error.message}`));
-    return { channel: index, label: label(channel), socket, targets };
+    return { channel: index, label: label(channel), socket, targets, counters };
   }
 
-  private deliver(channel: number, data: Buffer, from: dgram.RemoteInfo): void {
+  private deliver(counters: ChannelCounters, channel: number, data: Buffer, from: dgram.RemoteInfo): void {
     this.received += 1;
+    counters.received += 1;
     try {
       this.options.onDatagram(data, { address: plainAddress(from.address), port: from.port, channel });
     } catch (error) {
@@ -345,6 +366,7 @@ export class UdpTransport {
   private sendTo(outlet: Outlet, target: Target, datagram: Buffer): void {
     const failed = (error: unknown): void => {
       this.sendErrors += 1;
+      outlet.counters.sendErrors += 1;
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       this.complain(
         `send:${outlet.channel}:${code}`,
@@ -354,8 +376,10 @@ export class UdpTransport {
     };
     try {
       outlet.socket.send(datagram, target.port, target.address, (error) => {
-        if (error === null) this.sent += 1;
-        else failed(error);
+        if (error === null) {
+          this.sent += 1;
+          outlet.counters.sent += 1;
+        } else failed(error);
       });
     } catch (error) {
       failed(error);

@@ -48,13 +48,12 @@ import { DEFAULT_SCRIPT_MS, Harness, defaultExit, formatTime, type ScriptResult 
 import { realCore } from '../sim/run-simulation.js';
 import type { CoreFactory } from '../sim/sim-core.js';
 import type { Command, CoreConfig, MemberSpec, ResourceSpec, ResourceState, Role, ScriptAction, Timing } from '../core/types.js';
-import { RESOURCE_STATES, ROLES } from '../core/types.js';
+import { RESOURCE_STATES, ROLES, SCRIPT_ACTIONS } from '../core/types.js';
 
 /** A broken expectation of the scenario itself (a check, a wait): never rewritten away. */
 export class ScenarioFailure extends Error {}
 
 const DEFAULT_WITHIN_MS = 10_000;
-const SCRIPT_ACTIONS: readonly ScriptAction[] = ['probe', 'start', 'stop', 'monitor', 'fence', 'alert', 'notify'];
 const QUIET_LINES = [/^\S+ \S+ info: /, /^\S+ \S+ \S+ is INITIAL$/, /^\S+ \S+ run monitor /, /^\S+ \S+ monitor \S+ exited 0$/];
 
 interface ClusterSpec {
