@@ -99,6 +99,8 @@ export interface WaitOptions {
   timeoutMs: number;
   /** Time between two evaluations; 50 ms by default. */
   intervalMs?: number;
+  /** What is waited for, in words, for the error message; the expression by default. */
+  description?: string;
 }
 
 /** Starts chromium and waits until it answers over DevTools; rejects after `startTimeoutMs`. */
@@ -317,13 +319,13 @@ export class BrowserPage {
       () => '(unreadable)',
     );
     const why = lastError !== undefined ? `last error: ${lastError.message}` : `last value: ${JSON.stringify(last)}`;
-    throw new Error(`waited ${options.timeoutMs} ms for ${expression}; ${why}; the page shows:\n${shown}`);
+    throw new Error(`waited ${options.timeoutMs} ms for ${options.description ?? expression}; ${why}; the page shows:\n${shown}`);
   }
 
   /** Waits until the page's text contains `wanted`, and returns that text. */
   waitForText(wanted: string, options: WaitOptions): Promise<string> {
     const expression = `(() => { const t = document.body ? document.body.innerText : ''; return t.includes(${JSON.stringify(wanted)}) ? t : ''; })()`;
-    return this.waitFor<string>(expression, options);
+    return this.waitFor<string>(expression, { description: `the text ${JSON.stringify(wanted)}`, ...options });
   }
 
   async close(): Promise<void> {
