@@ -272,7 +272,9 @@ export class BrowserPage {
     const result = await this.browser.command('Page.navigate', { url }, { sessionId: this.sessionId, timeoutMs });
     const errorText = result['errorText'];
     if (typeof errorText === 'string' && errorText !== '') throw new Error(`loading ${url} failed: ${errorText}`);
-    await this.waitFor(`location.href === ${JSON.stringify(url)} && document.readyState === 'complete'`, { timeoutMs });
+    // The browser spells the URL in its normal form (`http://127.0.0.1:80` becomes `http://127.0.0.1/`).
+    const href = new URL(url).href;
+    await this.waitFor(`location.href === ${JSON.stringify(href)} && document.readyState === 'complete'`, { timeoutMs, description: `${href} to load` });
   }
 
   /** The value of `expression` in the page (awaited when it is a promise); an exception in the page rejects. */
