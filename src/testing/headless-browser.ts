@@ -35,6 +35,14 @@ const STDERR_TAIL_BYTES = 2_000;
 /**
  * Chromium's flags, each for a reason. Together they keep it from sending anything off this host:
  * the machine has no outside network, and tests must not try to reach one.
+ *
+ * Measured with chromium 156 in a network namespace whose default route led into a veth pair,
+ * with the frames on the far end read: started with the flags up to `--disable-extensions` alone,
+ * it asked the system resolver for accounts.google.com, clients2.google.com and
+ * update.googleapis.com within 15 s of starting (about 30 frames, whatever the other `--disable-`
+ * flags below); with the host resolver rule added, not one frame left the namespace during start,
+ * a page load from loopback and 15 s idle. The rule is what holds: no name resolves, so nothing
+ * is looked up, and background services address nothing by IP literal.
  */
 export const CHROMIUM_FLAGS: readonly string[] = [
   '--headless', // no display here
