@@ -293,7 +293,11 @@ class Daemon {
     this.http = new HttpServer({
       host: address.host,
       port: address.port,
-      routes: statusRoutes({ metrics: () => this.metricsText(), status: () => this.statusDocument('all') }),
+      routes: statusRoutes({
+        metrics: () => this.metricsText(),
+        status: () => this.statusDocument('all'),
+        events: () => eventsDocument(this.config.node, this.events),
+      }),
       log: (level, key, message) => this.log.limited(`http:${key}`, 10_000, level, message),
     });
     try {
@@ -306,7 +310,7 @@ class Daemon {
     }
     this.loopDelay.start();
     const reach = isLoopback(address.host) ? '' : "; it is reachable beyond this host, and whoever reaches it sees the cluster's state";
-    this.log.log(isLoopback(address.host) ? 'notice' : 'warning', `http: serving /metrics and /status.json read-only on ${address.text}${reach}`);
+    this.log.log(isLoopback(address.host) ? 'notice' : 'warning', `http: serving the status page, /metrics, /status.json and /events.json read-only on ${address.text}${reach}`);
     return true;
   }
 

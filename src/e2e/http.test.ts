@@ -5,6 +5,7 @@ import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { parseExposition, valueOf, type Family } from '../testing/exposition-parser.js';
 import { DROP_REASONS } from '../wire/drop-counters.js';
+import { chromiumForTests, openBrowser } from '../testing/headless-browser.js';
 import { clusterForTest } from './per-test.js';
 import { freePort, HASTMONCTL_POLL_MS } from './processes.js';
 
@@ -48,7 +49,7 @@ describe('the http listener', () => {
     });
     await c.startAll();
     await c.waitFor('lolek to run it, as all agree', () => c.agreeOn('lolek'), 15_000);
-    await c.waitForLog('lolek', new RegExp(`http: serving /metrics and /status.json read-only on 127.0.0.1:${ports.lolek}`));
+    await c.waitForLog('lolek', new RegExp(`http: serving the status page, /metrics, /status.json and /events.json read-only on 127.0.0.1:${ports.lolek}`));
 
     const first = await c.waitFor(
       'lolek to count three valid endorsements',
@@ -140,5 +141,47 @@ describe('the http listener', () => {
     expect(await c.waitForExit('bolek')).toBe(71);
     expect(c.log('bolek')).toContain(`hastmon: http: cannot listen on 127.0.0.1:${port}: address in use\n`);
     expect(c.log('bolek')).not.toMatch(/\n\s+at /);
+  });
+
+  it.skipIf(chromiumForTests() === undefined)('shows the holder in a browser, then the new holder and the change on its timeline', async (context) => {
+    const port = await freePort();
+    const c = await clusterForTest(context, {
+      transport: 'unicast',
+      nodes: [
+        { name: 'lolek', priority: 0 },
+        { name: 'bolek', priority: 1 },
+        { name: 'reksio', watchdog: true, lines: [`http 127.0.0.1:${port}`] },
+      ],
+      label: 'http-page',
+    });
+    await c.startAll();
+    await c.waitFor('lolek to run it, as all agree', () => c.agreeOn('lolek'), 15_000);
+    const browser = await openBrowser();
+    try {
+      const page = await browser.openPage();
+      await page.navigate(`http://127.0.0.1:${port}/`);
+      await page.waitForText('held by lolek', { timeoutMs: 15_000 });
+      c.crash('lolek');
+      await c.waitFor('bolek to run it', () => c.agreeOn('bolek', ['bolek', 'reksio']), 15_000);
+      // The watchdog's page follows without a reload; its timeline gives each change of holder and
+      // why, as the event record has them: lolek lost (silent), then bolek starting.
+      await page.waitForText('held by bolek', { timeoutMs: 15_000 });
+      const events = JSON.parse((await get(port, '/events.json')).body) as { events: Array<{ subject: string; from: string; to: string; reason: string }> };
+      const holderChanges = events.events.filter((e) => e.subject === 'holder');
+      const lost = holderChanges.find((e) => e.from === 'lolek');
+      const won = holderChanges.find((e) => e.to === 'bolek');
+      expect(lost?.reason).toMatch(/lolek not heard/);
+      expect(won).toBeDefined();
+      const timeline = `[...document.querySelectorAll('main section ol li')].map((li) => li.textContent)`;
+      await page.waitFor(`${timeline}.some((t) => t.includes(${JSON.stringify(`→ bolek: ${won?.reason ?? ''}`)}))`, {
+        timeoutMs: 10_000,
+        description: 'the timeline to show bolek becoming the holder',
+      });
+      const shown = await page.evaluate<string[]>(timeline);
+      expect(shown.some((t) => t.includes(`holder lolek → nobody: ${lost?.reason ?? ''}`))).toBe(true);
+    } finally {
+      await browser.close();
+    }
+    expect(c.violations()).toEqual([]);
   });
 });

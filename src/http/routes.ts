@@ -1,6 +1,7 @@
-// The paths the HTTP listener serves, each from a provider the daemon gives. /events.json and /
-// are served once their providers are given (the event record and the status page); until then 404.
+// The paths the HTTP listener serves: /metrics and the two documents from providers the daemon
+// gives, and the status page, which reads those documents.
 import { EXPOSITION_CONTENT_TYPE } from './exposition.js';
+import { STATUS_PAGE_CONTENT_TYPE, STATUS_PAGE_CSP, STATUS_PAGE_HTML } from './status-page.js';
 import type { HttpRoute } from './server.js';
 
 export interface StatusProviders {
@@ -8,11 +9,12 @@ export interface StatusProviders {
   metrics(): string;
   /** The document `hastmonctl status --json` prints. */
   status(): unknown;
-  /** The event record's document, for /events.json. */
-  events?: () => unknown;
-  /** The status page's HTML, for /. */
-  page?: () => string;
+  /** The event record's document (`hastmonctl events --json`), for /events.json. */
+  events(): unknown;
 }
+
+/** A header can say what a meta tag cannot: no page may frame this one. */
+const PAGE_HEADERS = { 'Content-Security-Policy': `${STATUS_PAGE_CSP}; frame-ancestors 'none'` };
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -22,12 +24,10 @@ function json(value: unknown): string {
 }
 
 export function statusRoutes(p: StatusProviders): Record<string, HttpRoute | undefined> {
-  const events = p.events;
-  const page = p.page;
   return {
     '/metrics': { contentType: EXPOSITION_CONTENT_TYPE, body: () => p.metrics() },
     '/status.json': { contentType: JSON_TYPE, body: () => json(p.status()) },
-    '/events.json': events === undefined ? undefined : { contentType: JSON_TYPE, body: () => json(events()) },
-    '/': page === undefined ? undefined : { contentType: 'text/html; charset=utf-8', body: () => page() },
+    '/events.json': { contentType: JSON_TYPE, body: () => json(p.events()) },
+    '/': { contentType: STATUS_PAGE_CONTENT_TYPE, body: () => STATUS_PAGE_HTML, headers: PAGE_HEADERS },
   };
 }

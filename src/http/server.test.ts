@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HTTP_LIMITS, HttpServer, type HttpLimits } from './server.js';
 import { statusRoutes } from './routes.js';
+import { STATUS_PAGE_CONTENT_TYPE, STATUS_PAGE_CSP, STATUS_PAGE_HTML } from './status-page.js';
 
 interface Answer {
   status: number;
@@ -46,7 +47,7 @@ function raw(port: number, text: string): Promise<string> {
 const servers: HttpServer[] = [];
 const logged: string[] = [];
 
-async function serve(options: { events?: boolean; limits?: HttpLimits; failing?: boolean } = {}): Promise<number> {
+async function serve(options: { limits?: HttpLimits; failing?: boolean } = {}): Promise<number> {
   const server = new HttpServer({
     host: '127.0.0.1',
     port: 0,
@@ -56,7 +57,7 @@ async function serve(options: { events?: boolean; limits?: HttpLimits; failing?:
         return '# HELP hastmon_x x\n# TYPE hastmon_x gauge\nhastmon_x 1\n';
       },
       status: () => ({ node: 'lolek', resources: [] }),
-      ...(options.events === true ? { events: () => ({ events: [] }) } : {}),
+      events: () => ({ events: [] }),
     }),
     log: (level, key, message) => logged.push(`${level} ${key} ${message}`),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
@@ -92,14 +93,18 @@ describe('HttpServer', () => {
       const answer = await fetchFrom(port, '/metrics', method);
       expect([method, answer.status, answer.headers['allow']]).toEqual([method, 405, 'GET, HEAD']);
     }
-    for (const path of ['/nothing', '/metrics/', '/events.json', '/', '/constructor', '/__proto__']) {
+    for (const path of ['/nothing', '/metrics/', '/index.html', '//', '/constructor', '/__proto__']) {
       expect([path, (await fetchFrom(port, path)).status]).toEqual([path, 404]);
     }
   });
 
-  it('serves /events.json once its provider is given', async () => {
-    const port = await serve({ events: true });
+  it('serves /events.json, and the status page with its Content-Security-Policy also as a header', async () => {
+    const port = await serve();
     expect(await fetchFrom(port, '/events.json')).toMatchObject({ status: 200, body: '{\n  "events": []\n}\n' });
+    const page = await fetchFrom(port, '/');
+    expect(page).toMatchObject({ status: 200, body: STATUS_PAGE_HTML });
+    expect(page.headers['content-type']).toBe(STATUS_PAGE_CONTENT_TYPE);
+    expect(page.headers['content-security-policy']).toBe(`${STATUS_PAGE_CSP}; frame-ancestors 'none'`);
   });
 
   it('answers 500, and logs, when a page cannot be rendered; the server keeps serving', async () => {

@@ -9,6 +9,8 @@ import { isIPv6 } from 'node:net';
 export interface HttpRoute {
   contentType: string;
   body(): string;
+  /** Headers of this route only (the status page's Content-Security-Policy). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface HttpLimits {
@@ -147,6 +149,7 @@ export class HttpServer {
       this.reply(request, response, 500, 'internal error\n', false);
       return;
     }
+    for (const [name, value] of Object.entries(route.headers ?? {})) response.setHeader(name, value);
     this.send(request, response, 200, route.contentType, body, false);
   }
 

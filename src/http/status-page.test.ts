@@ -4,18 +4,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { PeerStatus, StatusDocument } from '../io/control-protocol.js';
+import type { EventsDocument, PeerStatus, StatusDocument } from '../io/control-protocol.js';
 import { chromiumForTests, openBrowser, type BrowserPage, type HeadlessBrowser } from '../testing/headless-browser.js';
 import { STATUS_PAGE_CONTENT_TYPE, STATUS_PAGE_FETCH_TIMEOUT_MS, STATUS_PAGE_HTML, STATUS_PAGE_POLL_MS } from './status-page.js';
-
-/**
- * `/events.json`, the event record's document, newest last. It mirrors EventsDocument of the event
- * record (src/io/control-protocol.ts once merged), which should replace it here.
- */
-interface EventsDocument {
-  node: string;
-  events: Array<{ seq: number; time: string; resource: string; subject: 'state' | 'holder'; from: string; to: string; reason: string }>;
-}
 
 describe('the status page as a file', () => {
   it('is small and self-contained: no outside URL, no markup built from strings, a policy that forbids the rest', () => {
