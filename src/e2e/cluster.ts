@@ -41,6 +41,8 @@ export interface ClusterOptions {
   label?: string;
   /** Another timing than hastmon's default (the benchmarks' fast settings), resolved as the daemon resolves it. */
   timing?: { heartbeatInterval: number; deadtime: number; lease: number };
+  /** More unicast destinations for every node's heartbeats (`127.0.0.1:PORT`): a benchmark listening to them. */
+  extraRemotes?: string[];
 }
 
 /** One incarnation of a node's daemon. */
@@ -167,7 +169,7 @@ export class Cluster {
     for (const node of nodes) {
       lines.push(`  on ${node.name} {`);
       if (this.options.transport === 'unicast') {
-        const remotes = nodes.filter((n) => n.name !== node.name).map((n) => this.listenAddress(n.name));
+        const remotes = [...nodes.filter((n) => n.name !== node.name).map((n) => this.listenAddress(n.name)), ...(this.options.extraRemotes ?? [])];
         lines.push(`    remote ${remotes.join(' ')}`);
       }
       if (node.priority !== undefined) lines.push(`    priority ${node.priority}`);
