@@ -130,8 +130,8 @@ class Daemon {
   private readonly startedAt = Date.now();
   /** The gateway check's last answer, null before the first. */
   private gatewayReachable: boolean | null = null;
-  /** Where each peer was last heard from (`address:port`), for `hastmonctl status`. */
-  private readonly heardFrom = new Map<string, string>();
+  /** Where each peer was last heard from, for `hastmonctl status`: replaced only when it moves, formatted only when asked. */
+  private readonly heardFrom = new Map<string, { address: string; port: number }>();
   /** Resources a reload removed, until their stop has run. */
   private readonly retired = new Map<string, NodeResource>();
   private intake: HeartbeatIntake | undefined;
@@ -401,7 +401,10 @@ class Daemon {
   private onDatagram(data: Buffer, from: { address: string; port: number; channel: number }): void {
     const heartbeat = this.intake?.accept(data, from);
     if (heartbeat === undefined) return;
-    this.heardFrom.set(heartbeat.node, `${from.address}:${from.port}`);
+    const last = this.heardFrom.get(heartbeat.node);
+    if (last === undefined || last.address !== from.address || last.port !== from.port) {
+      this.heardFrom.set(heartbeat.node, { address: from.address, port: from.port });
+    }
     this.acceptedPerChannel[from.channel] = (this.acceptedPerChannel[from.channel] ?? 0) + 1;
     // Only a heartbeat with a valid MAC proves its source is a node of the cluster: without a key,
     // anyone could make this node send its heartbeats anywhere.
@@ -467,7 +470,7 @@ class Daemon {
       pid: process.pid,
       time: new Date(),
       drops: this.intake?.drops.nonZero() ?? [],
-      heardFrom: this.heardFrom,
+      heardFrom: new Map([...this.heardFrom].map(([node, at]) => [node, `${at.address}:${at.port}`])),
       remoteAddresses: this.remoteAddresses,
       gateway: this.gatewayStatus(),
     });

@@ -17,7 +17,8 @@ import { intervalsOf, overlapViolations, parseRecord, type Interruption, type In
 import { parseStateFile, type ResourceStatus, type StateFileView } from './state-view.js';
 import { serviceScript } from './test-service.js';
 import { DEFAULT_PRIORITY } from '../config/defaults.js';
-import { DEFAULT_TIMING } from '../config/timing.js';
+import { DEFAULT_TIMING, resolveTiming } from '../config/timing.js';
+import type { Timing } from '../core/types.js';
 
 /** The resource every test cluster runs. */
 const RESOURCE = 'daemon';
@@ -40,6 +41,10 @@ export interface ClusterOptions {
   globalLines?: string[];
   /** The prefix of the temporary directory's name. */
   label?: string;
+  /** Another timing than hastmon's default (the benchmarks' fast settings), resolved as the daemon resolves it. */
+  timing?: { heartbeatInterval: number; deadtime: number; lease: number };
+  /** More unicast destinations for every node's heartbeats (`127.0.0.1:PORT`): a benchmark listening to them. */
+  extraRemotes?: string[];
 }
 
 /** One incarnation of a node's daemon. */
@@ -60,13 +65,25 @@ function randomGroup(): string {
   }
 }
 
+/** The timing the daemons will run with, resolved by the configuration's own rules; refused as they would refuse it. */
+function timingOf(given: { heartbeatInterval: number; deadtime: number; lease: number }): Timing {
+  const setting = (value: number) => ({ value, line: 0 });
+  const resolved = resolveTiming({
+    heartbeat_interval: setting(given.heartbeatInterval),
+    deadtime: setting(given.deadtime),
+    lease: setting(given.lease),
+  });
+  if (resolved.errors.length > 0) throw new Error(`timing refused: ${resolved.errors.map((e) => e.message).join('; ')}`);
+  return resolved.timing;
+}
+
 export class Cluster {
   readonly dir: string;
   readonly configPath: string;
   readonly scriptPath: string;
   readonly recordPath: string;
-  /** hastmon's default timing, which every test cluster runs at, written into its configuration file. */
-  readonly timing = DEFAULT_TIMING;
+  /** The cluster's timing, written into its configuration file: hastmon's default unless the options say otherwise. */
+  readonly timing: Timing;
   readonly token = randomBytes(8).toString('hex');
   private readonly daemons = new Map<string, DaemonProcess>();
   private readonly everStarted: DaemonProcess[] = [];
@@ -77,6 +94,7 @@ export class Cluster {
     private readonly ports: Map<string, number>,
     private readonly multicast: { group: string; port: number } | undefined,
   ) {
+    this.timing = options.timing === undefined ? DEFAULT_TIMING : timingOf(options.timing);
     this.dir = mkdtempSync(join(tmpdir(), `hastmon-${options.label ?? 'e2e'}-`));
     this.configPath = join(this.dir, 'hastmon.conf');
     this.scriptPath = join(this.dir, 'service.sh');
@@ -154,7 +172,7 @@ export class Cluster {
     for (const node of nodes) {
       lines.push(`  on ${node.name} {`);
       if (this.options.transport === 'unicast') {
-        const remotes = nodes.filter((n) => n.name !== node.name).map((n) => this.listenAddress(n.name));
+        const remotes = [...nodes.filter((n) => n.name !== node.name).map((n) => this.listenAddress(n.name)), ...(this.options.extraRemotes ?? [])];
         lines.push(`    remote ${remotes.join(' ')}`);
       }
       if (node.priority !== undefined) lines.push(`    priority ${node.priority}`);

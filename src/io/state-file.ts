@@ -1,6 +1,6 @@
 // The state file (DESIGN §7): plain text in FreeHA's shape for `watch cat /var/run/hastmon`,
 // replaced atomically so a reader never sees it torn.
-import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { NodeView, PeerView, ResourceView } from '../core/types.js';
 import type { GatewayStatus } from './control-protocol.js';
@@ -125,10 +125,13 @@ function align(row: Row, widths: number[]): string {
 
 /**
  * Replaces `path` with `text` so that a reader sees the old or the new content, never a mix:
- * a temporary file in the same directory, fsynced, renamed over the target. The directory is not
- * fsynced: the file describes the running daemon, nothing needs it after a crash of the host,
- * and a second synchronous flush on every change would only stall the event loop. The file is
- * left readable by all (mode 0644).
+ * a temporary file in the same directory, renamed over the target. Neither the file nor the
+ * directory is fsynced: the file describes the running daemon, and a reader sees the renamed file
+ * at once from the page cache whether or not it reached the disk. Only a crash of the whole host
+ * can lose it, and then nothing needs it: the one value read back, the incarnation at the next
+ * start, falls back to the wall clock, and after a reboot the peers have forgotten the old
+ * incarnation anyway (a heartbeat silent for a lease no longer hides older ones). A flush on every
+ * write was the largest single cost of an idle daemon. The file is left readable by all (mode 0644).
  */
 export function writeFileAtomically(path: string, text: string): void {
   const directory = dirname(path);
@@ -139,7 +142,6 @@ export function writeFileAtomically(path: string, text: string): void {
       // Explicitly, so that a restrictive umask does not hide the file from `watch cat`.
       fchmodSync(fd, 0o644);
       writeFileSync(fd, text);
-      fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_DATAGRAM_BYTES, UdpTransport, type ChannelSpec, type TransportOptions, type TransportLogLevel } from './udp-transport.js';
+import { lookupLiteral, MAX_DATAGRAM_BYTES, UdpTransport, type ChannelSpec, type TransportOptions, type TransportLogLevel } from './udp-transport.js';
 
 const GROUP = '239.255.42.99';
 const LOOPBACK = '127.0.0.1';
@@ -364,5 +364,35 @@ describe('broadcast', () => {
       () => `broadcast heartbeats missing: ${JSON.stringify(nodes.map(texts))}`,
     );
     for (const node of nodes) expect(texts(node)).toEqual(['node 0', 'node 1']);
+  });
+});
+
+describe('address lookup on send', () => {
+  it('answers a literal address within the call, with its family, so a heartbeat leaves in the same turn', () => {
+    const answers: Array<[string, number]> = [];
+    lookupLiteral('127.0.0.1', 4, (error, address, family) => {
+      expect(error).toBeNull();
+      answers.push([address, family]);
+    });
+    lookupLiteral('::ffff:127.0.0.1', 6, (_error, address, family) => answers.push([address, family]));
+    expect(answers).toEqual([
+      ['127.0.0.1', 4],
+      ['::ffff:127.0.0.1', 6],
+    ]);
+  });
+
+  it('gives a name to the system lookup, answering later', async () => {
+    let answered = false;
+    const result = new Promise<[Error | null, string, number]>((resolve) => {
+      lookupLiteral('localhost', 4, (error, address, family) => {
+        answered = true;
+        resolve([error, address, family]);
+      });
+    });
+    expect(answered).toBe(false);
+    const [error, address, family] = await result;
+    expect(error).toBeNull();
+    expect(address).toBe('127.0.0.1');
+    expect(family).toBe(4);
   });
 });

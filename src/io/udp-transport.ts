@@ -3,6 +3,7 @@
 // delivers. Sending never throws: a heartbeat that cannot go out is counted and logged, at a
 // bounded rate since heartbeats repeat five times a second.
 import dgram from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { within } from './within.js';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
@@ -121,9 +122,33 @@ function closeSocket(socket: dgram.Socket): Promise<void> {
   });
 }
 
+/** Addresses already known to be literal, with their family: checked once, not on every datagram. */
+const literalFamilies = new Map<string, number>();
+/** More would mean addresses that are not the transport's own targets: those take the ordinary lookup. */
+const MAX_LITERAL_FAMILIES = 256;
+
+/**
+ * The sockets' address lookup. Every target is an address resolved at start, yet dgram looks each
+ * one up again on every send (a syntax check, then a deferred callback); a literal seen before is
+ * answered at once, so a heartbeat goes out in the same turn of the loop. Names take the system's
+ * lookup, as dgram would.
+ */
+export function lookupLiteral(address: string, family: unknown, callback: (error: Error | null, address: string, family: number) => void): void {
+  let known = literalFamilies.get(address);
+  if (known === undefined) {
+    known = isIP(address);
+    if (known !== 0 && literalFamilies.size < MAX_LITERAL_FAMILIES) literalFamilies.set(address, known);
+  }
+  if (known !== 0) {
+    callback(null, address, known);
+    return;
+  }
+  dnsLookup(address, { family: family === 6 ? 6 : family === 4 ? 4 : 0 }, (error, resolved, resolvedFamily) => callback(error, resolved, resolvedFamily));
+}
+
 /** Binds a new socket, rejecting with the address in the message. */
 async function bindSocket(type: dgram.SocketType, reuseAddr: boolean, address: string, port: number, what: string): Promise<dgram.Socket> {
-  const socket = dgram.createSocket({ type, reuseAddr });
+  const socket = dgram.createSocket({ type, reuseAddr, lookup: lookupLiteral });
   const bound = new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind({ address, port }, () => {

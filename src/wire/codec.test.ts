@@ -134,6 +134,15 @@ describe('encodeHeartbeat / decodeHeartbeat round trip', () => {
     expect(encodeHeartbeat(heartbeat(), KEY)).toEqual(datagramBytes({ key: KEY }));
   });
 
+  it('gives each heartbeat a datagram of its own: the next one, written in the same scratch space, leaves it intact', () => {
+    const first = encodeHeartbeat(heartbeat(), KEY);
+    const copy = Buffer.from(first);
+    const second = encodeHeartbeat(heartbeat({ node: 'bolek', seq: 43, echoes: [{ node: 'lolek', seq: 9, sentAt: 1 }] }), null);
+    expect(first).toEqual(copy);
+    expect(first.buffer === second.buffer && first.byteOffset === second.byteOffset).toBe(false);
+    expect(roundTrip(heartbeat(), KEY)).toEqual(heartbeat());
+  });
+
   it.each([
     ['plain', heartbeat()],
     ['leaving', heartbeat({ leaving: true })],

@@ -19,49 +19,81 @@ import {
 } from './format.js';
 import { MAC_BYTES, computeMac } from './mac.js';
 
-/** Collects the fields in order; a heartbeat is small, so plain parts and one concat suffice. */
+/** Where heartbeats are written before they are sealed: kept across heartbeats, grown when one needs more. */
+let scratch = Buffer.allocUnsafe(2 * MAX_DATAGRAM_BYTES);
+
+/** Writes the fields in order into the scratch buffer: no allocation per field or per heartbeat. */
 class Writer {
-  private readonly parts: Buffer[] = [];
+  length = 0;
+
+  private room(bytes: number): Buffer {
+    if (this.length + bytes > scratch.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * scratch.length, this.length + bytes));
+      scratch.copy(grown, 0, 0, this.length);
+      scratch = grown;
+    }
+    return scratch;
+  }
 
   bytes(value: Buffer): void {
-    this.parts.push(value);
+    value.copy(this.room(value.length), this.length);
+    this.length += value.length;
   }
 
   u8(value: number): void {
-    const b = Buffer.allocUnsafe(1);
-    b.writeUInt8(value);
-    this.parts.push(b);
+    this.room(1).writeUInt8(value, this.length);
+    this.length += 1;
   }
 
   u32(value: number): void {
-    const b = Buffer.allocUnsafe(4);
-    b.writeUInt32BE(value);
-    this.parts.push(b);
+    this.room(4).writeUInt32BE(value, this.length);
+    this.length += 4;
   }
 
   i32(value: number): void {
-    const b = Buffer.allocUnsafe(4);
-    b.writeInt32BE(value);
-    this.parts.push(b);
+    this.room(4).writeInt32BE(value, this.length);
+    this.length += 4;
   }
 
   f64(value: number): void {
-    const b = Buffer.allocUnsafe(8);
-    b.writeDoubleBE(value);
-    this.parts.push(b);
+    this.room(8).writeDoubleBE(value, this.length);
+    this.length += 8;
   }
 
   name(encoded: Buffer): void {
     this.u8(encoded.length);
-    this.parts.push(encoded);
+    this.bytes(encoded);
   }
 
-  finish(): Buffer {
-    return Buffer.concat(this.parts);
+  /** The fields written so far: a view of the scratch buffer, valid until the next heartbeat. */
+  written(): Buffer {
+    return scratch.subarray(0, this.length);
   }
 }
 
-function nameBytes(what: string, value: string): Buffer {
+/** Names checked and encoded before: node and resource names repeat in every heartbeat. */
+const encodedNames = new Map<string, Buffer>();
+/** Far more names than a cluster has (nodes and resources); beyond it, names are encoded each time. */
+const MAX_ENCODED_NAMES = 4096;
+
+/**
+ * Which field a check is about: `heartbeat.FIELD`, or `heartbeat.LIST[INDEX].FIELD`; the text is
+ * made only for an error, since every heartbeat passes these checks.
+ */
+interface Field {
+  list: 'echoes' | 'resources' | null;
+  index: number;
+  name: string;
+}
+
+function describe(field: Field): string {
+  return field.list === null ? `heartbeat.${field.name}` : `heartbeat.${field.list}[${field.index}].${field.name}`;
+}
+
+function nameBytes(field: Field, value: string): Buffer {
+  const known = encodedNames.get(value);
+  if (known !== undefined) return known;
+  const what = describe(field);
   const encoded = Buffer.from(value, 'utf8');
   if (encoded.length === 0) throw new Error(`${what} is empty`);
   if (encoded.length > MAX_NAME_BYTES) {
@@ -69,24 +101,25 @@ function nameBytes(what: string, value: string): Buffer {
   }
   // A lone surrogate would silently become U+FFFD on the wire: the peer would see another name.
   if (encoded.toString('utf8') !== value) throw new Error(`${what} is not well-formed Unicode: ${JSON.stringify(value)}`);
+  if (encodedNames.size < MAX_ENCODED_NAMES) encodedNames.set(value, encoded);
   return encoded;
 }
 
-function checkTime(what: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${what} must be a finite number >= 0, got ${value}`);
+function checkTime(field: Field, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${describe(field)} must be a finite number >= 0, got ${value}`);
   return value;
 }
 
-function checkUint32(what: string, value: number): number {
+function checkUint32(field: Field, value: number): number {
   if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
-    throw new Error(`${what} must be an integer in 0..4294967295, got ${value}`);
+    throw new Error(`${describe(field)} must be an integer in 0..4294967295, got ${value}`);
   }
   return value;
 }
 
-function checkInt32(what: string, value: number): number {
+function checkInt32(field: Field, value: number): number {
   if (!Number.isInteger(value) || value < -0x8000_0000 || value > 0x7fff_ffff) {
-    throw new Error(`${what} must be a 32-bit signed integer, got ${value}`);
+    throw new Error(`${describe(field)} must be a 32-bit signed integer, got ${value}`);
   }
   return value;
 }
@@ -96,9 +129,9 @@ function checkCount(what: string, count: number): number {
   return count;
 }
 
-function indexOf<T>(what: string, list: readonly T[], value: T): number {
+function indexOf<T>(field: Field, list: readonly T[], value: T): number {
   const index = list.indexOf(value);
-  if (index < 0) throw new Error(`${what} is not one of ${list.join(', ')}: ${String(value)}`);
+  if (index < 0) throw new Error(`${describe(field)} is not one of ${list.join(', ')}: ${String(value)}`);
   return index;
 }
 
@@ -123,39 +156,56 @@ export function encodeHeartbeat(hb: Heartbeat, key: Buffer | null): Buffer {
   w.u8(VERSION);
   w.u8((key ? FLAG_MAC : 0) | (hb.leaving ? FLAG_LEAVING : 0));
 
-  w.name(nameBytes('heartbeat.node', hb.node));
-  w.f64(checkTime('heartbeat.incarnation', hb.incarnation));
-  w.u32(checkUint32('heartbeat.seq', hb.seq));
-  w.f64(checkTime('heartbeat.sentAt', hb.sentAt));
+  const field: Field = { list: null, index: 0, name: 'node' };
+  w.name(nameBytes(field, hb.node));
+  field.name = 'incarnation';
+  w.f64(checkTime(field, hb.incarnation));
+  field.name = 'seq';
+  w.u32(checkUint32(field, hb.seq));
+  field.name = 'sentAt';
+  w.f64(checkTime(field, hb.sentAt));
 
   const table = [hb.node];
   w.u8(checkCount('echoes', hb.echoes.length));
-  hb.echoes.forEach((echo, i) => {
-    const what = `heartbeat.echoes[${i}]`;
+  field.list = 'echoes';
+  for (let i = 0; i < hb.echoes.length; i++) {
+    const echo = hb.echoes[i] as (typeof hb.echoes)[number];
+    field.index = i;
+    field.name = 'node';
     if (table.includes(echo.node)) {
-      throw new Error(`${what}.node ${JSON.stringify(echo.node)} is the sender or echoed twice`);
+      throw new Error(`${describe(field)} ${JSON.stringify(echo.node)} is the sender or echoed twice`);
     }
     table.push(echo.node);
-    w.name(nameBytes(`${what}.node`, echo.node));
-    w.u32(checkUint32(`${what}.seq`, echo.seq));
-    w.f64(checkTime(`${what}.sentAt`, echo.sentAt));
-  });
+    w.name(nameBytes(field, echo.node));
+    field.name = 'seq';
+    w.u32(checkUint32(field, echo.seq));
+    field.name = 'sentAt';
+    w.f64(checkTime(field, echo.sentAt));
+  }
 
   w.u8(checkCount('resources', hb.resources.length));
-  hb.resources.forEach((r, i) => {
-    const what = `heartbeat.resources[${i}]`;
-    w.name(nameBytes(`${what}.name`, r.name));
-    w.u8(indexOf(`${what}.state`, RESOURCE_STATES, r.state));
-    w.u8(indexOf(`${what}.role`, ROLES, r.role));
-    w.i32(checkInt32(`${what}.priority`, r.priority));
+  field.list = 'resources';
+  for (let i = 0; i < hb.resources.length; i++) {
+    const r = hb.resources[i] as (typeof hb.resources)[number];
+    field.index = i;
+    field.name = 'name';
+    w.name(nameBytes(field, r.name));
+    field.name = 'state';
+    w.u8(indexOf(field, RESOURCE_STATES, r.state));
+    field.name = 'role';
+    w.u8(indexOf(field, ROLES, r.role));
+    field.name = 'priority';
+    w.i32(checkInt32(field, r.priority));
     w.u8(resourceFlags(r));
     const code = voteCode(table, r.vote);
     w.u8(code);
-    if (code === VOTE_LITERAL) w.name(nameBytes(`${what}.vote`, r.vote));
-    w.f64(checkTime(`${what}.voteEcho`, r.voteEcho));
-  });
+    field.name = 'vote';
+    if (code === VOTE_LITERAL) w.name(nameBytes(field, r.vote));
+    field.name = 'voteEcho';
+    w.f64(checkTime(field, r.voteEcho));
+  }
 
-  const body = w.finish();
+  const body = w.written();
   const size = body.length + (key ? MAC_BYTES : 0) + CHECKSUM_BYTES;
   if (size > MAX_DATAGRAM_BYTES) {
     throw new Error(
@@ -163,8 +213,14 @@ export function encodeHeartbeat(hb: Heartbeat, key: Buffer | null): Buffer {
         `datagram limit (${hb.resources.length} resources, ${hb.echoes.length} peers): use fewer or shorter names`,
     );
   }
-  const sealed = key ? Buffer.concat([body, computeMac(key, body)]) : body;
-  const checksum = Buffer.allocUnsafe(CHECKSUM_BYTES);
-  checksum.writeUInt32BE(crc32(sealed));
-  return Buffer.concat([sealed, checksum]);
+  // One allocation per heartbeat, the datagram itself: the socket may still hold the previous one.
+  const datagram = Buffer.allocUnsafe(size);
+  body.copy(datagram, 0);
+  let sealedLength = body.length;
+  if (key) {
+    computeMac(key, body).copy(datagram, sealedLength);
+    sealedLength += MAC_BYTES;
+  }
+  datagram.writeUInt32BE(crc32(datagram.subarray(0, sealedLength)), sealedLength);
+  return datagram;
 }
