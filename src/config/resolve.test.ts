@@ -60,6 +60,7 @@ describe('resolveForNode', () => {
         },
       ],
       peers: { kind: 'configured', nodes: ['a', 'b'] },
+      etcd: null,
     });
   });
 
