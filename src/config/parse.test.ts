@@ -92,6 +92,7 @@ describe('parseConfig: keywords', () => {
         'control', 'listen', 'timeout', 'exec', 'resource', 'priority', 'attempts', 'heartbeat_interval', 'friends',
         'remote', 'key', 'complaint_count', 'complaint_interval', 'on', 'role_on_start', 'channel', 'deadtime', 'lease',
         'scripts', 'monitor_interval', 'monitor_fall', 'local_restarts', 'failback', 'ping', 'fence', 'shutdown_grace', 'state_file',
+        'etcd',
       ].sort(),
     );
   });
