@@ -61,6 +61,8 @@ interface Slot {
   leaseSentAt: number;
   /** The key as last seen: absent, present (with who owns it), or not known. */
   seen: { kind: 'unknown' } | { kind: 'free' } | { kind: 'present'; kv: KeyValue };
+  /** The etcd revision `seen` is true at: an answer about an older one is stale and ignored. */
+  seenAt: number;
   countsUntil: number;
   claim: EtcdClaim | null;
   /** A create or a revoke is under way; `again` asks for another look once it ends. */
@@ -90,6 +92,7 @@ export class EtcdVoter {
         lease: '',
         leaseSentAt: 0,
         seen: { kind: 'unknown' },
+        seenAt: 0,
         countsUntil: 0,
         claim: null,
         busy: false,
@@ -208,17 +211,15 @@ export class EtcdVoter {
         readCreateTxn,
       );
       if (txn.value.created) {
-        slot.seen = { kind: 'present', kv: { value: holderValue(node, incarnation), lease: grant.value.id, modRevision: txn.value.revision } };
         this.options.log.log('info', `etcd: ${slot.name}: key ${slot.key} is ours`);
-        this.renewed(slot, grant.sentAt);
-        this.scheduleKeepalive(slot, this.keepaliveInterval());
+        this.learn(slot, { kind: 'present', kv: { value: holderValue(node, incarnation), lease: grant.value.id, modRevision: txn.value.revision } }, txn.value.revision);
         return;
       }
       // Another owns it: our lease is of no use; wait for the watch to show the key deleted.
       const unused = slot.lease;
       slot.lease = '';
       void this.revokeLease(unused);
-      this.learn(slot, txn.value.kv === null ? { kind: 'free' } : { kind: 'present', kv: txn.value.kv });
+      this.learn(slot, txn.value.kv === null ? { kind: 'free' } : { kind: 'present', kv: txn.value.kv }, txn.value.revision);
     } catch (error) {
       // A txn whose answer was lost may have created the key: the lease is kept, and a watch or
       // read that shows the key with it makes the key ours again.
@@ -279,7 +280,8 @@ export class EtcdVoter {
         this.options.log.log('warning', `etcd: ${slot.name}: lease ${lease} expired; key ${slot.key} lost`);
         slot.lease = '';
         this.stopKeepalive(slot);
-        slot.seen = { kind: 'unknown' };
+        slot.countsUntil = 0;
+        this.emit(slot, { status: 'free' }, false);
         void this.read(slot);
         return;
       }
@@ -304,7 +306,7 @@ export class EtcdVoter {
   private async read(slot: Slot): Promise<number | null> {
     try {
       const answer = await this.client.call('/v3/kv/range', { key: toBase64(slot.key) }, readRange);
-      this.learn(slot, answer.value.kv === null ? { kind: 'free' } : { kind: 'present', kv: answer.value.kv });
+      this.learn(slot, answer.value.kv === null ? { kind: 'free' } : { kind: 'present', kv: answer.value.kv }, answer.value.revision);
       return answer.value.revision;
     } catch (error) {
       this.failed(slot, 'read', error);
@@ -361,16 +363,23 @@ export class EtcdVoter {
     if (message.created && slot.claim?.status === 'unreachable') void this.read(slot);
     for (const event of message.events) {
       slot.revision = Math.max(slot.revision, event.kv.modRevision);
-      this.learn(slot, event.type === 'DELETE' ? { kind: 'free' } : { kind: 'present', kv: event.kv });
+      this.learn(slot, event.type === 'DELETE' ? { kind: 'free' } : { kind: 'present', kv: event.kv }, event.kv.modRevision);
     }
   }
 
-  /** What a read, a txn or a watch showed of the key; an absent key is a chance to create it. */
-  private learn(slot: Slot, seen: Slot['seen']): void {
+  /**
+   * What a read, a txn or a watch showed of the key at etcd's `revision`; an absent key is a chance
+   * to create it. Answers cross each other (a read sent before our create may come back after it):
+   * one about an older revision than what is known is stale and changes nothing.
+   */
+  private learn(slot: Slot, seen: Slot['seen'], revision: number): void {
+    if (revision < slot.seenAt) return;
+    slot.seenAt = revision;
     slot.seen = seen;
     if (seen.kind === 'free') {
       if (slot.claim?.status === 'ours') this.options.log.log('warning', `etcd: ${slot.name}: key ${slot.key} deleted while ours`);
       this.stopKeepalive(slot);
+      slot.countsUntil = 0;
       this.emit(slot, { status: 'free' }, false);
       if (slot.want) void this.drive(slot);
       return;
@@ -379,9 +388,10 @@ export class EtcdVoter {
     if (this.isOurs(slot)) {
       // Ours (perhaps by a txn whose answer was lost): counted from the grant until a keepalive renews it.
       if (slot.claim?.status !== 'ours') this.renewed(slot, slot.leaseSentAt);
-      if (slot.want && !slot.keepaliveRunning) this.scheduleKeepalive(slot, 0);
+      if (slot.want && !slot.keepaliveRunning) this.scheduleKeepalive(slot, this.keepaliveInterval());
       return;
     }
+    slot.countsUntil = 0;
     const holder = readHolder(seen.kv.value);
     this.emit(slot, holder === null ? { status: 'theirs', node: '', incarnation: 0 } : { status: 'theirs', ...holder }, false);
   }
