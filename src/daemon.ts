@@ -781,7 +781,7 @@ function describeSelection(selection: string[] | 'all'): string {
   return selection === 'all' ? 'all' : selection.join(' ');
 }
 
-/** What a reload cannot change: the daemon's sockets, identity and key. */
+/** What a reload cannot change: the daemon's sockets, identity, key and etcd connection. */
 function unchangeable(running: NodeConfig, next: NodeConfig): string[] {
   const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
   const changed: string[] = [];
@@ -792,6 +792,7 @@ function unchangeable(running: NodeConfig, next: NodeConfig): string[] {
   if (!same(running.key, next.key)) changed.push('key');
   if (!same(running.friends, next.friends)) changed.push('friends');
   if (running.ping !== next.ping) changed.push('ping');
+  if (!same(running.etcd, next.etcd)) changed.push('etcd');
   return changed;
 }
 

@@ -3,6 +3,7 @@
 import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { NodeConfig } from '../config/model.js';
+import { etcdTtlMs } from '../config/etcd.js';
 import { isIP } from 'node:net';
 import { isLoopback } from '../config/exposure.js';
 import { LOOKUP_TIMEOUT_MS, type LookupAll } from '../io/name-resolver.js';
@@ -11,7 +12,34 @@ import { within } from '../io/within.js';
 
 /** Each problem on a line of its own; none when the daemon would start with `config`. */
 export function checkBeforeStart(config: NodeConfig): string[] {
-  return [...checkStartScripts(config), ...checkKeyFile(config), ...checkControlPath(config.control)];
+  return [...checkStartScripts(config), ...checkKeyFile(config), ...checkEtcdFiles(config), ...checkControlPath(config.control)];
+}
+
+/** The daemon reads etcd's TLS files at start. */
+function checkEtcdFiles(config: NodeConfig): string[] {
+  const etcd = config.etcd;
+  if (etcd === null) return [];
+  const problems: string[] = [];
+  for (const [what, path] of [['ca', etcd.ca], ['cert', etcd.cert], ['key', etcd.key]] as const) {
+    if (path === null) continue;
+    try {
+      readFileSync(path);
+    } catch (error) {
+      problems.push(`cannot read the etcd ${what} file ${path}: ${(error as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+/** What -t says of etcd, when configured: it is a voter, and with which key and TTL. */
+export function etcdSummary(config: NodeConfig): string {
+  const etcd = config.etcd;
+  if (etcd === null) return '';
+  const ttl = etcdTtlMs(config.timing.lease) / 1_000;
+  return (
+    `etcd: one more voter of every resource, at ${etcd.endpoints.map((e) => e.url).join(' ')}; ` +
+    `keys ${etcd.prefix}RESOURCE/holder with a lease TTL of ${ttl} s${etcd.auth === null ? '' : `, as user ${etcd.auth.user}`}\n`
+  );
 }
 
 /**

@@ -68,6 +68,25 @@ describe('hastmon as a function', () => {
     expect(bad.stderr).toMatch(new RegExp(`^${conf}:${lines + 2}: bad address 'localhost:9458' for http: `));
   });
 
+  it('names etcd as a voter with -t, and refuses a lease shorter than its minimum TTL or an unreadable TLS file', async () => {
+    const body = `etcd {\n endpoints https://127.0.0.1:2379 https://etcd.example:2379\n user hastmon\n password "pw"\n ca ${join(dir, 'no-ca.pem')}\n}\nresource web {\n exec ${script('web.sh')}\n on lolek {\n }\n on bolek {\n }\n}\n`;
+    const conf = join(dir, 'etcd.conf');
+    writeFileSync(conf, `lease 2500ms\n${body}`);
+    const run = await hastmon(['-t', '-c', conf, '-N', 'lolek']);
+    expect(run).toEqual({ code: 78, stdout: '', stderr: `hastmon: cannot read the etcd ca file ${join(dir, 'no-ca.pem')}: ENOENT: no such file or directory, open '${join(dir, 'no-ca.pem')}'\n` });
+    writeFileSync(join(dir, 'no-ca.pem'), 'not checked for content here\n');
+    expect(await hastmon(['-t', '-c', conf, '-N', 'lolek'])).toEqual({
+      code: 0,
+      stdout:
+        'etcd: one more voter of every resource, at https://127.0.0.1:2379 https://etcd.example:2379; keys /hastmon/RESOURCE/holder with a lease TTL of 3 s, as user hastmon\nconfiguration OK\n',
+      stderr: '',
+    });
+    writeFileSync(conf, body);
+    const short = await hastmon(['-t', '-c', conf, '-N', 'lolek']);
+    expect(short.code).toBe(78);
+    expect(short.stderr).toMatch(new RegExp(`^${conf}:1: lease is 1s by default for etcd: .*set 'lease 2s' or more in the global section\\n$`));
+  });
+
   it("refuses with -t, as the daemon does at start, HASTMON's example on a node without its scripts", async () => {
     const seed = join(import.meta.dirname, '..', 'config', 'fixtures', 'seed-hastmon.conf');
     expect(await hastmon(['-t', '-c', seed, '-N', 'lolek'])).toEqual({

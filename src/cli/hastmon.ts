@@ -9,7 +9,7 @@ import { isDetachedChild, reportStartup, writeDetachedStderr } from '../io/detac
 import { stderrIsJournal, withJournalPriorities } from '../io/log-destination.js';
 import { HASTMON_USAGE, parseHastmonArgs } from './args.js';
 import { systemLookup, type LookupAll } from '../io/name-resolver.js';
-import { checkBeforeStart, freehadSummary, httpSummary, unresolvedNames } from './check.js';
+import { checkBeforeStart, etcdSummary, freehadSummary, httpSummary, unresolvedNames } from './check.js';
 import { configure } from './configure.js';
 import { EX_CONFIG, EX_OK, EX_SOFTWARE, EX_USAGE } from './exit-codes.js';
 import { shortHostname } from './node-name.js';
@@ -90,6 +90,7 @@ async function hastmon(argv: readonly string[], io: HastmonIo): Promise<number> 
     }
     const http = httpSummary(configured.config);
     if (http !== null) io.stdout(http);
+    io.stdout(etcdSummary(configured.config));
     io.stdout('configuration OK\n');
     return EX_OK;
   }

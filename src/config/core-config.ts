@@ -1,6 +1,7 @@
 // The resolved node configuration in the shape the pure core takes.
 import type { NodeConfig, NodeResource } from './model.js';
-import type { CoreConfig, ResourceSpec } from '../core/types.js';
+import type { CoreConfig, EtcdVoterSpec, ResourceSpec } from '../core/types.js';
+import { etcdTtlMs } from './etcd.js';
 
 export interface CoreConfigOptions {
   /** `-m`: start here at once, without asking anyone. */
@@ -31,4 +32,9 @@ export function toCoreConfig(config: NodeConfig, options: CoreConfigOptions): Co
       complaintInterval: resource.complaintInterval,
     })),
   };
+}
+
+/** etcd's part for the core (CoreConfig.etcd): its lease TTL, or null without an `etcd` section. */
+export function etcdVoterSpec(config: Pick<NodeConfig, 'etcd' | 'timing'>): EtcdVoterSpec | null {
+  return config.etcd === null ? null : { ttlMs: etcdTtlMs(config.timing.lease) };
 }

@@ -103,3 +103,13 @@ export const DEFAULT_ROLE_ON_START = 'secondary';
 
 /** Failing back is the operator's act (`kill -HUP`), never automatic. */
 export const DEFAULT_FAILBACK = 'manual';
+
+/**
+ * One request to etcd may take this long before the next endpoint is tried. etcd answers in
+ * milliseconds on a LAN and in tens of them across sites; a second means the member is gone or cut
+ * off, and still leaves the shortest TTL (2 s) time to renew through another endpoint.
+ */
+export const DEFAULT_ETCD_TIMEOUT_MS = 1_000;
+
+/** etcd's own minimum lease TTL (its `--election-timeout` of 1 s times 1.5, rounded up to seconds). */
+export const ETCD_MIN_TTL_MS = 2_000;

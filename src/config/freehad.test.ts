@@ -43,6 +43,7 @@ describe('defaultConfig (no configuration file)', () => {
         },
       ],
       peers: { kind: 'discovered', expectedNodes: 3 },
+      etcd: null,
     });
   });
 });

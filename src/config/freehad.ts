@@ -75,6 +75,7 @@ export function defaultConfig(options: FreehadOptions): NodeConfig {
     ping: null,
     timing: timing.timing,
     peers: { kind: 'discovered', expectedNodes: options.expectedNodes },
+    etcd: null,
     resources: [
       {
         name: FREEHAD_RESOURCE,

@@ -13,7 +13,7 @@ export const SCOPE_NAMES: Record<Scope, string> = {
   'resource-node': "an 'on' section inside a resource",
 };
 
-export type Keyword = SettingName | 'channel' | 'on' | 'resource';
+export type Keyword = SettingName | 'channel' | 'on' | 'resource' | 'etcd';
 
 const G: Scope = 'global';
 const N: Scope = 'node';
@@ -36,6 +36,8 @@ export const KEYWORD_SCOPES: Record<Keyword, readonly Scope[]> = {
   lease: [G],
   // The secret authenticates every datagram of the daemon, whatever the resource.
   key: [G],
+  // etcd votes for every resource of the cluster, and every node must use the same keys.
+  etcd: [G],
   // Per resource, with a cluster-wide default.
   friends: [G, R],
   complaint_count: [G, R],

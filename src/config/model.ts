@@ -87,6 +87,31 @@ export interface ResourceSection extends Section {
   nodes: Section[];
 }
 
+/** One etcd endpoint, as `http://host:port` or `https://host:port` (DESIGN §4.8). */
+export interface EtcdEndpoint {
+  /** As written, for messages and status. */
+  url: string;
+  scheme: 'http' | 'https';
+  /** A host name or an IP address, without the brackets of an IPv6 one. */
+  host: string;
+  port: number;
+}
+
+/** The global `etcd { }` section: etcd as one more voter of every resource. */
+export interface EtcdConfig {
+  endpoints: EtcdEndpoint[];
+  /** Keys are `<prefix><resource>/holder`; starts and ends with '/'. */
+  prefix: string;
+  /** Token authentication (`user` and `password`), or null. */
+  auth: { user: string; password: string } | null;
+  /** TLS files, read by the shell: the CA to trust (null: the system's) and a client certificate. */
+  ca: string | null;
+  cert: string | null;
+  key: string | null;
+  /** The longest one request may take, in ms. */
+  timeout: number;
+}
+
 /** hastmon.conf as written, checked for everything that does not depend on which node reads it. */
 export interface ClusterConfig {
   file: string;
@@ -96,6 +121,8 @@ export interface ClusterConfig {
   resources: ResourceSection[];
   /** Cluster-wide timing, from the global section and the defaults; shutdown grace may differ per node. */
   timing: Timing;
+  /** The `etcd` section and its line, or null when there is none. */
+  etcd: Located<EtcdConfig> | null;
 }
 
 export type ResourceScripts =
@@ -153,4 +180,6 @@ export interface NodeConfig {
   resources: NodeResource[];
   /** Who may be a peer: the file's nodes, or in freehad mode the first ones heard (DESIGN §8). */
   peers: PeerPolicy;
+  /** etcd as one more voter, or null without an `etcd` section. */
+  etcd: EtcdConfig | null;
 }

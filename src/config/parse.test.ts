@@ -94,6 +94,7 @@ describe('parseConfig: keywords', () => {
         'remote', 'key', 'complaint_count', 'complaint_interval', 'on', 'role_on_start', 'channel', 'deadtime', 'lease',
         'scripts', 'monitor_interval', 'monitor_fall', 'local_restarts', 'failback', 'ping', 'fence', 'shutdown_grace', 'state_file',
         'http',
+        'etcd',
       ].sort(),
     );
   });
@@ -238,7 +239,7 @@ describe('parseConfig: keywords', () => {
 
 describe('parseConfig: errors as file:line: message', () => {
   it.each([
-    ['an unknown keyword', 'colour blue\n', [`${FILE}:1: unknown keyword 'colour' in the global section: expected one of attempts, channel, complaint_count, complaint_interval, control, deadtime, exec, failback, fence, friends, heartbeat_interval, key, lease, listen, local_restarts, monitor_fall, monitor_interval, on, ping, resource, role_on_start, scripts, shutdown_grace, state_file, timeout`]],
+    ['an unknown keyword', 'colour blue\n', [`${FILE}:1: unknown keyword 'colour' in the global section: expected one of attempts, channel, complaint_count, complaint_interval, control, deadtime, etcd, exec, failback, fence, friends, heartbeat_interval, key, lease, listen, local_restarts, monitor_fall, monitor_interval, on, ping, resource, role_on_start, scripts, shutdown_grace, state_file, timeout`]],
     ['a keyword in the wrong section', 'priority 3\n', [`${FILE}:1: 'priority' is not allowed in the global section: it belongs in a global 'on' section or an 'on' section inside a resource`]],
     ['a cluster-wide keyword in a node section', 'on a {\n  deadtime 2s\n}\n', [`${FILE}:2: 'deadtime' is not allowed in a global 'on' section: it belongs in the global section`]],
     ['a duplicate keyword', 'attempts 3\nattempts 4\n', [`${FILE}:2: duplicate 'attempts' in the global section (first given at line 1)`]],

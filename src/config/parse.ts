@@ -1,10 +1,11 @@
 // hastmon.conf text to the node-independent model, with every error found on the way.
 import { parseChannel } from './channel.js';
 import { sortConfigErrors, type ConfigError } from './errors.js';
+import { checkEtcdTiming, parseEtcdBlock } from './etcd.js';
 import { parseKeyBlock } from './key.js';
 import { isKeyword, KEYWORD_SCOPES, keywordsOf, SCOPE_NAMES, type Keyword, type Scope } from './keywords.js';
 import { findNode, type SectionTree } from './lookup.js';
-import type { ClusterConfig, Located, ResourceSection, Section, SettingName, SettingValues } from './model.js';
+import type { ClusterConfig, EtcdConfig, Located, ResourceSection, Section, SettingName, SettingValues } from './model.js';
 import { SETTING_PARSERS } from './settings.js';
 import { parseSyntax, type Statement } from './syntax.js';
 import { resolveTiming } from './timing.js';
@@ -22,6 +23,10 @@ type Report = (line: number, message: string) => void;
 interface Building {
   tree: SectionTree;
   resourcesByName: Map<string, ResourceSection>;
+  /** The etcd section, with the line of its `timeout` when given. */
+  etcd: { section: Located<EtcdConfig>; timeoutLine: number | null } | null;
+  /** The line of the first etcd section, valid or not, for a duplicate's message. */
+  etcdLine: number | null;
 }
 
 /** Where a statement is: its section, and the resource around it for an `on` inside one. */
@@ -42,16 +47,20 @@ export function parseConfig(text: string, file: string): ParseResult {
   for (const error of syntax.errors) report(error.line, error.message);
 
   const tree: SectionTree = { global: newSection('', 0), nodes: [], resources: [] };
-  const building: Building = { tree, resourcesByName: new Map() };
+  const building: Building = { tree, resourcesByName: new Map(), etcd: null, etcdLine: null };
   readStatements(syntax.statements, { scope: 'global', section: tree.global, label: 'the global section', resource: null }, building, report);
   const timing = resolveTiming(tree.global.settings);
   for (const error of timing.errors) report(error.line, error.message);
+  const etcd = building.etcd;
+  if (etcd !== null && timing.errors.length === 0) {
+    checkEtcdTiming(etcd.section, etcd.timeoutLine, timing.timing.lease, tree.global.settings.lease?.line ?? null, report);
+  }
   validateTree(tree, report);
   // Only names that can go on the wire at all make a heartbeat whose size can be checked.
   if (checkNameLengths(tree, report)) checkHeartbeatSize(tree, report);
 
   if (errors.length > 0) return { ok: false, errors: sortConfigErrors(errors) };
-  return { ok: true, config: { file, ...tree, timing: timing.timing } };
+  return { ok: true, config: { file, ...tree, timing: timing.timing, etcd: etcd?.section ?? null } };
 }
 
 function newSection(name: string, line: number): Section {
@@ -76,6 +85,10 @@ function readStatements(statements: readonly Statement[], place: Place, building
     }
     if (keyword === 'key') {
       readKey(statement, place, report);
+      continue;
+    }
+    if (keyword === 'etcd') {
+      readEtcd(statement, building, report);
       continue;
     }
     if (statement.block !== null) {
@@ -132,6 +145,21 @@ function readKey(statement: Statement, place: Place, report: Report): void {
   }
   const key = parseKeyBlock(statement, statement.block, report);
   if (key !== null) place.section.settings.key = { value: key, line: statement.line };
+}
+
+function readEtcd(statement: Statement, building: Building, report: Report): void {
+  if (statement.block === null) {
+    report(statement.line, "expected '{' after 'etcd': etcd { endpoints http://HOST:2379 … }");
+    return;
+  }
+  if (building.etcdLine !== null) {
+    report(statement.line, `duplicate 'etcd' in the global section (first given at line ${building.etcdLine})`);
+    return;
+  }
+  building.etcdLine = statement.line;
+  const etcd = parseEtcdBlock(statement, statement.block, report);
+  const timeoutLine = statement.block.find((s) => s.keyword === 'timeout')?.line ?? null;
+  if (etcd !== null) building.etcd = { section: { value: etcd, line: statement.line }, timeoutLine };
 }
 
 function readSection(

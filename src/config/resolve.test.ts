@@ -61,6 +61,7 @@ describe('resolveForNode', () => {
         },
       ],
       peers: { kind: 'configured', nodes: ['a', 'b'] },
+      etcd: null,
     });
   });
 

@@ -77,6 +77,7 @@ export function resolveForNode(config: ClusterConfig, nodeName: string): Resolve
       timing: { ...config.timing, shutdownGrace: pick('shutdown_grace', ownSections)?.value ?? config.timing.shutdownGrace },
       resources,
       peers: { kind: 'configured', nodes: clusterNodes(config) },
+      etcd: config.etcd?.value ?? null,
     },
   };
 }

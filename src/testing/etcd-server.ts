@@ -1,0 +1,174 @@
+// A real etcd for tests: Debian's `etcd` (etcd-server) on 127.0.0.1 ports that were free, one or
+// three members, data in a temporary directory removed afterwards. Members are stopped by pid.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ETCD_BIN = '/usr/bin/etcd';
+
+/** A member takes about a second to elect itself; a loaded machine may take several. */
+const HEALTHY_WITHIN_MS = 30_000;
+/** A member asked to stop has this long before it is killed. */
+const STOP_WITHIN_MS = 5_000;
+
+export function etcdInstalled(): boolean {
+  try {
+    accessSync(ETCD_BIN, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether tests that need etcd can run. Outside CI a missing etcd skips them with a notice; in CI
+ * (CI set by .ci/run, which installs etcd-server) the caller must fail instead.
+ */
+export function etcdForTests(): { run: boolean; failInstead: boolean } {
+  if (etcdInstalled()) return { run: true, failInstead: false };
+  if (process.env['CI'] !== undefined && process.env['CI'] !== '') return { run: false, failInstead: true };
+  console.warn(`notice: ${ETCD_BIN} is missing: the tests against a real etcd are skipped (apt-get install etcd-server)`);
+  return { run: false, failInstead: false };
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface EtcdMember {
+  name: string;
+  clientUrl: string;
+  peerUrl: string;
+  process: ChildProcess;
+  /** The member's output, for a failing test's message. */
+  output: string[];
+}
+
+export class EtcdCluster {
+  private constructor(
+    readonly members: EtcdMember[],
+    private readonly directory: string,
+  ) {}
+
+  /** Starts `size` members and waits until each answers /health, within a bound. */
+  static async start(size: 1 | 3): Promise<EtcdCluster> {
+    const directory = mkdtempSync(join(tmpdir(), 'hastmon-etcd-'));
+    const ports: number[] = [];
+    for (let i = 0; i < size * 2; i += 1) ports.push(await freeTcpPort());
+    const specs = Array.from({ length: size }, (_, i) => ({
+      name: `m${i}`,
+      clientUrl: `http://127.0.0.1:${ports[2 * i] as number}`,
+      peerUrl: `http://127.0.0.1:${ports[2 * i + 1] as number}`,
+    }));
+    const initialCluster = specs.map((s) => `${s.name}=${s.peerUrl}`).join(',');
+    const members = specs.map((spec): EtcdMember => {
+      const child = spawn(
+        ETCD_BIN,
+        [
+          '--name', spec.name,
+          '--data-dir', join(directory, spec.name),
+          '--listen-client-urls', spec.clientUrl,
+          '--advertise-client-urls', spec.clientUrl,
+          '--listen-peer-urls', spec.peerUrl,
+          '--initial-advertise-peer-urls', spec.peerUrl,
+          '--initial-cluster', initialCluster,
+          '--initial-cluster-state', 'new',
+          '--initial-cluster-token', `hastmon-test-${process.pid}`,
+          '--log-level', 'warn',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const output: string[] = [];
+      const keep = (chunk: Buffer): void => {
+        output.push(chunk.toString('utf8'));
+        if (output.length > 200) output.shift();
+      };
+      child.stdout?.on('data', keep);
+      child.stderr?.on('data', keep);
+      return { ...spec, process: child, output };
+    });
+    const cluster = new EtcdCluster(members, directory);
+    try {
+      await Promise.all(members.map((m) => waitHealthy(m)));
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  get endpoints(): string[] {
+    return this.members.map((m) => m.clientUrl);
+  }
+
+  /** kill -9 of one member, waited for. */
+  async kill(index: number): Promise<void> {
+    const member = this.members[index];
+    if (member === undefined) throw new Error(`no member ${index}`);
+    await stopProcess(member.process, 'SIGKILL');
+  }
+
+  /** Stops every member and removes the data directory. */
+  async stop(): Promise<void> {
+    await Promise.all(this.members.map((m) => stopProcess(m.process, 'SIGTERM')));
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Signals the process by its pid and waits for it to end; SIGKILL after a bound. */
+async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (exited(child) || child.pid === undefined) return;
+  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(child.pid, signal);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), STOP_WITHIN_MS);
+  });
+  if ((await Promise.race([done, late])) === 'late' && !exited(child)) {
+    process.kill(child.pid, 'SIGKILL');
+    await done;
+  }
+  clearTimeout(timer);
+}
+
+async function waitHealthy(member: EtcdMember): Promise<void> {
+  const deadline = Date.now() + HEALTHY_WITHIN_MS;
+  while (Date.now() < deadline) {
+    if (exited(member.process)) throw new Error(`etcd ${member.name} exited: ${member.output.join('').slice(-2_000)}`);
+    if (await healthy(member.clientUrl)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`etcd ${member.name} not healthy within ${HEALTHY_WITHIN_MS} ms: ${member.output.join('').slice(-2_000)}`);
+}
+
+function healthy(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = get(`${url}/health`, { timeout: 1_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve(res.statusCode === 200 && /"health":\s*"true"/.test(body)));
+      res.on('error', () => resolve(false));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
