@@ -402,6 +402,10 @@ export class EtcdVoter {
 
   private failed(slot: Slot, what: string, error: unknown): void {
     if (error instanceof EtcdUnreachable) {
+      // Our key stays ours until countsUntil, whatever etcd does meanwhile (a leader election makes
+      // every member refuse for a moment): saying 'unreachable' earlier would make a holder that
+      // leans on etcd give up for nothing. status() shows the lost connection at once.
+      if (slot.claim?.status === 'ours' && this.options.now() < slot.claim.countsUntil) return;
       this.emit(slot, { status: 'unreachable' }, false);
       return;
     }
