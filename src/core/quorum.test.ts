@@ -75,7 +75,7 @@ describe('how many endorsements make a quorum', () => {
   });
 
   it('is one with two voters (FreeHA: a node alone may hold once the other is gone), a majority otherwise', () => {
-    expect([1, 2, 3, 4, 5].map(standardQuorumSize)).toEqual([1, 1, 2, 3, 3]);
+    expect([1, 2, 3, 4, 5].map((n) => standardQuorumSize(n))).toEqual([1, 1, 2, 3, 3]);
   });
 
   it('with two voters, the other must endorse this candidacy while it is seen', () => {
@@ -121,6 +121,7 @@ describe('how long an endorsement counts', () => {
     voters: new Set(['a', 'b', 'w']),
     since: 0,
     now: 1000,
+    etcdUntil: -Infinity,
     ...extra,
   });
 

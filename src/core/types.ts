@@ -128,6 +128,8 @@ export interface CoreConfig {
   resources: ResourceSpec[];
   /** `-m`: start here at once, without asking anyone. */
   forceStart: boolean;
+  /** etcd is one more voter of every resource; null without an `etcd` section. */
+  etcd: EtcdVoterSpec | null;
 }
 
 export type ScriptAction = 'probe' | 'start' | 'stop' | 'monitor' | 'fence' | 'alert' | 'notify';
@@ -151,7 +153,8 @@ export type Input =
   | { kind: 'heartbeat'; heartbeat: Heartbeat }
   | { kind: 'script-done'; resource: string; runId: number; outcome: ScriptOutcome }
   | { kind: 'command'; command: Command }
-  | { kind: 'gateway'; reachable: boolean };
+  | { kind: 'gateway'; reachable: boolean }
+  | EtcdClaimInput;
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error';
 
@@ -169,7 +172,8 @@ export type Effect =
   | { kind: 'kill-script'; resource: string; runId: number }
   | { kind: 'state-changed' }
   | { kind: 'log'; level: LogLevel; message: string }
-  | { kind: 'exit'; code: number };
+  | { kind: 'exit'; code: number }
+  | EtcdWantEffect;
 
 /** A peer as one node sees it, for the state file and `hastmonctl status`. */
 export interface PeerView {
@@ -203,6 +207,8 @@ export interface ResourceView {
   /** Milliseconds left of an `offline` period here, 0 when not offline. */
   offlineMs: number;
   peers: PeerView[];
+  /** etcd's part, or null without an `etcd` section. */
+  etcd: EtcdView | null;
 }
 
 export interface NodeView {

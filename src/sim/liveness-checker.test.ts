@@ -24,6 +24,7 @@ function node(
     forced: false,
     offlineMs: 0,
     peers: [],
+    etcd: null,
   };
   return {
     name,

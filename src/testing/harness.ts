@@ -10,6 +10,7 @@
 //   RES OLD -> NEW             the node's state for the resource changed (`RES is NEW` at first)
 //   LEVEL: MESSAGE             a log line of the core (debug left out)
 //   exit N                     the core asked to exit
+//   etcd-want RES yes|no       the core's wish to own the resource's etcd key changed
 
 import { EventQueue } from '../sim/event-queue.js';
 import type { ScriptFate } from '../sim/fake-scripts.js';
@@ -17,7 +18,7 @@ import { DriverAborted, NodeDriver, type DriverEvent, type DriverHost, type RunS
 import { realCore } from '../sim/run-simulation.js';
 import type { CoreFactory } from '../sim/sim-core.js';
 import { newSimNode, type ActiveRun, type SimNode } from '../sim/sim-node.js';
-import type { Command, CoreConfig, Effect, ResourceState, ResourceView, ScriptAction } from '../core/types.js';
+import type { Command, CoreConfig, Effect, EtcdClaim, ResourceState, ResourceView, ScriptAction } from '../core/types.js';
 
 /** How one script run goes: how long it takes, and how it ends. */
 export interface ScriptResult {
@@ -136,6 +137,21 @@ export class Harness implements DriverHost {
     return refused;
   }
 
+  /** The shell's news of a resource's etcd key, read by the node's core at once. */
+  etcdClaim(name: string, resource: string, claim: EtcdClaim): void {
+    this.driver.receive(this.live(name), { input: { kind: 'etcd', resource, claim }, runId: null });
+  }
+
+  /** The node's monotonic clock now, as its shell reads it. */
+  localNow(name: string): number {
+    return this.node(name).clock.localAt(this.now);
+  }
+
+  /** The incarnation of the node's hastmon (its latest, if it is down). */
+  incarnationOf(name: string): number {
+    return this.node(name).incarnation;
+  }
+
   gateway(name: string, reachable: boolean): void {
     this.driver.receive(this.live(name), { input: { kind: 'gateway', reachable }, runId: null });
   }
@@ -241,6 +257,10 @@ export class Harness implements DriverHost {
 
   exited(node: SimNode, code: number): void {
     this.note(node, `exit ${code}`);
+  }
+
+  etcdWant(node: SimNode, effect: Extract<Effect, { kind: 'etcd-want' }>): void {
+    this.note(node, `etcd-want ${effect.resource} ${effect.want ? 'yes' : 'no'}`);
   }
 
   private note(node: SimNode, what: string): void {
