@@ -15,6 +15,13 @@ const SEND_TIME_ROUNDING_MS = 1e-3;
 
 export class EtcdVote {
   private claim: EtcdClaim | undefined;
+  /**
+   * The latest claim that the key is ours. A request that went unanswered (unreachable) says
+   * nothing of the lease: etcd still keeps it at least the TTL after the last successful send, so
+   * it counts on until then, and one lost keepalive does not stop a holder relying on etcd. The
+   * key seen free or another's ends it at once.
+   */
+  private ours: Extract<EtcdClaim, { status: 'ours' }> | undefined;
   /** The wish last told to the shell; undefined before the first. */
   private wanted: boolean | undefined;
   /** Local time the wish last turned true. */
@@ -25,6 +32,8 @@ export class EtcdVote {
   onClaim(ctx: NodeContext, claim: EtcdClaim): void {
     const before = this.claim;
     this.claim = claim;
+    if (claim.status === 'ours') this.ours = claim;
+    else if (claim.status !== 'unreachable') this.ours = undefined;
     if (before !== undefined && describe(before) === describe(claim)) return;
     ctx.log(claim.status === 'unreachable' ? 'warning' : 'notice', `${this.resource}: etcd: ${describe(claim)}`);
   }
@@ -39,13 +48,13 @@ export class EtcdVote {
 
   /**
    * Until when etcd's endorsement of this node counts, -Infinity when it does not. Only while the
-   * key is ours and this node still wishes to own it: once it gave the key up, the revoke may
-   * already have let another node create it, whatever answer arrives late. A claim whose request
-   * was sent before the wish last began belongs to an earlier wish, and does not count either.
+   * key is ours (see `ours`) and this node still wishes to own it: once it gave the key up, the
+   * revoke may already have let another node create it, whatever answer arrives late. A claim
+   * whose request was sent before the wish last began belongs to an earlier wish: it does not count.
    */
   endsAt(ctx: NodeContext, spec: EtcdVoterSpec): number {
-    const claim = this.claim;
-    if (this.wanted !== true || claim?.status !== 'ours') return -Infinity;
+    const claim = this.ours;
+    if (this.wanted !== true || claim === undefined) return -Infinity;
     if (etcdSendTimeOf(claim.countsUntil, ctx.timing, spec.ttlMs) < this.wantSince - SEND_TIME_ROUNDING_MS) return -Infinity;
     return etcdEndorsementEndsAt(claim.countsUntil, ctx.timing, spec.ttlMs);
   }

@@ -48,6 +48,8 @@ export class Harness implements DriverHost {
   private behaviour: ScriptBehaviour = () => undefined;
   /** Called after every event the clock passes, to watch the cluster as it goes. */
   private watcher: () => void = () => undefined;
+  /** `node resource` -> the wish last told and when the key was last renewed (etcdKeepalive). */
+  private readonly keepalives = new Map<string, { node: string; resource: string; countsFor: number; every: number; want: boolean; renewedAt: number }>();
   /** The last state each node reported per resource, to trace the changes. */
   private readonly states = new Map<string, Map<string, ResourceState>>();
 
@@ -142,6 +144,34 @@ export class Harness implements DriverHost {
     this.driver.receive(this.live(name), { input: { kind: 'etcd', resource, claim }, runId: null });
   }
 
+  /**
+   * A shell whose keepalives succeed: `ours` now, and again every `every` ms while the node wishes to
+   * own the key (each counting `countsFor` from its send time), until another claim is given or
+   * hastmon stops there. Renewed as events pass, so at most a heartbeat late.
+   */
+  etcdKeepalive(name: string, resource: string, countsFor: number, every: number): void {
+    this.keepalives.set(`${name} ${resource}`, { node: name, resource, countsFor, every, want: true, renewedAt: -Infinity });
+    this.renewEtcd();
+  }
+
+  /** Renewals stop: the shell's news is given by hand again. */
+  etcdKeepaliveEnds(name: string, resource: string): void {
+    this.keepalives.delete(`${name} ${resource}`);
+  }
+
+  private renewEtcd(): void {
+    for (const [key, k] of this.keepalives) {
+      const node = this.node(k.node);
+      if (node.core === null) {
+        this.keepalives.delete(key);
+        continue;
+      }
+      if (!k.want || this.now - k.renewedAt < k.every) continue;
+      k.renewedAt = this.now;
+      this.etcdClaim(k.node, k.resource, { status: 'ours', countsUntil: this.localNow(k.node) + k.countsFor });
+    }
+  }
+
   /** The node's monotonic clock now, as its shell reads it. */
   localNow(name: string): number {
     return this.node(name).clock.localAt(this.now);
@@ -204,6 +234,7 @@ export class Harness implements DriverHost {
     this.now = next.at;
     try {
       this.driver.handle(next.event);
+      this.renewEtcd();
       this.watcher();
     } catch (error) {
       // A core that threw: the test fails with the node, the time and the core's own stack.
@@ -261,6 +292,8 @@ export class Harness implements DriverHost {
 
   etcdWant(node: SimNode, effect: Extract<Effect, { kind: 'etcd-want' }>): void {
     this.note(node, `etcd-want ${effect.resource} ${effect.want ? 'yes' : 'no'}`);
+    const keepalive = this.keepalives.get(`${node.name} ${effect.resource}`);
+    if (keepalive !== undefined) keepalive.want = effect.want;
   }
 
   private note(node: SimNode, what: string): void {

@@ -32,7 +32,9 @@
 //   gateway NODE down|up               the ping target stops or starts answering
 // etcd (the shell's news of a resource's key; a node's wish shows as `etcd-want RES yes|no`)
 //   etcd NODE [RES] CLAIM              CLAIM: `ours` (a grant or keepalive just succeeded: counts
-//                                      until now + TTL - guard on the node's clock), `theirs OWNER`
+//                                      until now + TTL - guard on the node's clock), `keepalive`
+//                                      (ours, renewed every TTL/3 while the node wishes to own the
+//                                      key, until the next claim given for it), `theirs OWNER`
 //                                      or `theirs OWNER#INCARNATION` (the owner's current one unless
 //                                      given), `free` (a DELETE seen), `unreachable`
 //   reload NODE...|all [NODE=SPEC...] [OPTION...]   hastmonctl reload with the cluster so changed
@@ -46,7 +48,7 @@
 //
 // A wait-until that times out and a failed check fail the test even when rewriting.
 
-import { DEFAULT_PRIORITY } from '../config/defaults.js';
+import { DEFAULT_PRIORITY, GUARD_FRACTION_OF_LEASE } from '../config/defaults.js';
 import { DEFAULT_TIMING } from '../config/timing.js';
 import { parseDuration } from '../config/values.js';
 import { quickResourceSpec } from './fixtures.js';
@@ -312,15 +314,20 @@ export class Scenario {
   }
 
   private etcd(args: string[]): string[] {
-    const usage = 'etcd NODE [RES] ours|free|unreachable|theirs OWNER[#INCARNATION]';
+    const usage = 'etcd NODE [RES] ours|keepalive|free|unreachable|theirs OWNER[#INCARNATION]';
     const [name, ...rest] = args;
-    const claims = ['ours', 'free', 'unreachable', 'theirs'];
+    const claims = ['ours', 'keepalive', 'free', 'unreachable', 'theirs'];
     const resource = rest[0] !== undefined && !claims.includes(rest[0]) ? (rest.shift() as string) : this.onlyResource();
     const [status, owner] = rest;
     if (name === undefined || status === undefined) throw new Error(usage);
     const etcd = configFor(this.spec, name).etcd;
     if (etcd === null) throw new Error('etcd: the cluster has no etcd (cluster ... etcd=yes)');
     const h = this.harness;
+    h.etcdKeepaliveEnds(name, resource);
+    if (status === 'keepalive') {
+      h.etcdKeepalive(name, resource, etcd.ttlMs - this.spec.timing.guard, etcd.ttlMs / 3);
+      return [];
+    }
     let claim: EtcdClaim;
     if (status === 'ours') claim = { status, countsUntil: h.localNow(name) + etcd.ttlMs - this.spec.timing.guard };
     else if (status === 'free' || status === 'unreachable') claim = { status };
@@ -499,7 +506,8 @@ function applyTokens(spec: ClusterSpec, tokens: readonly string[]): void {
         spec.overrides.fence = value === 'yes';
         break;
       case 'lease':
-        spec.timing = { ...spec.timing, lease: duration(value) };
+        // The guard follows the lease, as the configuration derives it.
+        spec.timing = { ...spec.timing, lease: duration(value), guard: Math.floor(duration(value) * GUARD_FRACTION_OF_LEASE) };
         break;
       case 'shutdown-grace':
         spec.timing = { ...spec.timing, shutdownGrace: duration(value) };
