@@ -283,6 +283,10 @@ class Simulation implements DriverHost {
         trace(`plan ${r.name} priorities: ${r.members.map((m) => `${m.node}=${m.priority}`).join(' ')}`);
       }
       trace(`plan faults ${f.faultsFrom.toFixed(1)}..${f.healAt.toFixed(1)} ms, scripts ${JSON.stringify(f.scripts)}, bound ${this.bound} ms`);
+      const e = this.etcdFaults;
+      if (this.cluster.etcd !== null) {
+        trace(`plan etcd: TTL ${this.cluster.etcd.ttlMs} ms, clock rate ${(e?.rate ?? 1).toFixed(5)}, ${e?.leaderChanges.length ?? 0} leader changes, steady ${e === null ? 'healthy' : formatEtcdCondition(e.steady, (i) => this.nodes[i]?.name ?? String(i))}`);
+      }
     }
     f.bootAt.forEach((at, node) => this.queue.push(at, { type: 'boot', node }));
     for (const { at, condition } of f.network) this.queue.push(at, { type: 'network', condition });
