@@ -3,7 +3,7 @@
 import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { NodeConfig } from '../config/model.js';
-import { etcdTtlMs } from '../config/etcd.js';
+import { etcdTtlMs } from '../core/quorum.js';
 import { isIP } from 'node:net';
 import { isLoopback } from '../config/exposure.js';
 import { LOOKUP_TIMEOUT_MS, type LookupAll } from '../io/name-resolver.js';

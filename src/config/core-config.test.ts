@@ -51,6 +51,7 @@ describe('toCoreConfig', () => {
     expect(core).toEqual({
       node: 'a',
       forceStart: true,
+      etcd: null,
       timing: { heartbeatInterval: 100, deadtime: 400, lease: 600, guard: 60, maxClockDrift: 0.01, shutdownGrace: 2_000, offlineDefault: 30_000 },
       resources: [
         {
@@ -93,6 +94,11 @@ describe('toCoreConfig', () => {
 
   it('has no alert scripts unless the shell found them', () => {
     expect(toCoreConfig(nodeConfig(), { forceStart: false }).resources.map((r) => r.alert)).toEqual([false, false]);
+  });
+
+  it('makes etcd a voter only when given one, with its TTL as given', () => {
+    expect(toCoreConfig(nodeConfig(), { forceStart: false }).etcd).toBeNull();
+    expect(toCoreConfig(nodeConfig(), { forceStart: false, etcd: { ttlMs: 3000 } }).etcd).toEqual({ ttlMs: 3000 });
   });
 
   it('passes freehad member discovery through', () => {

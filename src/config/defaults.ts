@@ -110,6 +110,3 @@ export const DEFAULT_FAILBACK = 'manual';
  * off, and still leaves the shortest TTL (2 s) time to renew through another endpoint.
  */
 export const DEFAULT_ETCD_TIMEOUT_MS = 1_000;
-
-/** etcd's own minimum lease TTL (its `--election-timeout` of 1 s times 1.5, rounded up to seconds). */
-export const ETCD_MIN_TTL_MS = 2_000;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { etcdVoterSpec } from './core-config.js';
-import { DEFAULT_ETCD_TIMEOUT_MS, ETCD_MIN_TTL_MS } from './defaults.js';
-import { DEFAULT_ETCD_PREFIX, etcdTtlMs, parseEtcdUrl } from './etcd.js';
+import { DEFAULT_ETCD_TIMEOUT_MS } from './defaults.js';
+import { ETCD_MIN_TTL_MS, etcdTtlMs } from '../core/quorum.js';
+import { DEFAULT_ETCD_PREFIX, parseEtcdUrl } from './etcd.js';
 import { formatConfigError } from './errors.js';
 import { parseConfig } from './parse.js';
 import { resolveForNode } from './resolve.js';

@@ -1,7 +1,8 @@
 // The global `etcd { endpoints URL…; prefix /hastmon/; user NAME; password "…"; ca PATH; cert PATH;
 // key PATH; timeout 1s }` section: etcd as one more voter of every resource (DESIGN §4.8).
 import { isIPv4, isIPv6 } from 'node:net';
-import { DEFAULT_ETCD_TIMEOUT_MS, ETCD_MIN_TTL_MS } from './defaults.js';
+import { DEFAULT_ETCD_TIMEOUT_MS } from './defaults.js';
+import { ETCD_MIN_TTL_MS, etcdTtlMs } from '../core/quorum.js';
 import type { EtcdConfig, EtcdEndpoint } from './model.js';
 import type { Statement } from './syntax.js';
 import { formatDuration } from './timing.js';
@@ -153,11 +154,6 @@ export function parseEtcdUrl(text: string): Parsed<EtcdEndpoint> {
   const port = parseCount(match[3], `the port of etcd endpoint '${text}'`, 1, 65_535);
   if (!port.ok) return port;
   return ok({ url: text, scheme, host, port: port.value });
-}
-
-/** etcd's lease TTL for the cluster's `lease`: etcd counts TTLs in whole seconds, so rounded up. */
-export function etcdTtlMs(leaseMs: number): number {
-  return Math.ceil(leaseMs / 1_000) * 1_000;
 }
 
 /**

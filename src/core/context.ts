@@ -2,7 +2,7 @@
 
 import type { PeerTable } from './peers.js';
 import type { QuorumRules } from './quorum.js';
-import type { Effect, LogLevel, Timing } from './types.js';
+import type { Effect, EtcdVoterSpec, LogLevel, Timing } from './types.js';
 
 export interface NodeContext {
   readonly now: number;
@@ -15,6 +15,8 @@ export interface NodeContext {
   /** Nobody is elected here before then (boot + deadtime): time to hear who is already there. */
   readonly listenUntil: number;
   readonly gatewayReachable: boolean;
+  /** etcd is one more voter (an `etcd` section), null otherwise. */
+  readonly etcd: EtcdVoterSpec | null;
   newRunId(): number;
   emit(effect: Effect): void;
   log(level: LogLevel, message: string): void;

@@ -16,7 +16,7 @@ const MEMBERS: MemberSpec[] = [
 ];
 
 function config(node: string): CoreConfig {
-  return { node, timing: { ...DEFAULT_TIMING }, resources: [quickResourceSpec('daemon', MEMBERS)], forceStart: false };
+  return { node, timing: { ...DEFAULT_TIMING }, resources: [quickResourceSpec('daemon', MEMBERS)], forceStart: false, etcd: null };
 }
 
 /** The harness, keeping every event each node's core emitted, in order. */

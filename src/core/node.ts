@@ -112,6 +112,9 @@ export class NodeCore {
       case 'command':
         this.command(ctx, input.command);
         return;
+      case 'etcd':
+        this.resource(input.resource)?.onEtcdClaim(ctx, input.claim);
+        return;
       case 'gateway':
         if (input.reachable !== this.gatewayReachable) {
           this.gatewayReachable = input.reachable;
@@ -136,6 +139,10 @@ export class NodeCore {
       if (before[key] !== after[key]) {
         return { ok: false, message: `${key} changed: cluster timing must be the same on every node; restart every node to change it` };
       }
+    }
+    // etcd as a voter changes every resource's voter count: like timing, the same on every node.
+    if (JSON.stringify(config.etcd) !== JSON.stringify(this.config.etcd)) {
+      return { ok: false, message: 'the etcd section changed: it must be the same on every node; restart every node to change it' };
     }
     this.now = Math.max(this.now, now);
     this.effects = [];
@@ -203,6 +210,7 @@ export class NodeCore {
       bootAt: this.bootAt,
       listenUntil: this.bootAt + timing.deadtime,
       gatewayReachable: this.gatewayReachable,
+      etcd: this.config.etcd,
       rules: this.rules,
       newRunId: () => ++this.runIds,
       emit: (effect) => this.effects.push(effect),

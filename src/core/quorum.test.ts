@@ -3,6 +3,10 @@ import { PeerTable } from './peers.js';
 import {
   countEndorsements,
   endorsementWindow,
+  etcdEndorsementEndsAt,
+  etcdTtlMs,
+  etcdWindow,
+  quorumLapsesAt,
   leaseForWindow,
   majority,
   nextEndorsementExpiry,
@@ -75,7 +79,7 @@ describe('how many endorsements make a quorum', () => {
   });
 
   it('is one with two voters (FreeHA: a node alone may hold once the other is gone), a majority otherwise', () => {
-    expect([1, 2, 3, 4, 5].map(standardQuorumSize)).toEqual([1, 1, 2, 3, 3]);
+    expect([1, 2, 3, 4, 5].map((n) => standardQuorumSize(n))).toEqual([1, 1, 2, 3, 3]);
   });
 
   it('with two voters, the other must endorse this candidacy while it is seen', () => {
@@ -84,6 +88,25 @@ describe('how many endorsements make a quorum', () => {
     expect(twoVoterHoldout(peers, 'a', 600)).toBe('b'); // echoes a time before this candidacy
     expect(twoVoterHoldout([{ node: 'b', report: report({ vote: 'b', voteEcho: 900 }) }], 'a', 400)).toBe('b');
     expect(twoVoterHoldout([], 'a', 400)).toBeUndefined();
+  });
+});
+
+describe('etcd as one more voter', () => {
+  it('adds one voter: two nodes and etcd are three (quorum 2, not the two-voter rule), with a watchdog four (quorum 3)', () => {
+    const voters = new Set(['a', 'b']);
+    expect(voterCountOf(spec(['a', 'b']), voters, true)).toBe(3);
+    expect(voterCountOf(spec(['a', 'b', 'w']), new Set(['a', 'b', 'w']), true)).toBe(4);
+    expect([2, 3, 4, 5].map((n) => standardQuorumSize(n, true))).toEqual([2, 2, 3, 3]);
+  });
+
+  it('has a TTL of the lease rounded up to whole seconds', () => {
+    expect([1000, 1500, 2000, 2001].map(etcdTtlMs)).toEqual([1000, 2000, 2000, 3000]);
+  });
+
+  it('counts from the send time: TTL less 3% for drift and two guards (the shell took one off countsUntil)', () => {
+    expect(etcdWindow(timing, 2000)).toBeCloseTo(2000 * 0.97 - 200);
+    // Sent at 5000: the shell reports countsUntil 5000 + 2000 - 100 = 6900.
+    expect(etcdEndorsementEndsAt(6900, timing, 2000)).toBeCloseTo(5000 + 1740);
   });
 });
 
@@ -121,6 +144,7 @@ describe('how long an endorsement counts', () => {
     voters: new Set(['a', 'b', 'w']),
     since: 0,
     now: 1000,
+    etcdUntil: -Infinity,
     ...extra,
   });
 
@@ -133,6 +157,17 @@ describe('how long an endorsement counts', () => {
     // w's echo expires at 300 + 770 = 1070.
     expect(countEndorsements(peers, timing, query({ now: 1070 }))).toBe(2);
     expect(nextEndorsementExpiry(peers, timing, query())).toBeCloseTo(1070);
+  });
+
+  it("counts etcd's endorsement until etcdUntil, and the quorum lapses when it does if it was needed", () => {
+    const peers = new PeerTable();
+    peers.record(heartbeat('b', report({ vote: 'a', voteEcho: 900 })), 1000);
+    expect(countEndorsements(peers, timing, query({ etcdUntil: 1200 }))).toBe(3);
+    expect(countEndorsements(peers, timing, query({ etcdUntil: 1000 }))).toBe(2);
+    expect(nextEndorsementExpiry(peers, timing, query({ etcdUntil: 1200 }))).toBe(1200);
+    // Quorum 3 of 4: own vote, b's (until 1670) and etcd's (until 1200): it lapses with etcd's.
+    expect(quorumLapsesAt(peers, timing, query({ etcdUntil: 1200 }), 3)).toBe(1200);
+    expect(quorumLapsesAt(peers, timing, query({ etcdUntil: 1200 }), 2)).toBeCloseTo(1670);
   });
 
   it('ignores endorsements echoing a time before `since` or after now, and votes for others', () => {

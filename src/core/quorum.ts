@@ -1,6 +1,6 @@
-// The quorum rule, in one place (DESIGN §4.3–4.6): who counts as a voter, how many valid
-// endorsements make a quorum (two voters included), how long an endorsement counts on the holder's
-// side, and how long a voter's promise lasts on the voter's side.
+// The quorum rule, in one place (DESIGN §4.3–4.6, §4.8): who counts as a voter (etcd included),
+// how many valid endorsements make a quorum (two voters included), how long an endorsement counts
+// on the holder's side, and how long a voter's promise lasts on the voter's side.
 
 import type { PeerTable } from './peers.js';
 import type { ResourceReport, ResourceSpec, Timing } from './types.js';
@@ -11,8 +11,8 @@ import { reportHolds } from './arbitration.js';
  * that its checkers notice when a rule is broken; the daemon always runs STANDARD_RULES.
  */
 export interface QuorumRules {
-  /** Valid endorsements a node needs, among `voters`, to start or keep a resource. */
-  quorumSize(voters: number): number;
+  /** Valid endorsements a node needs, among `voters` (etcd counted among them), to start or keep a resource. */
+  quorumSize(voters: number, withEtcd: boolean): number;
   /** A copy found running at start-up is kept only with a quorum's endorsement (else at once). */
   foundCopyNeedsEndorsement: boolean;
   /** A voter endorses only nodes that show they hear it (hearsUs), and follows them only then. */
@@ -27,14 +27,16 @@ export function majority(voters: number): number {
 /**
  * Two voters and no watchdog: a majority would need both, so nothing could survive the loss of one.
  * FreeHA's rule applies instead (DESIGN §4.6): a node alone may hold once the other is gone, and
- * while the other is seen, both must agree (see twoVoterHoldout).
+ * while the other is seen, both must agree (see twoVoterHoldout). Never when etcd is one of the
+ * two: the rule is about a peer that heartbeats can show gone, and etcd is no such peer (one
+ * service node and etcd need both, as a majority does).
  */
-export function isTwoVoterCluster(voters: number): boolean {
-  return voters === 2;
+export function isTwoVoterCluster(voters: number, withEtcd: boolean): boolean {
+  return voters === 2 && !withEtcd;
 }
 
-export function standardQuorumSize(voters: number): number {
-  return isTwoVoterCluster(voters) ? 1 : majority(voters);
+export function standardQuorumSize(voters: number, withEtcd = false): number {
+  return isTwoVoterCluster(voters, withEtcd) ? 1 : majority(voters);
 }
 
 export const STANDARD_RULES: QuorumRules = {
@@ -53,8 +55,9 @@ export function votersOf(spec: ResourceSpec, self: string, peers: PeerTable): Se
   return new Set([self, ...heard]);
 }
 
-export function voterCountOf(spec: ResourceSpec, voters: ReadonlySet<string>): number {
-  return Math.max(voters.size, spec.discoverMembers?.expectedNodes ?? 0);
+/** The nodes that vote, and etcd as one more voter when configured (two nodes and etcd: three). */
+export function voterCountOf(spec: ResourceSpec, voters: ReadonlySet<string>, withEtcd = false): number {
+  return Math.max(voters.size, spec.discoverMembers?.expectedNodes ?? 0) + (withEtcd ? 1 : 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,22 +155,24 @@ export interface EndorsementQuery {
    */
   since: number;
   now: number;
+  /**
+   * Until when (local time) etcd's endorsement of `node` counts, margins taken (etcdEndorsementEndsAt);
+   * -Infinity when it does not count (no etcd, the key is not ours, the wish to own it has ended).
+   */
+  etcdUntil: number;
 }
 
-/** Valid endorsements of `node` right now, its own vote included. */
+/** Valid endorsements of `node` right now, its own vote and etcd's included. */
 export function countEndorsements(peers: PeerTable, timing: Timing, q: EndorsementQuery): number {
-  const window = endorsementWindow(timing);
   let count = q.ownVote === q.node && q.voters.has(q.node) ? 1 : 0;
-  for (const echo of validEchoes(peers, q)) if (echo + window > q.now) count++;
+  for (const expiry of expiries(peers, timing, q)) if (expiry > q.now) count++;
   return count;
 }
 
 /** The earliest local time after `now` at which one of the counted endorsements expires. */
 export function nextEndorsementExpiry(peers: PeerTable, timing: Timing, q: EndorsementQuery): number {
-  const window = endorsementWindow(timing);
   let earliest = Infinity;
-  for (const echo of validEchoes(peers, q)) {
-    const expiry = echo + window;
+  for (const expiry of expiries(peers, timing, q)) {
     if (expiry > q.now && expiry < earliest) earliest = expiry;
   }
   return earliest;
@@ -181,11 +186,56 @@ export function quorumLapsesAt(peers: PeerTable, timing: Timing, q: EndorsementQ
   const own = q.ownVote === q.node && q.voters.has(q.node) ? 1 : 0;
   const needed = quorum - own;
   if (needed <= 0) return Infinity;
+  const sorted = expiries(peers, timing, q).sort((a, b) => b - a);
+  return sorted[needed - 1] ?? -Infinity;
+}
+
+/** When each endorsement of `q.node` that may count expires: the other voters' and etcd's. */
+function expiries(peers: PeerTable, timing: Timing, q: EndorsementQuery): number[] {
   const window = endorsementWindow(timing);
-  const expiries = validEchoes(peers, q)
-    .map((echo) => echo + window)
-    .sort((a, b) => b - a);
-  return expiries[needed - 1] ?? -Infinity;
+  const out = validEchoes(peers, q).map((echo) => echo + window);
+  if (q.etcdUntil > -Infinity) out.push(q.etcdUntil);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// etcd's endorsement (DESIGN §4.8): etcd endorses the owner of the resource's key, and only that
+// node can know it owns it, so it counts for this node alone and never travels in heartbeats.
+
+/**
+ * etcd's default minimum TTL (its election timeout's, 1 s by default, rounded up and doubled): a
+ * grant of less is raised to it, and a holder counting on less would count longer than etcd keeps
+ * the key. The configuration requires `lease` at least this with an `etcd` section.
+ */
+export const ETCD_MIN_TTL_MS = 2000;
+
+/** The etcd lease's TTL: the cluster's `lease`, rounded up to whole seconds (etcd counts in seconds). */
+export function etcdTtlMs(lease: number): number {
+  return Math.ceil(lease / 1000) * 1000;
+}
+
+/**
+ * How long after the send time of the last successful lease grant or keepalive etcd's endorsement
+ * counts here. etcd keeps the lease at least the TTL after it received the request, on its own
+ * clock (a leader change only makes it longer); this side shortens that as endorsementWindow does
+ * a voter's promise: for clock rates differing by up to `maxClockDrift` each way, then by two
+ * guards (the old owner begins stopping a guard before another can own the key; a pause shorter
+ * than the guard).
+ */
+export function etcdWindow(timing: Timing, ttlMs: number): number {
+  return ttlMs * (1 - 3 * timing.maxClockDrift) - 2 * timing.guard;
+}
+
+/**
+ * The shell reports `countsUntil` = send time + TTL - guard (the interface with the shell); the
+ * send time and the end of etcdWindow follow from it.
+ */
+export function etcdSendTimeOf(countsUntil: number, timing: Timing, ttlMs: number): number {
+  return countsUntil - (ttlMs - timing.guard);
+}
+
+export function etcdEndorsementEndsAt(countsUntil: number, timing: Timing, ttlMs: number): number {
+  return etcdSendTimeOf(countsUntil, timing, ttlMs) + etcdWindow(timing, ttlMs);
 }
 
 /** The echoed send times of the other voters' endorsements of `q.node` that may count. */

@@ -17,6 +17,7 @@ const config = (node: string): CoreConfig => ({
   timing: DEFAULT_TIMING,
   resources: [quickResourceSpec('daemon', MEMBERS)],
   forceStart: false,
+  etcd: null,
 });
 
 function viewOf(h: Harness, node: string) {

@@ -7,6 +7,7 @@
 import { contenderOf, isHolding, reportHolds, shownRole } from './arbitration.js';
 import type { NodeContext } from './context.js';
 import { comparePreference, type Contender } from './election.js';
+import { EtcdVote } from './etcd-vote.js';
 import {
   isHoldingPhase,
   shownState,
@@ -55,6 +56,7 @@ import {
   type ResourceView,
   type Role,
   type ScriptOutcome,
+  type EtcdClaim,
 } from './types.js';
 
 /** Consecutive good monitor runs after which earlier failures are forgiven. */
@@ -84,6 +86,8 @@ export class ResourceMachine {
   private retiring = false;
   private offlineUntil = -Infinity;
   private readonly ballot: Ballot;
+  /** etcd's endorsement of this node, when an `etcd` section makes it a voter. */
+  private readonly etcd: EtcdVote;
   private slot: ScriptSlot;
   /** A node seen holding that was never seen to stop cleanly: fenced before taking over. */
   private uncleanHolder = '';
@@ -106,6 +110,7 @@ export class ResourceMachine {
     this.phase = this.role === 'watchdog' ? { name: 'WATCHING' } : { name: 'INITIAL', probe: 'todo' };
     this.forced = forceStart && this.isServiceRole();
     this.ballot = new Ballot(spec.name);
+    this.etcd = new EtcdVote(spec.name);
     this.slot = new ScriptSlot(spec.name, spec.scriptTimeout);
     this.notices = new ResourceNotices(spec.name, this.slot, this.role);
   }
@@ -270,8 +275,10 @@ export class ResourceMachine {
     return this.votersBothWays(ctx) >= this.quorum(ctx);
   }
 
+  /** The voters this node hears both ways, itself included, and etcd when it could endorse this node. */
   private votersBothWays(ctx: NodeContext): number {
-    return bothWays(ctx.peers, this.voters(ctx), ctx.self, ctx.now, ctx.bootAt, ctx.timing);
+    const etcd = ctx.etcd !== null && this.etcd.couldEndorse() ? 1 : 0;
+    return bothWays(ctx.peers, this.voters(ctx), ctx.self, ctx.now, ctx.bootAt, ctx.timing) + etcd;
   }
 
   private selfContender(ctx: NodeContext): Contender {
@@ -292,15 +299,15 @@ export class ResourceMachine {
   }
 
   voterCount(ctx: NodeContext): number {
-    return voterCountOf(this.spec, this.voters(ctx));
+    return voterCountOf(this.spec, this.voters(ctx), ctx.etcd !== null);
   }
 
   private quorum(ctx: NodeContext): number {
-    return ctx.rules.quorumSize(this.voterCount(ctx));
+    return ctx.rules.quorumSize(this.voterCount(ctx), ctx.etcd !== null);
   }
 
   private isTwoNode(ctx: NodeContext): boolean {
-    return isTwoVoterCluster(this.voterCount(ctx));
+    return isTwoVoterCluster(this.voterCount(ctx), ctx.etcd !== null);
   }
 
   private visiblePeerReports(ctx: NodeContext): PeerReport[] {
@@ -334,7 +341,20 @@ export class ResourceMachine {
       voters: this.voters(ctx),
       since,
       now: ctx.now,
+      etcdUntil: ctx.etcd === null ? -Infinity : this.etcd.endsAt(ctx, ctx.etcd),
     };
+  }
+
+  /**
+   * The one place that decides whether this node wishes to own the resource's etcd key: while it
+   * holds the resource (starting, running, stopping, a copy found running, a failed stop), and as a
+   * standby only when the election says it should be the holder (it endorses itself), never merely
+   * because it is eligible. It gives the key up once its stop has ended cleanly, so that the next
+   * node need not wait for the TTL.
+   */
+  private wantsEtcdKey(ctx: NodeContext): boolean {
+    if (this.holds()) return true;
+    return this.phase.name === 'STANDBY' && !this.retiring && this.ballot.vote === ctx.self && this.isEligible(ctx);
   }
 
   /** This node itself, or a peer whose heartbeats show it hears this one (quorum.ts). */
@@ -408,6 +428,11 @@ export class ResourceMachine {
     if (!isHoldingPhase(this.phase) || this.forced || this.isTwoNode(ctx)) return Infinity;
     const lapse = quorumLapsesAt(ctx.peers, ctx.timing, this.endorsementQuery(ctx, ctx.bootAt), this.quorum(ctx));
     return lapse - 2 * ctx.timing.heartbeatInterval;
+  }
+
+  /** The shell's news of the resource's etcd key. */
+  onEtcdClaim(ctx: NodeContext, claim: EtcdClaim): void {
+    this.etcd.onClaim(ctx, claim);
   }
 
   onScriptDone(ctx: NodeContext, runId: number, outcome: ScriptOutcome): void {
@@ -500,6 +525,7 @@ export class ResourceMachine {
     this.notices.pruneComplaints(ctx, this.spec.complaintInterval);
     this.runBackgroundScripts(ctx);
     this.notices.shownRole(ctx, shownRole(this.role, this.holdsAsItsOwn()), this.spec.notify);
+    if (ctx.etcd !== null) this.etcd.wish(ctx, this.wantsEtcdKey(ctx));
     this.noticeHolderChange(ctx);
   }
 
@@ -682,7 +708,8 @@ export class ResourceMachine {
     if (!ctx.gatewayReachable) return 'gateway unreachable: withdrawn';
     if (ctx.now < this.offlineUntil) return `offline for ${Math.ceil((this.offlineUntil - ctx.now) / 1000)} s`;
     if (!this.isServiceRole()) return `role ${this.role}`;
-    return `in touch both ways with ${this.votersBothWays(ctx)} of the ${this.quorum(ctx)} voters a quorum needs`;
+    const etcd = ctx.etcd !== null && !this.etcd.couldEndorse() ? ` (${this.etcd.whyNot()})` : '';
+    return `in touch both ways with ${this.votersBothWays(ctx)} of the ${this.quorum(ctx)} voters a quorum needs${etcd}`;
   }
 
   /**
@@ -1096,6 +1123,7 @@ export class ResourceMachine {
       offlineMs: Math.max(0, this.offlineUntil - ctx.now),
       forced: this.forced,
       peers: describePeers(ctx, this.spec, this.voters(ctx)),
+      etcd: ctx.etcd === null ? null : this.etcd.view(ctx, ctx.etcd, ctx.self),
     };
   }
 }

@@ -128,6 +128,8 @@ export interface CoreConfig {
   resources: ResourceSpec[];
   /** `-m`: start here at once, without asking anyone. */
   forceStart: boolean;
+  /** etcd is one more voter of every resource; null without an `etcd` section. */
+  etcd: EtcdVoterSpec | null;
 }
 
 export const SCRIPT_ACTIONS = ['probe', 'start', 'stop', 'monitor', 'fence', 'alert', 'notify'] as const;
@@ -153,7 +155,8 @@ export type Input =
   | { kind: 'heartbeat'; heartbeat: Heartbeat }
   | { kind: 'script-done'; resource: string; runId: number; outcome: ScriptOutcome }
   | { kind: 'command'; command: Command }
-  | { kind: 'gateway'; reachable: boolean };
+  | { kind: 'gateway'; reachable: boolean }
+  | EtcdClaimInput;
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error';
 
@@ -181,7 +184,8 @@ export type Effect =
   /** A change worth the operator's timeline (hastmonctl events); the shell never parses the log for it. */
   | { kind: 'event'; resource: string; subject: EventSubject; from: string; to: string; reason: string }
   | { kind: 'log'; level: LogLevel; message: string }
-  | { kind: 'exit'; code: number };
+  | { kind: 'exit'; code: number }
+  | EtcdWantEffect;
 
 /** A peer as one node sees it, for the state file and `hastmonctl status`. */
 export interface PeerView {
@@ -221,6 +225,8 @@ export interface ResourceView {
   /** Milliseconds left of an `offline` period here, 0 when not offline. */
   offlineMs: number;
   peers: PeerView[];
+  /** etcd's part, or null without an `etcd` section. */
+  etcd: EtcdView | null;
 }
 
 export interface NodeView {

@@ -26,6 +26,7 @@ const view: NodeView = {
       complaints: 0,
       forced: false,
       offlineMs: 0,
+      etcd: null,
       peers: [
         { node: 'lolek', state: 'TIMEDOUT', role: 'secondary', priority: 0, heardAgo: 61_000, vote: 'lolek', offline: false },
         { node: 'reksio', state: 'UNKNOWN', role: 'watchdog', priority: 100, heardAgo: null, vote: '', offline: false },

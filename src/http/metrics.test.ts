@@ -25,6 +25,7 @@ const view = (name: string, extra: Partial<ResourceView> = {}): ResourceView => 
   forced: false,
   offlineMs: 0,
   peers: [],
+  etcd: null,
   ...extra,
 });
 

@@ -30,6 +30,7 @@ const VIEW: NodeView = {
       complaints: 0,
       forced: false,
       offlineMs: 0,
+      etcd: null,
       peers: [
         { node: 'bolek', state: 'STANDBY', role: 'secondary', priority: 1, heardAgo: 200, vote: 'lolek', offline: false },
         { node: 'reksio', state: 'WATCHING', role: 'watchdog', priority: 100, heardAgo: 310, vote: 'lolek', offline: false },
@@ -53,6 +54,7 @@ const VIEW: NodeView = {
       complaints: 1,
       forced: false,
       offlineMs: 0,
+      etcd: null,
       peers: [
         { node: 'bolek', state: 'TIMEDOUT', role: 'secondary', priority: 1, heardAgo: 75_000, vote: 'bolek', offline: false },
         { node: 'reksio', state: 'UNKNOWN', role: 'unknown', priority: 100, heardAgo: null, vote: '', offline: false },
@@ -96,6 +98,7 @@ describe('formatStateFile', () => {
           role: 'secondary',
           forced: true,
           offlineMs: 89_500,
+          etcd: null,
           peers: [{ node: 'bolek', state: 'STOPPING', role: 'primary', priority: 1, heardAgo: 200, vote: 'lolek', offline: false }],
         },
       ],

@@ -22,6 +22,7 @@ function resource(name: string, state: ResourceState, role: Role = 'secondary'):
     forced: false,
     offlineMs: 0,
     peers: [],
+    etcd: null,
   };
 }
 

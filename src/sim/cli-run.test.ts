@@ -40,6 +40,17 @@ describe('sim command line', () => {
     expect(lines.at(-1)).toMatch(/^sim: 2 runs, [1-9]\d* safety violations, 0 liveness failures$/);
   });
 
+  it('--etcd: etcd votes too, with a lease of 2 s (its minimum TTL); a shorter --timing is refused', () => {
+    const { code, lines } = cli(['--etcd', '--seeds', '3', '--first', '20']);
+    expect(code).toBe(0);
+    expect(lines.at(-1)).toBe('sim: 3 runs, 0 safety violations, 0 liveness failures');
+    expect(lines.find((l) => l.startsWith('closest handover: '))).toMatch(/\(guard 200 ms\)$/);
+    expect(cli(['--etcd', '--seed', '20']).lines.some((l) => /^plan etcd: TTL 2000 ms/.test(l))).toBe(true);
+    const refused = cli(['--etcd', '--timing', '200ms/1s/1s']);
+    expect(refused.code).toBe(2);
+    expect(refused.lines[0]).toBe("sim: --etcd needs a lease of at least 2000 ms (etcd's minimum TTL), got 1000 ms");
+  });
+
   it('rejects unknown options and bad numbers with exit code 2', () => {
     expect(cli(['--bogus']).code).toBe(2);
     expect(cli(['--seeds', 'many']).code).toBe(2);

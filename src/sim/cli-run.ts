@@ -8,12 +8,14 @@ import type { Settings } from '../config/model.js';
 import { parseDuration } from '../config/values.js';
 import type { Timing } from '../core/types.js';
 import type { SoakPlan } from './faults.js';
+import { ETCD_MIN_TTL_MS } from '../core/quorum.js';
 import { DEFAULT_LIVENESS_BOUND, runBatch, runSimulation, type SimResult } from './run-simulation.js';
+import { etcdSimTiming } from './engine.js';
 
 export const USAGE = `usage: npm run sim -- [--seeds N] [--first F] [--seed S] [--nodes K] [--watchdogs W]
                      [--resources R] [--bound HEARTBEATS] [--long-pauses] [--stop-failures]
                      [--no-commands] [--no-found-running] [--timing HB/DEAD/LEASE]
-                     [--loss P | --restarts] [--minutes M] [--quiet]
+                     [--loss P | --restarts] [--minutes M] [--etcd] [--quiet]
   --seeds N        run seeds F..F+N-1 (default 100)
   --first F        first seed of the range (default 1)
   --seed S         replay one seed and print its step-by-step trace
@@ -35,6 +37,9 @@ export const USAGE = `usage: npm run sim -- [--seeds N] [--first F] [--seed S] [
   --restarts       a soak instead of chaos: a healthy network while machines crash and come back
                    and the operator restarts nodes; a holder with its voters up must never stop
   --minutes M      how long a soak lasts (default 10)
+  --etcd           etcd is one more voter of every resource, lost, slow and changing leader at
+                   times; without --nodes and --watchdogs each seed picks 2 nodes, 3 nodes, or 2
+                   nodes and a watchdog; the lease is 2s (etcd's minimum TTL) unless --timing
   --quiet          print only failures and the summary`;
 
 const MAX_LINES_PER_KIND = 5;
@@ -65,6 +70,7 @@ export function runCli(argv: string[], print: (line: string) => void): number {
         restarts: { type: 'boolean' },
         minutes: { type: 'string' },
         timing: { type: 'string' },
+        etcd: { type: 'boolean' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -109,11 +115,18 @@ export function runCli(argv: string[], print: (line: string) => void): number {
     print(`sim: ${soak}`);
     return 2;
   }
+  const etcd = values.etcd === true;
+  if (etcd && timing !== undefined && timing.lease < ETCD_MIN_TTL_MS) {
+    print(`sim: --etcd needs a lease of at least ${ETCD_MIN_TTL_MS} ms (etcd's minimum TTL), got ${timing.lease} ms`);
+    return 2;
+  }
+  // With etcd, each seed picks its cluster unless one was asked for.
+  const seedPicksCluster = etcd && values.nodes === undefined && values.watchdogs === undefined;
   const shape = {
     ...(timing === undefined ? {} : { timing }),
     ...(soak === undefined ? {} : { soak }),
-    nodes: numbers.nodes as number,
-    watchdogs: numbers.watchdogs as number,
+    ...(etcd ? { etcd: {} } : {}),
+    ...(seedPicksCluster ? {} : { nodes: numbers.nodes as number, watchdogs: numbers.watchdogs as number }),
     resources: numbers.resources as number,
     livenessBound: numbers.bound as number,
     longPauses: values['long-pauses'] === true,
@@ -126,7 +139,7 @@ export function runCli(argv: string[], print: (line: string) => void): number {
     shape.commands = soak.kind === 'restarts' && values['no-commands'] !== true;
     shape.foundRunning = false;
   }
-  if (shape.nodes === 2 && shape.watchdogs === 0 && !quiet) {
+  if (!etcd && shape.nodes === 2 && shape.watchdogs === 0 && !quiet) {
     print('note: 2 voters: no quorum is possible, so FreeHA\'s rule applies (DESIGN §4.6) and a partition may run a resource twice; safety violations are expected');
   }
   const boundLine = `liveness bound: ${shape.livenessBound} heartbeats (${shape.livenessBound * DEFAULT_TIMING.heartbeatInterval} ms) after the heal`;
@@ -162,7 +175,7 @@ export function runCli(argv: string[], print: (line: string) => void): number {
   if (!quiet) {
     print(boundLine);
     print(`slowest settling after the heal: ${summary.slowestSettle.toFixed(0)} ms (${(summary.slowestSettle / DEFAULT_TIMING.heartbeatInterval).toFixed(1)} heartbeats)`);
-    print(`closest handover: ${Number.isFinite(summary.closestHandover) ? `${summary.closestHandover.toFixed(1)} ms` : 'none'} (guard ${DEFAULT_TIMING.guard} ms)`);
+    print(`closest handover: ${Number.isFinite(summary.closestHandover) ? `${summary.closestHandover.toFixed(1)} ms` : 'none'} (guard ${shapeTiming(shape).guard} ms)`);
     print(`${summary.errored} errored (every service node ERRORED or blocked by a failed stop; not failures)`);
     const x = summary.exercised;
     print(`operator: ${x.commands} commands read, ${x.exits} exits after TERM, ${x.clearedByHand} failed stops cleaned up by hand before clear`);
@@ -181,8 +194,8 @@ export function runCli(argv: string[], print: (line: string) => void): number {
   return summary.safetyViolations + summary.livenessFailures > 0 ? 1 : 0;
 }
 
-function shapeTiming(shape: { timing?: Timing }): Timing {
-  return shape.timing ?? DEFAULT_TIMING;
+function shapeTiming(shape: { timing?: Timing; etcd?: object }): Timing {
+  return shape.timing ?? (shape.etcd !== undefined ? etcdSimTiming() : DEFAULT_TIMING);
 }
 
 /** `--timing 20ms/100ms/100ms`: heartbeat, deadtime, lease, checked as the configuration checks them. */

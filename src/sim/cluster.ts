@@ -5,7 +5,7 @@ import { DEFAULT_PRIORITY } from '../config/defaults.js';
 import { DEFAULT_TIMING } from '../config/timing.js';
 import { quickResourceSpec } from '../testing/fixtures.js';
 import type { Prng } from './prng.js';
-import type { CoreConfig, MemberSpec, ResourceSpec, Timing } from '../core/types.js';
+import type { CoreConfig, EtcdVoterSpec, MemberSpec, ResourceSpec, Timing } from '../core/types.js';
 
 export interface ClusterShape {
   /** Service nodes: may run the resources. */
@@ -24,9 +24,11 @@ export interface ClusterPlan {
   nodes: SimNodeSpec[];
   resources: ResourceSpec[];
   timing: Timing;
+  /** etcd as one more voter of every resource, or null. */
+  etcd: EtcdVoterSpec | null;
 }
 
-export function planCluster(shape: ClusterShape, rng: Prng, timing: Timing = DEFAULT_TIMING): ClusterPlan {
+export function planCluster(shape: ClusterShape, rng: Prng, timing: Timing = DEFAULT_TIMING, etcd: EtcdVoterSpec | null = null): ClusterPlan {
   if (shape.nodes < 1 || shape.watchdogs < 0 || shape.resources < 1) {
     throw new Error(`a cluster needs a service node and a resource: ${JSON.stringify(shape)}`);
   }
@@ -48,7 +50,7 @@ export function planCluster(shape: ClusterShape, rng: Prng, timing: Timing = DEF
     );
     resources.push(quickResourceSpec(`r${r}`, members));
   }
-  return { nodes, resources, timing };
+  return { nodes, resources, timing, etcd };
 }
 
 /** Equal (the name decides), distinct, or a mix with ties. */
@@ -61,5 +63,5 @@ function drawPriorities(count: number, rng: Prng): number[] {
 
 /** Each node gets its own copy, as each daemon parses its own file. */
 export function coreConfigFor(plan: ClusterPlan, node: string): CoreConfig {
-  return structuredClone({ node, timing: plan.timing, resources: plan.resources, forceStart: false });
+  return structuredClone({ node, timing: plan.timing, resources: plan.resources, forceStart: false, etcd: plan.etcd });
 }

@@ -23,8 +23,11 @@ import { judgeSteady } from './steady-checker.js';
 import { newSimNode, type ActiveRun, type QueuedInput, type SimNode } from './sim-node.js';
 import { planOperator, type OperatorPlan } from './operator-plan.js';
 import type { CoreFactory, SimCore } from './sim-core.js';
+import { SimEtcd } from './etcd-model.js';
+import { HEALTHY_ETCD, planEtcdFaults, type EtcdFaultPlan } from './etcd-faults.js';
+import { resolveTiming } from '../config/timing.js';
 import { formatCondition, formatEffect, formatInput, formatView } from './trace-format.js';
-import { standardQuorumSize } from '../core/quorum.js';
+import { ETCD_MIN_TTL_MS, etcdTtlMs, standardQuorumSize } from '../core/quorum.js';
 import type { Command, Effect, Input, Role, Timing } from '../core/types.js';
 
 export type { CoreFactory, SimCore };
@@ -58,6 +61,28 @@ export interface SimOptions {
   timing?: Timing;
   /** Receives one line per step and per fault. */
   trace?: (line: string) => void;
+  /**
+   * etcd as one more voter of every resource, with its faults (etcd-faults.ts). Without `nodes`
+   * and `watchdogs`, the seed picks the cluster: 2 nodes, 3 nodes, or 2 nodes and a watchdog.
+   */
+  etcd?: EtcdSimOptions;
+}
+
+export interface EtcdSimOptions {
+  /** The fraction of its TTL a lease really lasts in etcd: 1 but in tests proving the checker catches a node that trusts it longer. */
+  ttlFraction?: number;
+}
+
+/** The clusters `--etcd` mixes, one per seed: two nodes and etcd; three; two, a watchdog and etcd. */
+export const ETCD_SHAPES = [
+  { nodes: 2, watchdogs: 0 },
+  { nodes: 3, watchdogs: 0 },
+  { nodes: 2, watchdogs: 1 },
+] as const;
+
+/** With etcd, the shortest lease the configuration accepts (etcd's minimum TTL), other timing as by default. */
+export function etcdSimTiming(): Timing {
+  return resolveTiming({ lease: { value: ETCD_MIN_TTL_MS, line: 0 } }).timing;
 }
 
 export interface ResourceOutcome {
@@ -134,6 +159,9 @@ type SimEvent =
   | { type: 'heal' }
   | { type: 'steady-sample' }
   | { type: 'outage-sample' }
+  | { type: 'etcd'; fire: () => void }
+  | { type: 'etcd-condition'; steady: boolean; index: number }
+  | { type: 'etcd-leader' }
   | { type: 'sample' }
   | { type: 'end' };
 
@@ -165,6 +193,10 @@ class Simulation implements DriverHost {
   private ended = false;
   /** Live nodes not back in their configured role, or in a state their role does not allow, at the end. */
   private roleProblems: string[] = [];
+  private readonly etcd: SimEtcd | null = null;
+  private readonly etcdFaults: EtcdFaultPlan | null = null;
+  /** During the steady fault: the nodes etcd answers. */
+  private etcdSteadyCut: ReadonlySet<number> = new Set();
 
   constructor(
     private readonly options: SimOptions,
@@ -178,10 +210,15 @@ class Simulation implements DriverHost {
     this.restartRng = root.fork();
     // Forked last: turning commands off leaves every other draw of the seed as it was.
     const operatorRng = root.fork();
+    const etcdRng = root.fork();
+    const mixed = options.etcd !== undefined && options.nodes === undefined && options.watchdogs === undefined;
+    const shape = mixed ? (ETCD_SHAPES[options.seed % ETCD_SHAPES.length] ?? ETCD_SHAPES[0]) : { nodes: options.nodes ?? 2, watchdogs: options.watchdogs ?? 1 };
+    const clusterTiming = options.timing ?? (options.etcd !== undefined ? etcdSimTiming() : undefined);
     this.cluster = planCluster(
-      { nodes: options.nodes ?? 2, watchdogs: options.watchdogs ?? 1, resources: options.resources ?? 2 },
+      { ...shape, resources: options.resources ?? 2 },
       clusterRng,
-      options.timing,
+      clusterTiming,
+      options.etcd === undefined || clusterTiming === undefined ? null : { ttlMs: etcdTtlMs(clusterTiming.lease) },
     );
     this.faults = options.soak !== undefined ? planSoak(this.cluster, options.soak, faultRng) : planFaults(
       this.cluster,
@@ -200,6 +237,18 @@ class Simulation implements DriverHost {
     );
     this.nodes = this.cluster.nodes.map((spec, index) => newSimNode(index, spec, this.faults.clocks[index] as ClockSpec));
     this.driver = new NodeDriver(this.nodes, this.queue, () => this.now, factory, this);
+    if (this.cluster.etcd !== null) {
+      const etcdFaults = options.soak === undefined ? planEtcdFaults(this.nodes.length, this.faults, this.cluster.timing.maxClockDrift, etcdRng) : null;
+      this.etcdFaults = etcdFaults;
+      this.etcdSteadyCut = etcdFaults?.steady.cut ?? new Set();
+      this.etcd = new SimEtcd(this.cluster.etcd, this.cluster.timing, etcdFaults?.rate ?? 1, etcdRng.fork(), {
+        now: () => this.now,
+        at: (at, fire) => this.queue.push(at, { type: 'etcd', fire }),
+        network: () => this.network.condition,
+        claim: (node, resource, claim) => this.driver.receive(node, { input: { kind: 'etcd', resource, claim }, runId: null }),
+        ...(options.trace === undefined ? {} : { trace: (line: string) => this.note(line) }),
+      }, options.etcd?.ttlFraction ?? 1);
+    }
     const timing = this.cluster.timing;
     this.safety = new SafetyChecker({ guard: timing.guard, lease: timing.lease });
     this.liveness = new LivenessTracker(this.cluster.resources.map((r) => r.name));
@@ -234,6 +283,10 @@ class Simulation implements DriverHost {
         trace(`plan ${r.name} priorities: ${r.members.map((m) => `${m.node}=${m.priority}`).join(' ')}`);
       }
       trace(`plan faults ${f.faultsFrom.toFixed(1)}..${f.healAt.toFixed(1)} ms, scripts ${JSON.stringify(f.scripts)}, bound ${this.bound} ms`);
+      const e = this.etcdFaults;
+      if (this.cluster.etcd !== null) {
+        trace(`plan etcd: TTL ${this.cluster.etcd.ttlMs} ms, clock rate ${(e?.rate ?? 1).toFixed(5)}, ${e?.leaderChanges.length ?? 0} leader changes, steady ${e === null ? 'healthy' : formatEtcdCondition(e.steady, (i) => this.nodes[i]?.name ?? String(i))}`);
+      }
     }
     f.bootAt.forEach((at, node) => this.queue.push(at, { type: 'boot', node }));
     for (const { at, condition } of f.network) this.queue.push(at, { type: 'network', condition });
@@ -244,6 +297,11 @@ class Simulation implements DriverHost {
     for (const c of this.operator.commands) this.queue.push(c.at, { type: 'command', node: c.node, command: c.command, downFor: c.downFor ?? 0 });
     for (const p of f.pauses) this.queue.push(p.at, { type: 'pause', node: p.node, duration: p.duration });
     for (const d of f.deaths) this.queue.push(d.at, { type: 'death', node: d.node, resource: d.resource });
+    const e = this.etcdFaults;
+    if (e !== null) {
+      for (const at of e.leaderChanges) this.queue.push(at, { type: 'etcd-leader' });
+      e.conditions.forEach((c, index) => this.queue.push(c.at, { type: 'etcd-condition', steady: false, index }));
+    }
     if (f.calmAt < f.healAt) {
       this.queue.push(f.calmAt, { type: 'calm' });
       const every = this.cluster.timing.heartbeatInterval / SAMPLES_PER_HEARTBEAT;
@@ -299,6 +357,18 @@ class Simulation implements DriverHost {
         this.safety.serviceDied(node.name, event.resource, this.now);
         return this.note(`${node.name}: ${event.resource} dies`);
       }
+      case 'etcd':
+        return event.fire();
+      case 'etcd-leader':
+        if (this.calm) return;
+        this.note('etcd: leader change, every lease back to its full TTL');
+        return this.etcd?.leaderChange();
+      case 'etcd-condition': {
+        const condition = this.etcdFaults?.conditions[event.index]?.condition;
+        if (this.calm || condition === undefined) return;
+        this.note(`etcd ${formatEtcdCondition(condition, (i) => this.nodes[i]?.name ?? String(i))}`);
+        return this.etcd?.setCondition(condition);
+      }
       case 'calm':
         return this.calmDown();
       case 'heal':
@@ -338,9 +408,10 @@ class Simulation implements DriverHost {
     this.driver.start(node, coreConfigFor(this.cluster, node.name), incarnation);
   }
 
-  /** DriverHost: a new core is about to start. */
+  /** DriverHost: a new core is about to start, and its shell's etcd client with it. */
   starting(node: SimNode): void {
     node.terminating = false;
+    this.etcd?.start(node, this.cluster.resources.map((r) => r.name));
     const found = [...node.running];
     this.note(`${node.name} starts, incarnation ${node.incarnation}, clock ${node.lastLocal.toFixed(1)}${found.length > 0 ? `, ${found.join(' ')} already running` : ''}`);
     this.safety.newCore(node.name);
@@ -384,6 +455,12 @@ class Simulation implements DriverHost {
     this.safety.resumed(node.name, localLength);
     this.upSince.set(node.name, this.now);
     this.driver.resume(node);
+    this.etcd?.resume(node);
+  }
+
+  /** DriverHost: the shell's etcd client carries out the core's wish. */
+  etcdWant(node: SimNode, effect: Extract<Effect, { kind: 'etcd-want' }>): void {
+    this.etcd?.want(node, effect.resource, effect.want);
   }
 
   /**
@@ -449,6 +526,10 @@ class Simulation implements DriverHost {
   private calmDown(): void {
     this.calm = true;
     this.network.condition = this.faults.steady;
+    if (this.etcdFaults !== null) {
+      this.etcd?.setCondition(this.etcdFaults.steady);
+      this.note(`calm: etcd ${formatEtcdCondition(this.etcdFaults.steady, (i) => this.nodes[i]?.name ?? String(i))}`);
+    }
     this.note(`calm: pauses over, no new faults, scripts succeed; network ${formatCondition(this.faults.steady, (i) => this.nodes[i]?.name ?? String(i))}`);
     for (const node of this.nodes) if (node.pause !== null) this.resume(node, node.life);
   }
@@ -456,24 +537,38 @@ class Simulation implements DriverHost {
   private heal(): void {
     if (!this.calm) this.calmDown();
     this.network.condition = HEALTHY_NETWORK;
+    this.etcd?.setCondition(HEALTHY_ETCD);
     this.note('heal: network healthy');
   }
 
-  /** During the steady fault: a quorum that hears itself runs every resource (steady-checker.ts). */
+  /**
+   * During the steady fault: a quorum that hears itself runs every resource (steady-checker.ts).
+   * etcd is one more voter there, in touch with the nodes it answers (it is always up: a lost etcd
+   * is one that answers nobody). What that promises: a quorum counting etcd needs etcd's key free
+   * or its own; a key kept alive by a node outside it is kept by a holder with a quorum of its own
+   * (then that holder runs it), or let go by a holder losing its quorum once its stop ends (or runs
+   * out a TTL after its last keepalive, no leader change resetting it in the steady fault).
+   */
   private steadySample(): void {
     const snapshots = this.snapshots();
     const up = new Set(this.nodes.filter((n) => n.core !== null && n.pause === null).map((n) => n.name));
     const index = new Map(this.nodes.map((n) => [n.name, n.index]));
     const blocked = this.faults.steady.blocked;
-    const reaches = (from: string, to: string): boolean => !blocked.has(linkKey(index.get(from) ?? -1, index.get(to) ?? -1));
+    const answered = (name: string): boolean => !this.etcdSteadyCut.has(index.get(name) ?? -1);
+    const reaches = (from: string, to: string): boolean => {
+      if (from === ETCD_VOTER) return answered(to);
+      if (to === ETCD_VOTER) return answered(from);
+      return !blocked.has(linkKey(index.get(from) ?? -1, index.get(to) ?? -1));
+    };
+    if (this.etcd !== null) up.add(ETCD_VOTER);
     for (const spec of this.cluster.resources) {
       if (this.steadyFailed.has(spec.name)) continue;
-      const voters = spec.members.map((m) => m.node);
+      const voters = [...spec.members.map((m) => m.node), ...(this.etcd === null ? [] : [ETCD_VOTER])];
       const verdict = judgeSteady(spec.name, snapshots, {
         voters,
         up,
         reaches,
-        quorum: standardQuorumSize(voters.length),
+        quorum: standardQuorumSize(voters.length, this.etcd !== null),
         isService: (node) => spec.members.some((m) => m.node === node && m.roleOnStart !== 'watchdog'),
       });
       if (verdict.kind !== 'failing') continue;
@@ -563,8 +658,10 @@ class Simulation implements DriverHost {
     if (spec === undefined) return;
     const t = this.cluster.timing;
     const settledBefore = this.now - (2 * t.lease + t.deadtime);
-    const steady = spec.members.filter((m) => (this.upSince.get(m.node) ?? Infinity) <= settledBefore).length;
-    const justified = steady < standardQuorumSize(spec.members.length) || this.network.condition.blocked.size > 0;
+    // etcd, when a voter, is up all along in a soak (healthy there) and counts as one settled voter.
+    const withEtcd = this.etcd !== null;
+    const steady = spec.members.filter((m) => (this.upSince.get(m.node) ?? Infinity) <= settledBefore).length + (withEtcd ? 1 : 0);
+    const justified = steady < standardQuorumSize(spec.members.length + (withEtcd ? 1 : 0), withEtcd) || this.network.condition.blocked.size > 0;
     this.selfFences.push({ at: this.now, node: node.name, resource, justified });
     if (this.options.soak !== undefined && !justified) {
       this.failures.push(`${node.name} stopped ${resource} at ${this.now.toFixed(1)} ms for want of endorsements, with ${steady} of ${spec.members.length} voters up and settled (${this.network.condition.label})`);
@@ -622,6 +719,15 @@ class Simulation implements DriverHost {
       exercised: { ...this.exercised, excusedFoundOverlaps: this.safety.excusedFoundOverlaps },
     };
   }
+}
+
+/** etcd's name among the voters the steady check looks at: no node's name has parentheses. */
+const ETCD_VOTER = '(etcd)';
+
+/** `lost-some cut=n1,n2 slow<=2000`. */
+function formatEtcdCondition(c: { label: string; cut: ReadonlySet<number>; slowMax: number }, nameOf: (index: number) => string): string {
+  const cut = c.cut.size > 0 ? ` cut=${[...c.cut].map(nameOf).join(',')}` : '';
+  return `${c.label}${cut}${c.slowMax > 0 ? ` slow<=${c.slowMax}` : ''}`;
 }
 
 /** After the steady bound, the check goes on for at least this long before the heal. */

@@ -27,6 +27,7 @@ function node(
     forced: false,
     offlineMs: 0,
     peers: [],
+    etcd: null,
   };
   return {
     name,

@@ -51,6 +51,8 @@ export interface DriverHost {
   stepped?(node: SimNode, core: SimCore, input: Input, local: number, effects: readonly Effect[]): void;
   /** The core asked to exit: the process is gone. */
   exited?(node: SimNode, code: number): void;
+  /** The core's wish about a resource's etcd key changed (the shell's etcd client carries it out). */
+  etcdWant?(node: SimNode, effect: Extract<Effect, { kind: 'etcd-want' }>): void;
 }
 
 /** A run the driver cannot go on with: a core that threw, or one that keeps asking for "now". */
@@ -256,6 +258,8 @@ export class NodeDriver {
       case 'exit':
         this.endProcess(node);
         return this.host.exited?.(node, effect.code);
+      case 'etcd-want':
+        return this.host.etcdWant?.(node, effect);
     }
   }
 

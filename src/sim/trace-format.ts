@@ -1,7 +1,7 @@
 // Compact one-line renderings of inputs, effects and heartbeats for `--seed S` traces.
 
 import { linkEnds, type NetworkCondition } from './faults.js';
-import type { Effect, Heartbeat, Input, NodeView, ResourceState } from '../core/types.js';
+import type { Effect, EtcdClaim, Heartbeat, Input, NodeView, ResourceState } from '../core/types.js';
 
 const SHORT_STATE: Record<ResourceState, string> = {
   INITIAL: 'INI',
@@ -38,6 +38,8 @@ export function formatInput(input: Input, describeRun: (runId: number) => string
       return `command ${JSON.stringify(input.command)}`;
     case 'gateway':
       return `gateway ${input.reachable ? 'up' : 'down'}`;
+    case 'etcd':
+      return `etcd ${input.resource} ${formatClaim(input.claim)}`;
   }
 }
 
@@ -57,6 +59,20 @@ export function formatEffect(effect: Effect): string {
       return `log.${effect.level} "${effect.message}"`;
     case 'exit':
       return `exit ${effect.code}`;
+    case 'etcd-want':
+      return `etcd-want ${effect.resource} ${effect.want ? 'yes' : 'no'}`;
+  }
+}
+
+/** `ours<=1234.5`, `theirs:n2#17`, `free`, `unreachable`. */
+export function formatClaim(claim: EtcdClaim): string {
+  switch (claim.status) {
+    case 'ours':
+      return `ours<=${claim.countsUntil.toFixed(1)}`;
+    case 'theirs':
+      return `theirs:${claim.node}#${claim.incarnation}`;
+    default:
+      return claim.status;
   }
 }
 

@@ -11,6 +11,7 @@
 //   RES holder A -> B: WHY     the holder the node sees changed ('none' for nobody), and why
 //   LEVEL: MESSAGE             a log line of the core (debug left out)
 //   exit N                     the core asked to exit
+//   etcd-want RES yes|no       the core's wish to own the resource's etcd key changed
 
 import { EventQueue } from '../sim/event-queue.js';
 import type { ScriptFate } from '../sim/fake-scripts.js';
@@ -18,7 +19,7 @@ import { DriverAborted, NodeDriver, type DriverEvent, type DriverHost, type RunS
 import { realCore } from '../sim/run-simulation.js';
 import type { CoreFactory } from '../sim/sim-core.js';
 import { newSimNode, type ActiveRun, type SimNode } from '../sim/sim-node.js';
-import type { Command, CoreConfig, Effect, ResourceState, ResourceView, ScriptAction } from '../core/types.js';
+import type { Command, CoreConfig, Effect, EtcdClaim, ResourceState, ResourceView, ScriptAction } from '../core/types.js';
 
 /** How one script run goes: how long it takes, and how it ends. */
 export interface ScriptResult {
@@ -48,6 +49,8 @@ export class Harness implements DriverHost {
   private behaviour: ScriptBehaviour = () => undefined;
   /** Called after every event the clock passes, to watch the cluster as it goes. */
   private watcher: () => void = () => undefined;
+  /** `node resource` -> the wish last told and when the key was last renewed (etcdKeepalive). */
+  private readonly keepalives = new Map<string, { node: string; resource: string; countsFor: number; every: number; want: boolean; renewedAt: number }>();
   /** The last state each node reported per resource, to trace the changes. */
   private readonly states = new Map<string, Map<string, ResourceState>>();
 
@@ -137,6 +140,49 @@ export class Harness implements DriverHost {
     return refused;
   }
 
+  /** The shell's news of a resource's etcd key, read by the node's core at once. */
+  etcdClaim(name: string, resource: string, claim: EtcdClaim): void {
+    this.driver.receive(this.live(name), { input: { kind: 'etcd', resource, claim }, runId: null });
+  }
+
+  /**
+   * A shell whose keepalives succeed: `ours` now, and again every `every` ms while the node wishes to
+   * own the key (each counting `countsFor` from its send time), until another claim is given or
+   * hastmon stops there. Renewed as events pass, so at most a heartbeat late.
+   */
+  etcdKeepalive(name: string, resource: string, countsFor: number, every: number): void {
+    this.keepalives.set(`${name} ${resource}`, { node: name, resource, countsFor, every, want: true, renewedAt: -Infinity });
+    this.renewEtcd();
+  }
+
+  /** Renewals stop: the shell's news is given by hand again. */
+  etcdKeepaliveEnds(name: string, resource: string): void {
+    this.keepalives.delete(`${name} ${resource}`);
+  }
+
+  private renewEtcd(): void {
+    for (const [key, k] of this.keepalives) {
+      const node = this.node(k.node);
+      if (node.core === null) {
+        this.keepalives.delete(key);
+        continue;
+      }
+      if (!k.want || this.now - k.renewedAt < k.every) continue;
+      k.renewedAt = this.now;
+      this.etcdClaim(k.node, k.resource, { status: 'ours', countsUntil: this.localNow(k.node) + k.countsFor });
+    }
+  }
+
+  /** The node's monotonic clock now, as its shell reads it. */
+  localNow(name: string): number {
+    return this.node(name).clock.localAt(this.now);
+  }
+
+  /** The incarnation of the node's hastmon (its latest, if it is down). */
+  incarnationOf(name: string): number {
+    return this.node(name).incarnation;
+  }
+
   gateway(name: string, reachable: boolean): void {
     this.driver.receive(this.live(name), { input: { kind: 'gateway', reachable }, runId: null });
   }
@@ -189,6 +235,7 @@ export class Harness implements DriverHost {
     this.now = next.at;
     try {
       this.driver.handle(next.event);
+      this.renewEtcd();
       this.watcher();
     } catch (error) {
       // A core that threw: the test fails with the node, the time and the core's own stack.
@@ -248,6 +295,12 @@ export class Harness implements DriverHost {
 
   exited(node: SimNode, code: number): void {
     this.note(node, `exit ${code}`);
+  }
+
+  etcdWant(node: SimNode, effect: Extract<Effect, { kind: 'etcd-want' }>): void {
+    this.note(node, `etcd-want ${effect.resource} ${effect.want ? 'yes' : 'no'}`);
+    const keepalive = this.keepalives.get(`${node.name} ${effect.resource}`);
+    if (keepalive !== undefined) keepalive.want = effect.want;
   }
 
   private note(node: SimNode, what: string): void {

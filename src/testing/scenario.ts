@@ -11,7 +11,8 @@
 //                                      (`lolek=0:init`), or `watchdog`. Options: resources=A,B
 //                                      (default daemon), attempts=N, monitor-fall=N, local-restarts=N, exec=yes,
 //                                      script-timeout=DUR, failback=auto, fence=yes, lease=DUR,
-//                                      shutdown-grace=DUR, force-start=NODE (-m)
+//                                      shutdown-grace=DUR, force-start=NODE (-m), etcd=yes (etcd
+//                                      votes too; its TTL is the lease rounded up to seconds)
 //   service-running NODE [RES]         the resource runs there without hastmon (a boot script)
 //   script NODE|* ACTION [RES] RESULT  how that node's runs of ACTION go from now on. RESULT:
 //                                      exit=N, hang, takes=DUR, `once` (the next run only),
@@ -29,6 +30,13 @@
 //   signal NODE HUP|TERM|USR1|USR2     hastmon's signals (USR1: force start, USR2: clear)
 //   ctl NODE role ROLE [RES...]        hastmonctl role; also `offline [DUR] [RES...]`, `clear [RES...]`
 //   gateway NODE down|up               the ping target stops or starts answering
+// etcd (the shell's news of a resource's key; a node's wish shows as `etcd-want RES yes|no`)
+//   etcd NODE [RES] CLAIM              CLAIM: `ours` (a grant or keepalive just succeeded: counts
+//                                      until now + TTL - guard on the node's clock), `keepalive`
+//                                      (ours, renewed every TTL/3 while the node wishes to own the
+//                                      key, until the next claim given for it), `theirs OWNER`
+//                                      or `theirs OWNER#INCARNATION` (the owner's current one unless
+//                                      given), `free` (a DELETE seen), `unreachable`
 //   reload NODE...|all [NODE=SPEC...] [OPTION...]   hastmonctl reload with the cluster so changed
 // Looking
 //   view [NODE...]                     each node's view: state, role, priority, holder, vote,
@@ -40,14 +48,15 @@
 //
 // A wait-until that times out and a failed check fail the test even when rewriting.
 
-import { DEFAULT_PRIORITY } from '../config/defaults.js';
+import { DEFAULT_PRIORITY, GUARD_FRACTION_OF_LEASE } from '../config/defaults.js';
 import { DEFAULT_TIMING } from '../config/timing.js';
 import { parseDuration } from '../config/values.js';
 import { quickResourceSpec } from './fixtures.js';
 import { DEFAULT_SCRIPT_MS, Harness, defaultExit, formatTime, type ScriptResult } from './harness.js';
 import { realCore } from '../sim/run-simulation.js';
 import type { CoreFactory } from '../sim/sim-core.js';
-import type { Command, CoreConfig, MemberSpec, ResourceSpec, ResourceState, Role, ScriptAction, Timing } from '../core/types.js';
+import type { Command, CoreConfig, EtcdClaim, MemberSpec, ResourceSpec, ResourceState, Role, ScriptAction, Timing } from '../core/types.js';
+import { etcdTtlMs } from '../core/quorum.js';
 import { RESOURCE_STATES, ROLES, SCRIPT_ACTIONS } from '../core/types.js';
 
 /** A broken expectation of the scenario itself (a check, a wait): never rewritten away. */
@@ -62,6 +71,8 @@ interface ClusterSpec {
   overrides: Partial<ResourceSpec>;
   timing: Timing;
   forceStart: Set<string>;
+  /** etcd votes too. */
+  etcd: boolean;
 }
 
 interface ScriptRule {
@@ -160,6 +171,8 @@ export class Scenario {
       }
       case 'reload':
         return this.reload(args);
+      case 'etcd':
+        return this.etcd(args);
       case 'view':
         return this.view(args);
       case 'running':
@@ -177,7 +190,7 @@ export class Scenario {
   }
 
   private newCluster(args: string[]): void {
-    const spec: ClusterSpec = { members: [], resources: ['daemon'], overrides: {}, timing: { ...DEFAULT_TIMING }, forceStart: new Set() };
+    const spec: ClusterSpec = { members: [], resources: ['daemon'], overrides: {}, timing: { ...DEFAULT_TIMING }, forceStart: new Set(), etcd: false };
     applyTokens(spec, args);
     if (spec.members.length === 0) throw new Error('cluster NODE=SPEC...: no nodes');
     const harness = new Harness([], this.factory);
@@ -296,6 +309,32 @@ export class Scenario {
       throw new Error(`ctl ${name}: expected role, offline or clear, got ${verb ?? 'nothing'}`);
     }
     this.harness.command(name, command);
+    return [];
+  }
+
+  private etcd(args: string[]): string[] {
+    const usage = 'etcd NODE [RES] ours|keepalive|free|unreachable|theirs OWNER[#INCARNATION]';
+    const [name, ...rest] = args;
+    const claims = ['ours', 'keepalive', 'free', 'unreachable', 'theirs'];
+    const resource = rest[0] !== undefined && !claims.includes(rest[0]) ? (rest.shift() as string) : this.onlyResource();
+    const [status, owner] = rest;
+    if (name === undefined || status === undefined) throw new Error(usage);
+    const etcd = configFor(this.spec, name).etcd;
+    if (etcd === null) throw new Error('etcd: the cluster has no etcd (cluster ... etcd=yes)');
+    const h = this.harness;
+    h.etcdKeepaliveEnds(name, resource);
+    if (status === 'keepalive') {
+      h.etcdKeepalive(name, resource, etcd.ttlMs - this.spec.timing.guard, etcd.ttlMs / 3);
+      return [];
+    }
+    let claim: EtcdClaim;
+    if (status === 'ours') claim = { status, countsUntil: h.localNow(name) + etcd.ttlMs - this.spec.timing.guard };
+    else if (status === 'free' || status === 'unreachable') claim = { status };
+    else if (status === 'theirs' && owner !== undefined) {
+      const [node = '', incarnation] = owner.split('#');
+      claim = { status, node, incarnation: incarnation === undefined ? h.incarnationOf(node) : Number(incarnation) };
+    } else throw new Error(usage);
+    h.etcdClaim(name, resource, claim);
     return [];
   }
 
@@ -429,6 +468,7 @@ function configFor(spec: ClusterSpec, node: string): CoreConfig {
     timing: spec.timing,
     resources: spec.resources.map((r) => quickResourceSpec(r, members, spec.overrides)),
     forceStart: spec.forceStart.has(node),
+    etcd: spec.etcd ? { ttlMs: etcdTtlMs(spec.timing.lease) } : null,
   });
 }
 
@@ -465,13 +505,17 @@ function applyTokens(spec: ClusterSpec, tokens: readonly string[]): void {
         spec.overrides.fence = value === 'yes';
         break;
       case 'lease':
-        spec.timing = { ...spec.timing, lease: duration(value) };
+        // The guard follows the lease, as the configuration derives it.
+        spec.timing = { ...spec.timing, lease: duration(value), guard: Math.floor(duration(value) * GUARD_FRACTION_OF_LEASE) };
         break;
       case 'shutdown-grace':
         spec.timing = { ...spec.timing, shutdownGrace: duration(value) };
         break;
       case 'force-start':
         spec.forceStart = new Set(value.split(','));
+        break;
+      case 'etcd':
+        spec.etcd = value === 'yes';
         break;
       default:
         setMember(spec, key, value);
