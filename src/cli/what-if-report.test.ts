@@ -89,7 +89,7 @@ describe('what hastmon -S prints', () => {
       '  replay: hastmon -S -c /etc/hastmon.conf -p 5% -r 2',
       'seed 5: kill -9 trial: liveness failure: web not settled',
       '  replay: hastmon -S -c /etc/hastmon.conf -p 5% -r 5',
-      'safety: 2 violations (two holders at once); liveness: 1 failures',
+      'safety: 2 violations (two holders at once); liveness: 1 failure',
     ]);
     expect(reportFailures([], settings)).toEqual(['safety: 0 violations (two holders at once); liveness: 0 failures']);
     const many = Array.from({ length: MAX_RUNS_LISTED + 3 }, (_, i): WhatIfFailure => ({ experiment: 'hup', seed: i + 1, kind: 'liveness', message: 'x' }));

@@ -52,7 +52,7 @@ export function reportFigures(result: WhatIfResult, s: ReportSettings): string[]
   for (const act of ['crash', 'hup', 'term'] as const) {
     const a = ACT_TITLES[act];
     const f = result.acts[act];
-    lines.push(`${a.title}, ${f.trials} trials on a healthy network:`);
+    lines.push(`${a.title}, ${count(f.trials, 'trial')} on a healthy network:`);
     lines.push(`  ${a.figure}: ${spreadText(f)}`);
     const stop = act === 'crash' ? '' : `; includes the stop script (${formatDuration(s.scriptTimes.stop)})`;
     lines.push(`    from ${a.from} to the next holder's start script beginning, each resource it ran${stop}`);
@@ -61,7 +61,7 @@ export function reportFigures(result: WhatIfResult, s: ReportSettings): string[]
   const soak = result.soak;
   const hours = soak.ms / 3_600_000;
   const pauses = s.pauses.length > 0 ? `each node paused ${formatDuration(s.pauses.length)} about every ${formatGap(s.pauses.every)} (-g)` : 'no pauses';
-  lines.push(`soak: ${formatHours(hours)} simulated (${soak.runs} runs), ${formatPercent(s.loss)} loss on every link (-p), ${pauses}:`);
+  lines.push(`soak: ${formatHours(hours)} simulated (${count(soak.runs, 'run')}), ${formatPercent(s.loss)} loss on every link (-p), ${pauses}:`);
   lines.push(`  outage: ${perHour(soak.outageMs / 1000 / Math.max(1, soak.resources), hours)} s per hour per resource`);
   lines.push('    time no node runs the resource while every node is up (a quorum exists): only loss and pauses');
   lines.push(`  self-fences: ${perHour(soak.selfFences, hours)} per hour (${soak.selfFences} in all)`);
@@ -88,7 +88,7 @@ export function reportFailures(failures: readonly WhatIfFailure[], s: ReportSett
   }
   if (runs.size > MAX_RUNS_LISTED) lines.push(`… and ${runs.size - MAX_RUNS_LISTED} more failing runs`);
   const safety = failures.filter((f) => f.kind === 'safety').length;
-  lines.push(`safety: ${safety} violations (two holders at once); liveness: ${failures.length - safety} failures`);
+  lines.push(`safety: ${count(safety, 'violation')} (two holders at once); liveness: ${count(failures.length - safety, 'failure')}`);
   return lines;
 }
 
@@ -101,14 +101,18 @@ export function replayCommand(s: ReportSettings, seed: number): string {
 
 export function summaryLine(result: WhatIfResult, wallSeconds: number): string {
   const trials = result.acts.crash.trials + result.acts.hup.trials + result.acts.term.trials;
-  return `simulated ${trials} trials and ${formatHours(result.soak.ms / 3_600_000)} of soak (${formatHours(result.simulatedMs / 3_600_000)} in all) in ${wallSeconds.toFixed(1)} s`;
+  return `simulated ${count(trials, 'trial')} and ${formatHours(result.soak.ms / 3_600_000)} of soak (${formatHours(result.simulatedMs / 3_600_000)} in all) in ${wallSeconds.toFixed(1)} s`;
 }
 
 function spreadText(f: ActFigures): string {
   const spread = spreadOf(f.samples);
   if (spread === null) return 'no samples';
   const ms = (value: number): string => `${Math.round(value)} ms`;
-  return `min ${ms(spread.min)}, median ${ms(spread.median)}, p99 ${ms(spread.p99)} (${spread.count} samples)`;
+  return `min ${ms(spread.min)}, median ${ms(spread.median)}, p99 ${ms(spread.p99)} (${count(spread.count, 'sample')})`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function perHour(amount: number, hours: number): string {

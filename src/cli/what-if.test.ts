@@ -46,7 +46,7 @@ describe('hastmon -S', () => {
     expect(lines).toContain('  resource daemon: lolek bolek reksio; quorum 2 of 3 voters');
     expect(lines).toContain('  resource storage: lolek bolek reksio; quorum 2 of 3 voters');
     expect(lines.filter((l) => /^ {2}(failover|handover): min \d+ ms, median \d+ ms, p99 \d+ ms \(\d+ samples\)$/.test(l))).toHaveLength(3);
-    expect(lines).toContain('soak: 1.2 min simulated (1 runs), 5% loss on every link (-p), each node paused 200ms about every 10 min (-g):');
+    expect(lines).toContain('soak: 1.2 min simulated (1 run), 5% loss on every link (-p), each node paused 200ms about every 10 min (-g):');
     expect(lines).toContain('safety: 0 violations (two holders at once); liveness: 0 failures');
     expect(lines.at(-1)).toMatch(/^simulated 9 trials and 1\.2 min of soak \([\d.]+ min in all\) in [\d.]+ s$/);
   });
