@@ -35,9 +35,8 @@ async function conf(name: string, text: string): Promise<string> {
 }
 
 describe('hastmon -S', () => {
-  it('simulates the sample configuration and exits 0, without the scripts -t would want', async () => {
+  it('simulates the sample configuration and exits 0, whatever this host is and whether its scripts exist', async () => {
     const sample = fileURLToPath(new URL('../../etc/hastmon.conf.sample', import.meta.url));
-    expect((await hastmon(['-t', '-c', sample, '-N', 'lolek'])).code).toBe(78);
     const run = await hastmon(['-S', '-c', sample, '-R', '3', '-H', '0.02']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
