@@ -1,5 +1,6 @@
 // hastmon -S (what-if) and its options: -R trials, -r seed, -H hours, -p loss, -g pause, -x scripts.
 import { parseCount, parseDuration } from '../config/values.js';
+import { parseLoss, parsePauses } from '../sim/soak-options.js';
 import { DEFAULT_PAUSES } from '../sim/what-if-defaults.js';
 
 export interface WhatIfArgs {
@@ -55,20 +56,15 @@ function setOption(target: WhatIfArgs, letter: string, text: string): string | n
       return null;
     }
     case 'p': {
-      const loss = parseFraction(text);
+      const loss = parseLoss(text);
       if (loss === null) return `bad loss '${text}' for -p: expected a fraction from 0 to below 1 or a percentage (0.05 or 5%)`;
       target.loss = loss;
       return null;
     }
     case 'g': {
-      const [lengthText = '', everyText, extra] = text.split('/');
-      if (extra !== undefined) return `bad pause '${text}' for -g: expected LENGTH or LENGTH/EVERY (200ms or 200ms/10m)`;
-      const length = parseDuration(lengthText, '-g (pause length)');
-      if (!length.ok) return length.message;
-      const every = everyText === undefined ? { ok: true as const, value: DEFAULT_PAUSES.every } : parseDuration(everyText, '-g (how often)');
-      if (!every.ok) return every.message;
-      if (every.value <= length.value) return `bad pause '${text}' for -g: a node must run between its pauses (EVERY above LENGTH)`;
-      target.pauses = { length: length.value, every: every.value };
+      const pauses = parsePauses(text, '-g', DEFAULT_PAUSES.every);
+      if (typeof pauses === 'string') return pauses;
+      target.pauses = pauses;
       return null;
     }
     case 'x': {
@@ -84,11 +80,4 @@ function setOption(target: WhatIfArgs, letter: string, text: string): string | n
     default:
       return `unknown option -${letter}`;
   }
-}
-
-/** `0.05` or `5%`, from 0 to below 1; null when it is neither. */
-function parseFraction(text: string): number | null {
-  const percent = /^(\d+(?:\.\d+)?)%$/.exec(text);
-  const value = percent !== null ? Number(percent[1]) / 100 : /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
-  return value >= 0 && value < 1 ? value : null;
 }
