@@ -54,7 +54,7 @@ describe('parseHastmonArgs', () => {
   });
 
   it.each([
-    [['-x'], 'unknown option -x'],
+    [['-q'], 'unknown option -q'],
     [['-c'], 'option -c requires an argument'],
     [['extra'], "unexpected argument 'extra'"],
     [['-n', '0'], "bad node count '0' for -n: expected a whole number from 1 to 9999"],

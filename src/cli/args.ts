@@ -1,4 +1,4 @@
-// `hastmon [-dFhkmt] [-c config] [-L logfile] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]`
+// `hastmon [-dFhkmSt] [-c config] [-L logfile] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]`
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_CONFIG_PATH,
@@ -10,8 +10,11 @@ import {
 } from '../config/defaults.js';
 import { freehadTiming, type FreehadTuning } from '../config/freehad.js';
 import type { NodeConfig } from '../config/model.js';
+import { formatDuration } from '../config/timing.js';
 import { parseAbsolutePath, parseCount, parseDuration } from '../config/values.js';
+import { DEFAULT_LOSS, DEFAULT_PAUSES, DEFAULT_SCRIPT_TIMES, DEFAULT_SOAK_DELIVERIES, DEFAULT_TRIALS } from '../sim/what-if-defaults.js';
 import { getopt, type GetoptSpec } from './getopt.js';
+import { WHAT_IF_LETTERS, whatIfOption, type WhatIfArgs } from './what-if-args.js';
 
 export interface HastmonArgs {
   /** `-t`: check the configuration and exit. */
@@ -35,6 +38,8 @@ export interface HastmonArgs {
   nodeName?: string;
   /** `-A`, `-C`, `-D`, `-E`, `-I`: without a configuration file, what it would set. */
   tuning?: FreehadTuning;
+  /** `-S`: simulate the configuration's cluster and print what to expect, with its options. */
+  whatIf?: WhatIfArgs;
 }
 
 /** What the daemon is started with: the flags and this node's resolved configuration. */
@@ -55,6 +60,7 @@ export type ArgsResult = { ok: true; args: HastmonArgs } | { ok: false; message:
 
 export const HASTMON_USAGE = `usage: hastmon [-dFhkmt] [-c config] [-L logfile] [-P pidfile] [-l statefile] [-s scriptdir] [-n nodes] [-N name]
               [-C socket] [-I interval] [-D deadtime] [-E lease] [-A attempts]
+       hastmon -S [-d] [-c config] [-R trials] [-r seed] [-H hours] [-p loss] [-g pause] [-x scripts]
   -A attempts   without a configuration file: as 'attempts' (default ${DEFAULT_ATTEMPTS})
   -c config     configuration file (default ${DEFAULT_CONFIG_PATH}); when the default
                 file does not exist, hastmon runs one resource 'service' with the scripts of -s
@@ -64,7 +70,11 @@ export const HASTMON_USAGE = `usage: hastmon [-dFhkmt] [-c config] [-L logfile] 
   -D deadtime   without a configuration file: as 'deadtime' (e.g. 3s)
   -E lease      without a configuration file: as 'lease' (e.g. 3s)
   -F            stay in the foreground
+  -g pause      with -S: each node's process pauses in the soak, LENGTH[/EVERY]
+                (default ${formatDuration(DEFAULT_PAUSES.length)}/${DEFAULT_PAUSES.every / 60_000}m; 0 for none)
   -h            print this help
+  -H hours      with -S: simulated hours of soak (default: ${DEFAULT_SOAK_DELIVERIES} heartbeats between the
+                nodes: 2 hours for three nodes at the default heartbeat_interval)
   -I interval   without a configuration file: as 'heartbeat_interval' (e.g. 200ms, 1s)
   -k            print a new random key section for hastmon.conf, and exit
   -l statefile  state file (default ${DEFAULT_STATE_FILE})
@@ -73,14 +83,21 @@ export const HASTMON_USAGE = `usage: hastmon [-dFhkmt] [-c config] [-L logfile] 
   -m            force this node to start its resources now, without asking the others
   -n nodes      without a configuration file: the number of nodes in the cluster (default ${DEFAULT_EXPECTED_NODES})
   -N name       this node's name (default: the host name up to the first dot)
+  -p loss       with -S: loss on every link in the soak, 0.05 or 5% (default ${DEFAULT_LOSS * 100}%)
   -P pidfile    pid file (default ${DEFAULT_PID_FILE})
+  -r seed       with -S: replay one seed: one trial of each kind and one soak run (add -d for a trace)
+  -R trials     with -S: seeded trials of each kind (default ${DEFAULT_TRIALS})
   -s scriptdir  without a configuration file: the directory of starthasrv, monitorhasrv
                 and stophasrv (default ${DEFAULT_SCRIPT_DIR})
+  -S            simulate every node of the configuration and print what to expect: failover
+                and handover times, outage and self-fences in a soak, any safety violation
   -t            check the configuration and exit
+  -x scripts    with -S: how long the start and stop scripts take, START/STOP
+                (default ${formatDuration(DEFAULT_SCRIPT_TIMES.start)}/${formatDuration(DEFAULT_SCRIPT_TIMES.stop)})
 `;
 
 /** hastmon's options: the letters parseHastmonArgs accepts, and hastmon(8) documents. */
-export const HASTMON_GETOPT: Readonly<GetoptSpec> = { flags: 'dFhkmt', withArgument: 'cPlLsnNACDEI' };
+export const HASTMON_GETOPT: Readonly<GetoptSpec> = { flags: 'dFhkmSt', withArgument: `cPlLsnNACDEI${WHAT_IF_LETTERS}` };
 
 export function parseHastmonArgs(argv: readonly string[]): ArgsResult {
   const parsed = getopt(argv, HASTMON_GETOPT);
@@ -88,6 +105,8 @@ export function parseHastmonArgs(argv: readonly string[]): ArgsResult {
   if (parsed.operands.length > 0) return { ok: false, message: `unexpected argument '${parsed.operands[0] as string}'` };
   const tuning: FreehadTuning = {};
   const args: HastmonArgs = { check: false, help: false, generateKey: false, foreground: false, forceStart: false, debug: 0, tuning };
+  let simulate = false;
+  const whatIf: WhatIfArgs = { repeat: [] };
   for (const { letter, value } of parsed.options) {
     const text = value ?? '';
     switch (letter) {
@@ -108,6 +127,9 @@ export function parseHastmonArgs(argv: readonly string[]): ArgsResult {
         break;
       case 't':
         args.check = true;
+        break;
+      case 'S':
+        simulate = true;
         break;
       case 'c':
         args.configPath = text;
@@ -135,10 +157,17 @@ export function parseHastmonArgs(argv: readonly string[]): ArgsResult {
         args.nodeName = text;
         break;
       default: {
-        const tuned = tune(tuning, letter, text);
-        if (tuned !== null) return { ok: false, message: tuned };
+        const wrong = WHAT_IF_LETTERS.includes(letter) ? whatIfOption(whatIf, letter, text) : tune(tuning, letter, text);
+        if (wrong !== null) return { ok: false, message: wrong };
       }
     }
+  }
+  const onlyWithS = parsed.options.find((o) => WHAT_IF_LETTERS.includes(o.letter));
+  if (!simulate && onlyWithS !== undefined) return { ok: false, message: `-${onlyWithS.letter} goes with -S (simulate)` };
+  if (simulate) {
+    const other = parsed.options.find((o) => 'tkm'.includes(o.letter));
+    if (other !== undefined) return { ok: false, message: `-S (simulate) cannot be combined with -${other.letter}` };
+    args.whatIf = whatIf;
   }
   const timing = freehadTiming(tuning);
   if (!timing.ok) return { ok: false, message: `${timing.message} (-I, -D, -E)` };

@@ -1,5 +1,5 @@
 // The hastmon command: parse the flags, load this node's configuration, then check it (-t) or
-// start the daemon. Importing it does nothing; bin/hastmon installs the signal handlers first
+// start the daemon; or simulate every node of the configuration (-S, what-if.ts). Importing it does nothing; bin/hastmon installs the signal handlers first
 // (early-signals.js), then calls runHastmon.
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_CONFIG_PATH, DEFAULT_PID_FILE } from '../config/defaults.js';
@@ -13,6 +13,8 @@ import { checkBeforeStart, etcdSummary, freehadSummary, httpSummary, unresolvedN
 import { configure } from './configure.js';
 import { EX_CONFIG, EX_OK, EX_SOFTWARE, EX_USAGE } from './exit-codes.js';
 import { shortHostname } from './node-name.js';
+import { runWhatIfMode } from './what-if.js';
+import type { CoreFactory } from '../sim/sim-core.js';
 
 export interface HastmonIo {
   stdout(text: string): void;
@@ -21,6 +23,8 @@ export interface HastmonIo {
   defaultNodeName: string;
   /** How -t looks names up (the system's resolver unless a test gives another). */
   lookup?: LookupAll;
+  /** The core -S simulates (the real one unless a test gives a weakened one). */
+  coreFactory?: CoreFactory;
 }
 
 /**
@@ -70,6 +74,7 @@ async function hastmon(argv: readonly string[], io: HastmonIo): Promise<number> 
     io.stdout(keySection(randomBytes(GENERATED_KEY_BYTES).toString('hex')));
     return EX_OK;
   }
+  if (args.whatIf !== undefined) return runWhatIfMode(args, args.whatIf, io);
   const configured = await configure(args, {
     defaultConfigPath: io.defaultConfigPath,
     defaultNodeName: io.defaultNodeName,

@@ -1,3 +1,4 @@
+import type { NodeConfig } from './model.js';
 import { describe, expect, it } from 'vitest';
 import { toCoreConfig } from './core-config.js';
 import { formatConfigError } from './errors.js';
@@ -96,9 +97,11 @@ describe('toCoreConfig', () => {
     expect(toCoreConfig(nodeConfig(), { forceStart: false }).resources.map((r) => r.alert)).toEqual([false, false]);
   });
 
-  it('makes etcd a voter only when given one, with its TTL as given', () => {
+  it('makes etcd a voter only with an etcd section, its TTL the lease rounded up to whole seconds', () => {
     expect(toCoreConfig(nodeConfig(), { forceStart: false }).etcd).toBeNull();
-    expect(toCoreConfig(nodeConfig(), { forceStart: false, etcd: { ttlMs: 3000 } }).etcd).toEqual({ ttlMs: 3000 });
+    const etcd = { endpoints: [], prefix: '/hastmon/', auth: null, tls: null, timeout: 1000 } as unknown as NonNullable<NodeConfig['etcd']>;
+    const config = { ...nodeConfig(), etcd, timing: { ...nodeConfig().timing, lease: 2500 } };
+    expect(toCoreConfig(config, { forceStart: false }).etcd).toEqual({ ttlMs: 3000 });
   });
 
   it('passes freehad member discovery through', () => {

@@ -6,11 +6,6 @@ import { etcdTtlMs } from '../core/quorum.js';
 export interface CoreConfigOptions {
   /** `-m`: start here at once, without asking anyone. */
   forceStart: boolean;
-  /**
-   * etcd as one more voter, from the configuration's `etcd` section; none when left out. The one
-   * seam through which that section reaches the core (its TTL: etcdTtlMs in src/core/quorum.ts).
-   */
-  etcd?: EtcdVoterSpec | null;
   /** Whether the resource has an alert script (the shell looks for `alerthasrv`); none when left out. */
   alert?: (resource: NodeResource) => boolean;
 }
@@ -20,7 +15,7 @@ export function toCoreConfig(config: NodeConfig, options: CoreConfigOptions): Co
     node: config.node,
     timing: { ...config.timing },
     forceStart: options.forceStart,
-    etcd: options.etcd ?? null,
+    etcd: etcdVoterSpec(config),
     resources: config.resources.map((resource): ResourceSpec => ({
       name: resource.name,
       members: resource.members.map((member) => ({ ...member })),

@@ -51,6 +51,17 @@ describe('sim command line', () => {
     expect(refused.lines[0]).toBe("sim: --etcd needs a lease of at least 2000 ms (etcd's minimum TTL), got 1000 ms");
   });
 
+  it('pauses every node in a loss soak: a lease shorter than the pauses fails, a longer one does not', () => {
+    const soak = ['--loss', '5%', '--pauses', '250ms/20s', '--minutes', '1', '--seeds', '1', '--quiet'];
+    const short = cli([...soak, '--timing', '50ms/300ms/300ms']);
+    expect(short.code).toBe(1);
+    expect(short.lines).toContain('soak: 1 runs of 1.0 min each with 5 % loss on every link, every node paused 250 ms about every 20000 ms, heartbeat 50 ms, lease 300 ms');
+    expect(short.lines.some((l) => /^seed 1: liveness: \S+ stopped r\d at [\d.]+ ms for want of endorsements/.test(l))).toBe(true);
+    expect(cli(soak).code).toBe(0);
+    expect(cli(['--pauses', '250ms/20s']).code).toBe(2);
+    expect(cli(['--loss', '0.1', '--pauses', '250ms']).lines[0]).toBe("sim: bad pause '250ms' for --pauses: expected LENGTH/EVERY (200ms/10m)");
+  });
+
   it('rejects unknown options and bad numbers with exit code 2', () => {
     expect(cli(['--bogus']).code).toBe(2);
     expect(cli(['--seeds', 'many']).code).toBe(2);

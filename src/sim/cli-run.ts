@@ -9,13 +9,14 @@ import { parseDuration } from '../config/values.js';
 import type { Timing } from '../core/types.js';
 import type { SoakPlan } from './faults.js';
 import { ETCD_MIN_TTL_MS } from '../core/quorum.js';
+import { parseLoss, parsePauses } from './soak-options.js';
 import { DEFAULT_LIVENESS_BOUND, runBatch, runSimulation, type SimResult } from './run-simulation.js';
 import { etcdSimTiming } from './engine.js';
 
 export const USAGE = `usage: npm run sim -- [--seeds N] [--first F] [--seed S] [--nodes K] [--watchdogs W]
                      [--resources R] [--bound HEARTBEATS] [--long-pauses] [--stop-failures]
                      [--no-commands] [--no-found-running] [--timing HB/DEAD/LEASE]
-                     [--loss P | --restarts] [--minutes M] [--etcd] [--quiet]
+                     [--loss P [--pauses L/E] | --restarts] [--minutes M] [--etcd] [--quiet]
   --seeds N        run seeds F..F+N-1 (default 100)
   --first F        first seed of the range (default 1)
   --seed S         replay one seed and print its step-by-step trace
@@ -32,8 +33,9 @@ export const USAGE = `usage: npm run sim -- [--seeds N] [--first F] [--seed S] [
                    first boot and after a crash, and the node must adopt or stop them safely)
   --timing T       the cluster's heartbeat_interval/deadtime/lease, e.g. 20ms/100ms/100ms
                    (default: the configuration's defaults)
-  --loss P         a soak instead of chaos: only random loss P (0.3 = 30 %) on every link for
+  --loss P         a soak instead of chaos: only random loss P (0.3 or 30%) on every link for
                    --minutes; prints the self-fences (any of a holder whose voters are up fails)
+  --pauses L/E     in a loss soak, also pause every node for L about every E (250ms/30s)
   --restarts       a soak instead of chaos: a healthy network while machines crash and come back
                    and the operator restarts nodes; a holder with its voters up must never stop
   --minutes M      how long a soak lasts (default 10)
@@ -68,6 +70,7 @@ export function runCli(argv: string[], print: (line: string) => void): number {
         'no-found-running': { type: 'boolean' },
         loss: { type: 'string' },
         restarts: { type: 'boolean' },
+        pauses: { type: 'string' },
         minutes: { type: 'string' },
         timing: { type: 'string' },
         etcd: { type: 'boolean' },
@@ -110,7 +113,7 @@ export function runCli(argv: string[], print: (line: string) => void): number {
     print(`sim: ${timing}`);
     return 2;
   }
-  const soak = parseSoakOptions(values.loss, values.restarts === true, values.minutes);
+  const soak = parseSoakOptions(values.loss, values.restarts === true, values.minutes, values.pauses);
   if (typeof soak === 'string') {
     print(`sim: ${soak}`);
     return 2;
@@ -183,7 +186,8 @@ export function runCli(argv: string[], print: (line: string) => void): number {
     print(`${summary.runs} runs in ${seconds.toFixed(1)} s`);
   }
   if (soak !== undefined) {
-    const what = soak.kind === 'loss' ? `${(soak.loss * 100).toFixed(0)} % loss on every link` : 'machines crashing and coming back, the operator restarting nodes';
+    const paused = soak.kind === 'loss' && soak.pauses !== undefined ? `, every node paused ${soak.pauses.length} ms about every ${soak.pauses.every} ms` : '';
+    const what = soak.kind === 'loss' ? `${(soak.loss * 100).toFixed(0)} % loss on every link${paused}` : 'machines crashing and coming back, the operator restarting nodes';
     print(`soak: ${summary.runs} runs of ${(soak.ms / 60_000).toFixed(1)} min each with ${what}, heartbeat ${shapeTiming(shape).heartbeatInterval} ms, lease ${shapeTiming(shape).lease} ms`);
     print(`self-fences: ${selfFences} (${unjustified} of a holder with a quorum of settled voters up, each a failure); outage: ${outageMs.toFixed(0)} ms in all (sampled, every resource)`);
   }
@@ -214,17 +218,21 @@ function parseTimingOption(text: string | undefined): Timing | string | undefine
   return errors.length > 0 ? `--timing: ${errors.map((e) => e.message).join('; ')}` : timing;
 }
 
-/** `--loss P` or `--restarts`, with `--minutes M` (default 10). */
-function parseSoakOptions(loss: string | undefined, restarts: boolean, minutes: string | undefined): SoakPlan | string | undefined {
+/** `--loss P` (with `--pauses L/E`) or `--restarts`, with `--minutes M` (default 10). */
+function parseSoakOptions(loss: string | undefined, restarts: boolean, minutes: string | undefined, pauses: string | undefined): SoakPlan | string | undefined {
+  if (pauses !== undefined && loss === undefined) return '--pauses needs --loss';
   if (loss === undefined && !restarts) return minutes === undefined ? undefined : '--minutes needs --loss or --restarts';
   if (loss !== undefined && restarts) return '--loss and --restarts are separate soaks: give one';
   const m = minutes === undefined ? DEFAULT_SOAK_MINUTES : Number(minutes);
   if (!Number.isFinite(m) || m <= 0 || m > 24 * 60) return `--minutes must be a number of minutes from 0 to 1440, got ${minutes}`;
   const ms = m * 60_000;
   if (restarts) return { kind: 'restarts', ms };
-  const p = Number(loss);
-  if (!Number.isFinite(p) || p < 0 || p >= 1) return `--loss must be a fraction from 0 to below 1 (0.3 for 30 %), got ${loss}`;
-  return { kind: 'loss', loss: p, ms };
+  const p = parseLoss(loss ?? '');
+  if (p === null) return `--loss must be a fraction from 0 to below 1 or a percentage (0.3 or 30%), got ${loss}`;
+  if (pauses === undefined) return { kind: 'loss', loss: p, ms };
+  const load = parsePauses(pauses, '--pauses');
+  if (typeof load === 'string') return load;
+  return { kind: 'loss', loss: p, ms, pauses: load };
 }
 
 export function summaryLine(runs: number, violations: number, failures: number): string {

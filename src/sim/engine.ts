@@ -12,8 +12,19 @@
 import { DriftingClock } from './clock.js';
 import { coreConfigFor, planCluster, type ClusterPlan } from './cluster.js';
 import { EventQueue } from './event-queue.js';
-import { drawScriptFate, type ScriptFate } from './fake-scripts.js';
-import { HEALTHY_NETWORK, linkKey, planFaults, planSoak, type ClockSpec, type FaultPlan, type NetworkCondition, type SoakPlan } from './faults.js';
+import { drawScriptFate, type ScriptFate, type ScriptTimes } from './fake-scripts.js';
+import {
+  HEALTHY_NETWORK,
+  linkKey,
+  planFaults,
+  planSoak,
+  type ClockSpec,
+  type FaultPlan,
+  type HolderAct,
+  type NetworkCondition,
+  type PlannedHolderAct,
+  type SoakPlan,
+} from './faults.js';
 import { judgeRoles, LivenessTracker, type NodeSnapshot } from './liveness-checker.js';
 import { SimNetwork } from './network.js';
 import { DriverAborted, NodeDriver, type DriverEvent, type DriverHost, type RunScript } from './node-driver.js';
@@ -55,10 +66,19 @@ export interface SimOptions {
    * links one way or both, in which a quorum that hears itself must run every resource.
    */
   steady?: boolean;
-  /** Instead of chaos, a long stretch of loss only, or of restarts only (faults.ts, SoakPlan). */
+  /** Instead of chaos, a long stretch of loss only, or of restarts only, or a trial (faults.ts, SoakPlan). */
   soak?: SoakPlan;
-  /** The cluster's timing (default: the configuration's default). */
+  /**
+   * In a soak, a holder that stops for want of endorsements while a quorum of its voters is up
+   * and settled is a failure (default); false counts it only, for a soak that measures how often.
+   */
+  selfFenceIsFailure?: boolean;
+  /** The cluster's timing (default: the configuration's default; a given cluster has its own). */
   timing?: Timing;
+  /** A given cluster (a configuration's nodes) instead of one drawn from the seed: nodes, watchdogs, resources and timing are its own. */
+  cluster?: ClusterPlan;
+  /** How long the resources' scripts take when nothing goes wrong (default: drawn from the seed). */
+  scriptTimes?: ScriptTimes;
   /** Receives one line per step and per fault. */
   trace?: (line: string) => void;
   /**
@@ -121,6 +141,10 @@ export interface SimResult {
   selfFences: { at: number; node: string; resource: string; justified: boolean }[];
   /** Summed over the resources: how long none ran between the start of the faults and the calm, ms (sampled). */
   outageMs: number;
+  /** Every start script begun, in order. */
+  starts: { at: number; node: string; resource: string }[];
+  /** A trial: what befell a holder, and the resources it ran at that moment. */
+  holderActs: { at: number; act: HolderAct; node: string; resources: string[] }[];
   simulatedMs: number;
   steps: number;
   exercised: Exercised;
@@ -155,6 +179,7 @@ type SimEvent =
   | { type: 'pause'; node: number; duration: number }
   | { type: 'resume'; node: number; life: number }
   | { type: 'death'; node: number; resource: string }
+  | { type: 'holder-act'; plan: PlannedHolderAct }
   | { type: 'calm' }
   | { type: 'heal' }
   | { type: 'steady-sample' }
@@ -185,6 +210,8 @@ class Simulation implements DriverHost {
   private calm = false;
   private readonly steadyBound: number;
   private readonly selfFences: SimResult['selfFences'] = [];
+  private readonly starts: SimResult['starts'] = [];
+  private readonly holderActs: SimResult['holderActs'] = [];
   /** Since when each node's hastmon has run without a break (real ms); absent while down or paused. */
   private readonly upSince = new Map<string, number>();
   private outageMs = 0;
@@ -214,12 +241,14 @@ class Simulation implements DriverHost {
     const mixed = options.etcd !== undefined && options.nodes === undefined && options.watchdogs === undefined;
     const shape = mixed ? (ETCD_SHAPES[options.seed % ETCD_SHAPES.length] ?? ETCD_SHAPES[0]) : { nodes: options.nodes ?? 2, watchdogs: options.watchdogs ?? 1 };
     const clusterTiming = options.timing ?? (options.etcd !== undefined ? etcdSimTiming() : undefined);
-    this.cluster = planCluster(
-      { ...shape, resources: options.resources ?? 2 },
-      clusterRng,
-      clusterTiming,
-      options.etcd === undefined || clusterTiming === undefined ? null : { ttlMs: etcdTtlMs(clusterTiming.lease) },
-    );
+    this.cluster =
+      options.cluster ??
+      planCluster(
+        { ...shape, resources: options.resources ?? 2 },
+        clusterRng,
+        clusterTiming,
+        options.etcd === undefined || clusterTiming === undefined ? null : { ttlMs: etcdTtlMs(clusterTiming.lease) },
+      );
     this.faults = options.soak !== undefined ? planSoak(this.cluster, options.soak, faultRng) : planFaults(
       this.cluster,
       {
@@ -302,6 +331,7 @@ class Simulation implements DriverHost {
       for (const at of e.leaderChanges) this.queue.push(at, { type: 'etcd-leader' });
       e.conditions.forEach((c, index) => this.queue.push(c.at, { type: 'etcd-condition', steady: false, index }));
     }
+    for (const plan of f.holderActs) this.queue.push(plan.at, { type: 'holder-act', plan });
     if (f.calmAt < f.healAt) {
       this.queue.push(f.calmAt, { type: 'calm' });
       const every = this.cluster.timing.heartbeatInterval / SAMPLES_PER_HEARTBEAT;
@@ -369,6 +399,8 @@ class Simulation implements DriverHost {
         this.note(`etcd ${formatEtcdCondition(condition, (i) => this.nodes[i]?.name ?? String(i))}`);
         return this.etcd?.setCondition(condition);
       }
+      case 'holder-act':
+        return this.holderAct(event.plan);
       case 'calm':
         return this.calmDown();
       case 'heal':
@@ -418,6 +450,34 @@ class Simulation implements DriverHost {
     this.upSince.set(node.name, this.now);
     for (const resource of found) this.safety.foundRunning(node.name, resource, this.now);
     this.exercised.foundRunning += found.length;
+  }
+
+  /**
+   * A trial's act on the node running `plan.resource`; while none does yet, it waits, checking
+   * four times a heartbeat, until `plan.giveUpAt` (then the cluster failed to elect: a failure).
+   */
+  private holderAct(plan: PlannedHolderAct): void {
+    const runs = (node: SimNode): string[] =>
+      this.driver.view(node)?.resources.filter((r) => r.state === 'RUNNING').map((r) => r.name) ?? [];
+    const holder = this.nodes.find((node) => !node.watchdog && runs(node).includes(plan.resource));
+    if (holder === undefined) {
+      const next = this.now + this.cluster.timing.heartbeatInterval / SAMPLES_PER_HEARTBEAT;
+      if (next <= plan.giveUpAt) this.queue.push(next, { type: 'holder-act', plan });
+      else this.failures.push(`${plan.resource}: nobody ran it from ${plan.at.toFixed(1)} to ${plan.giveUpAt.toFixed(1)} ms, when its holder was to ${plan.act === 'crash' ? 'crash' : `be sent ${plan.act.toUpperCase()}`}`);
+      return;
+    }
+    this.holderActs.push({ at: this.now, act: plan.act, node: holder.name, resources: runs(holder) });
+    this.note(`trial: ${plan.act} of ${holder.name}, holder of ${plan.resource}`);
+    switch (plan.act) {
+      case 'crash':
+        this.crash(holder);
+        this.queue.push(this.now + plan.backAfter, { type: 'restart', node: holder.index, reboot: true, found: [] });
+        return;
+      case 'hup':
+        return this.command(holder, { type: 'hup' }, 0);
+      case 'term':
+        return this.command(holder, { type: 'term' }, plan.backAfter);
+    }
   }
 
   /** A machine crash: the process and every script vanish, and the services with them. */
@@ -586,7 +646,7 @@ class Simulation implements DriverHost {
 
   /** DriverHost: the seed decides each script's fate; after the heal, scripts succeed promptly. */
   scriptFate(_node: SimNode, effect: RunScript): ScriptFate {
-    return drawScriptFate(effect.action, !this.calm, this.faults.scripts, this.scriptRng);
+    return drawScriptFate(effect.action, !this.calm, this.faults.scripts, this.scriptRng, this.options.scriptTimes);
   }
 
   /** DriverHost: never two scripts at once for one resource; starts and stops are claims. */
@@ -599,7 +659,10 @@ class Simulation implements DriverHost {
         message: `${node.name} ran ${effect.action} while its ${busy[1].action} #${busy[0]} was still running (never two scripts at once)`,
       });
     }
-    if (effect.action === 'start') this.safety.beginHold(node.name, effect.resource, this.now, 'start');
+    if (effect.action === 'start') {
+      this.safety.beginHold(node.name, effect.resource, this.now, 'start');
+      this.starts.push({ at: this.now, node: node.name, resource: effect.resource });
+    }
     if (effect.action === 'stop') this.safety.endHold(node.name, effect.resource, this.now);
   }
 
@@ -663,7 +726,7 @@ class Simulation implements DriverHost {
     const steady = spec.members.filter((m) => (this.upSince.get(m.node) ?? Infinity) <= settledBefore).length + (withEtcd ? 1 : 0);
     const justified = steady < standardQuorumSize(spec.members.length + (withEtcd ? 1 : 0), withEtcd) || this.network.condition.blocked.size > 0;
     this.selfFences.push({ at: this.now, node: node.name, resource, justified });
-    if (this.options.soak !== undefined && !justified) {
+    if (this.options.soak !== undefined && this.options.selfFenceIsFailure !== false && !justified) {
       this.failures.push(`${node.name} stopped ${resource} at ${this.now.toFixed(1)} ms for want of endorsements, with ${steady} of ${spec.members.length} voters up and settled (${this.network.condition.label})`);
     }
   }
@@ -714,6 +777,8 @@ class Simulation implements DriverHost {
       closestHandover: this.safety.closestHandover,
       selfFences: [...this.selfFences],
       outageMs: this.outageMs,
+      starts: [...this.starts],
+      holderActs: [...this.holderActs],
       simulatedMs: this.now,
       steps: this.steps,
       exercised: { ...this.exercised, excusedFoundOverlaps: this.safety.excusedFoundOverlaps },

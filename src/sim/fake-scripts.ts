@@ -19,14 +19,27 @@ export interface ScriptFate {
   code: number | 'state';
 }
 
+/**
+ * How long the resource's own scripts take when nothing goes wrong, real ms: `check` is the probe
+ * at start-up and the monitor. Without them, each run takes a duration drawn from the seed.
+ */
+export interface ScriptTimes {
+  start: number;
+  stop: number;
+  check: number;
+}
+
 /** `faulty`: the fault phase. Otherwise every script succeeds promptly. */
 export function drawScriptFate(
   action: ScriptAction,
   faulty: boolean,
   rates: ScriptFaultRates,
   rng: Prng,
+  times?: ScriptTimes,
 ): ScriptFate {
-  const normal = rng.range(5, 300);
+  // Drawn even when the times are given, so that the seed's other draws stay the same.
+  const drawn = rng.range(5, 300);
+  const normal = times === undefined ? drawn : action === 'start' || action === 'stop' ? times[action] : times.check;
   switch (action) {
     case 'probe':
     case 'monitor': {

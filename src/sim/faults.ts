@@ -69,31 +69,96 @@ export interface FaultPlanOptions {
 
 /**
  * Instead of chaos, one kind of trouble for a long stretch, in which no healthy holder may stop:
- * random loss on every link (and nothing else), or a healthy network while machines crash and
- * come back (and the operator restarts nodes).
+ * random loss on every link (and nothing else, or process pauses too), or a healthy network while
+ * machines crash and come back (and the operator restarts nodes). Or a trial: on a healthy network,
+ * once the cluster has elected, one thing happens to the holder of one resource (HolderAct).
  */
-export type SoakPlan = { kind: 'loss'; loss: number; ms: number } | { kind: 'restarts'; ms: number };
+export type SoakPlan =
+  | { kind: 'loss'; loss: number; ms: number; pauses?: PauseLoad }
+  | { kind: 'restarts'; ms: number }
+  | { kind: 'holder'; act: HolderAct; ms: number };
+
+/** What happens to a holder in a trial: its machine crashes, or the operator sends it HUP or TERM. */
+export type HolderAct = 'crash' | 'hup' | 'term';
+
+/** Process pauses in a soak: every node stops for `length` ms, a mean `every` ms apart (at random). */
+export interface PauseLoad {
+  length: number;
+  every: number;
+}
+
+/**
+ * A trial's act: at `at` (or as soon after as the resource has a RUNNING holder, until `giveUpAt`),
+ * `act` befalls the holder of `resource`; a node that crashed or exited comes back `backAfter` later.
+ */
+export interface PlannedHolderAct {
+  at: number;
+  giveUpAt: number;
+  resource: string;
+  act: HolderAct;
+  backAfter: number;
+}
+
+/** At most this many pauses per node in a soak: bounds the plan whatever the pause rate. */
+const MAX_SOAK_PAUSES_PER_NODE = 100_000;
 
 export function planSoak(cluster: ClusterPlan, soak: SoakPlan, rng: Prng): FaultPlan {
+  if (soak.kind === 'holder') return planHolderTrial(cluster, soak, rng);
   const count = cluster.nodes.length;
   const bootAt = cluster.nodes.map(() => rng.range(0, 3000));
   const clocks = cluster.nodes.map(() => drawClock(cluster.timing.maxClockDrift, rng));
   // Everyone has booted and elected before the trouble starts.
   const faultsFrom = 3000 + 2 * cluster.timing.lease + rng.range(0, 2000);
   const calmAt = faultsFrom + soak.ms;
-  // Delays well inside a heartbeat, whatever the timing: a soak tests loss or restarts, not a
-  // network slower than the timing chosen for it.
-  const maxDelay = Math.min(rng.pick([2, 20]), cluster.timing.heartbeatInterval / 4);
-  const quiet: NetworkCondition = { ...HEALTHY_NETWORK, label: 'soak healthy', maxDelay };
+  const quiet = quietNetwork(cluster, rng);
   const network = [{ at: faultsFrom, condition: soak.kind === 'loss' ? { ...quiet, label: `soak loss`, loss: soak.loss } : quiet }];
   const crashes: FaultPlan['crashes'] = [];
   if (soak.kind === 'restarts') {
     const gap = rng.pick([4000, 8000, 20_000]);
     for (let node = 0; node < count; node++) planCrashes(node, faultsFrom, calmAt, gap, rng, crashes);
   }
-  const scripts: ScriptFaultRates = { fail: 0, hang: 0, slow: 0, stopFail: 0 };
-  return { bootAt, clocks, faultsFrom, calmAt, steady: HEALTHY_NETWORK, healAt: calmAt, network, crashes, pauses: [], deaths: [], scripts };
+  const pauses: FaultPlan['pauses'] = [];
+  if (soak.kind === 'loss' && soak.pauses !== undefined) {
+    const { length, every } = soak.pauses;
+    for (let node = 0; node < count; node++) {
+      let at = faultsFrom + exponential(every, rng);
+      for (let i = 0; at < calmAt && i < MAX_SOAK_PAUSES_PER_NODE; i++) {
+        pauses.push({ at, node, duration: length });
+        at += length + exponential(every, rng);
+      }
+    }
+  }
+  return { bootAt, clocks, faultsFrom, calmAt, steady: HEALTHY_NETWORK, healAt: calmAt, network, crashes, pauses, deaths: [], scripts: NO_SCRIPT_FAULTS, holderActs: [] };
 }
+
+/**
+ * A trial: the machines boot within a lease of each other and elect; then, a random fraction of
+ * a lease later (so that the act falls anywhere between two heartbeats), the act, on a resource
+ * drawn from the seed. A node it took down comes back at the end of the trial, `soak.ms` later.
+ */
+function planHolderTrial(cluster: ClusterPlan, soak: { act: HolderAct; ms: number }, rng: Prng): FaultPlan {
+  const { lease, deadtime } = cluster.timing;
+  const bootAt = cluster.nodes.map(() => rng.range(0, lease));
+  const clocks = cluster.nodes.map(() => drawClock(cluster.timing.maxClockDrift, rng));
+  const network = [{ at: 0, condition: quietNetwork(cluster, rng) }];
+  const resource = rng.pick(cluster.resources).name;
+  // A node listens for a deadtime and endorses nobody for a lease after it starts.
+  const faultsFrom = 2 * lease + deadtime + rng.range(0, lease);
+  const calmAt = faultsFrom + soak.ms;
+  const act: PlannedHolderAct = { at: faultsFrom, giveUpAt: calmAt, resource, act: soak.act, backAfter: soak.ms };
+  return { bootAt, clocks, faultsFrom, calmAt, steady: HEALTHY_NETWORK, healAt: calmAt, network, crashes: [], pauses: [], deaths: [], scripts: NO_SCRIPT_FAULTS, holderActs: [act] };
+}
+
+/**
+ * Delays well inside a heartbeat, whatever the timing: a soak tests loss or restarts, not a
+ * network slower than the timing chosen for it.
+ */
+function quietNetwork(cluster: ClusterPlan, rng: Prng): NetworkCondition {
+  const maxDelay = Math.min(rng.pick([2, 20]), cluster.timing.heartbeatInterval / 4);
+  return { ...HEALTHY_NETWORK, label: 'soak healthy', maxDelay };
+}
+
+const NO_SCRIPT_FAULTS: ScriptFaultRates = { fail: 0, hang: 0, slow: 0, stopFail: 0 };
 
 export interface FaultPlan {
   bootAt: number[];
@@ -109,6 +174,8 @@ export interface FaultPlan {
   pauses: { at: number; node: number; duration: number }[];
   deaths: { at: number; node: number; resource: string }[];
   scripts: ScriptFaultRates;
+  /** Trials only: what befalls a resource's holder. */
+  holderActs: PlannedHolderAct[];
 }
 
 const MAX_EVENTS_PER_NODE = 200;
@@ -164,7 +231,7 @@ export function planFaults(cluster: ClusterPlan, options: FaultPlanOptions, rng:
   // Drawn last, so that the chaos phase of a seed is the same with or without a steady fault.
   const steady = options.steadyAtLeast > 0 ? drawSteadyCondition(count, rng) : HEALTHY_NETWORK;
   const healAt = options.steadyAtLeast > 0 ? calmAt + options.steadyAtLeast + rng.range(0, 3000) : calmAt;
-  return { bootAt, clocks, faultsFrom, calmAt, steady, healAt, network, crashes, pauses, deaths, scripts };
+  return { bootAt, clocks, faultsFrom, calmAt, steady, healAt, network, crashes, pauses, deaths, scripts, holderActs: [] };
 }
 
 /**
