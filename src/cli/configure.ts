@@ -1,5 +1,6 @@
 // From the command line to this node's configuration: the file of -c or the default path, or
 // freehad mode when no file is at the default path.
+import { shortGuardWarning } from '../config/timing.js';
 import { DEFAULT_EXPECTED_NODES, DEFAULT_SCRIPT_DIR } from '../config/defaults.js';
 import { formatConfigError } from '../config/errors.js';
 import { defaultConfig } from '../config/freehad.js';
@@ -43,6 +44,8 @@ export async function configure(args: HastmonArgs, context: ConfigureContext): P
   if (args.scriptDir !== undefined) warnings.push(`-s is ignored: ${path} names each resource's scripts`);
   if (args.expectedNodes !== undefined) warnings.push(`-n is ignored: ${path} names the nodes`);
   if (Object.keys(args.tuning ?? {}).length > 0) warnings.push(`-A, -C, -D, -E and -I are ignored: ${path} sets them`);
+  const guard = shortGuardWarning(resolved.config.timing);
+  if (guard !== null) warnings.push(`${path}: ${guard}`);
   return { ok: true, configPath: path, config: withStateFile(resolved.config, args), warnings };
 }
 

@@ -4,7 +4,7 @@ import { keySection } from './key.js';
 import { KEYWORD_SCOPES } from './keywords.js';
 import { parseConfig } from './parse.js';
 import { GUARD_FRACTION_OF_LEASE } from './defaults.js';
-import { HEARTBEATS_PER_ENDORSEMENT_WINDOW, MIN_GUARD_MS } from './timing.js';
+import { HEARTBEATS_PER_ENDORSEMENT_WINDOW, MIN_GUARD_MS, QUIET_HOST_GUARD_MS, shortGuardWarning } from './timing.js';
 import { endorsementWindow } from '../core/quorum.js';
 
 const FILE = '/etc/test.conf';
@@ -222,12 +222,17 @@ describe('parseConfig: keywords', () => {
     });
   });
 
-  it('accepts the shortest lease whose guard and endorsement window hold', () => {
+  it('accepts the shortest lease whose guard and endorsement window hold (5ms/20ms/20ms), with a warning', () => {
     const lease = MIN_GUARD_MS / GUARD_FRACTION_OF_LEASE;
-    const heartbeat = 10;
+    const heartbeat = 5;
     const timing = parsed(`heartbeat_interval ${heartbeat}ms\ndeadtime ${lease}ms\nlease ${lease}ms\n${RESOURCE}`).timing;
     expect(timing.guard).toBe(MIN_GUARD_MS);
     expect(endorsementWindow(timing)).toBeGreaterThanOrEqual(HEARTBEATS_PER_ENDORSEMENT_WINDOW * heartbeat);
+    expect(shortGuardWarning(timing)).toBe(
+      'lease 20ms leaves a guard of 2ms: a stall of the holder longer than that (a garbage collection, a busy host) can let the next holder start before it begins to stop; use lease 50ms or more unless the host is dedicated and quiet',
+    );
+    const quiet = parsed(`heartbeat_interval 10ms\ndeadtime 50ms\nlease ${QUIET_HOST_GUARD_MS / GUARD_FRACTION_OF_LEASE}ms\n${RESOURCE}`).timing;
+    expect(shortGuardWarning(quiet)).toBeNull();
   });
 
   it("stretches the default deadtime and lease for HASTMON's slow heartbeats", () => {
@@ -268,12 +273,12 @@ describe('parseConfig: errors as file:line: message', () => {
     [
       'a lease whose guard rounds to nothing',
       'heartbeat_interval 1ms\ndeadtime 3ms\nlease 4ms\n',
-      [`${FILE}:3: lease 4ms is too short: its guard, a tenth of it, would be 0ms, expected at least 5ms to cover a busy host's scheduling delays (lease 50ms or more)`],
+      [`${FILE}:3: lease 4ms is too short: its guard, a tenth of it, would be 0ms, expected at least 2ms to cover a timer's lateness (lease 20ms or more)`],
     ],
     [
       'a lease whose guard is just too short',
-      'heartbeat_interval 5ms\ndeadtime 20ms\nlease 49ms\n',
-      [`${FILE}:3: lease 49ms is too short: its guard, a tenth of it, would be 4ms, expected at least 5ms to cover a busy host's scheduling delays (lease 50ms or more)`],
+      'heartbeat_interval 5ms\ndeadtime 11ms\nlease 19ms\n',
+      [`${FILE}:3: lease 19ms is too short: its guard, a tenth of it, would be 1ms, expected at least 2ms to cover a timer's lateness (lease 20ms or more)`],
     ],
     ['an unterminated string', 'exec "/etc/r.sh\n', [`${FILE}:1: unterminated string: expected a closing '"' on the same line`]],
     ['a stray }', 'attempts 3\n}\n', [`${FILE}:2: unexpected '}': no section is open here`]],

@@ -21,13 +21,30 @@ import type { Timing } from '../core/types.js';
 export const HEARTBEATS_PER_ENDORSEMENT_WINDOW = 3;
 
 /**
- * The shortest guard (a tenth of the lease) that holds. The guard must cover how late a timer
- * fires (a millisecond by design) and how long a young-generation garbage collection stops Node (a
- * few milliseconds); below 5 ms it covers neither, and a lease of a few milliseconds (its guard
- * rounded down to 0) would let two nodes run a resource at the same moment. The fastest timing
- * accepted is thus 10ms/50ms/50ms. A loaded host stalls for longer: choose a longer lease there.
+ * The shortest guard (a tenth of the lease) accepted. The guard must cover how late a timer fires
+ * (a millisecond by design); a lease of a few milliseconds, its guard rounded down to 0, would let
+ * two nodes run a resource at the same moment. The fastest timing accepted is thus 5ms/20ms/20ms,
+ * for a dedicated, quiet host: see QUIET_HOST_GUARD_MS.
  */
-export const MIN_GUARD_MS = 5;
+export const MIN_GUARD_MS = 2;
+
+/**
+ * A guard below this does not cover a young-generation garbage collection of Node (a few
+ * milliseconds) or a busy host's scheduling delay: such a stall of the old holder at the wrong
+ * moment lets the new one start before the old one begins to stop. Accepted, with a warning
+ * (hastmon -t and the daemon's start), for operators who trade that for speed on a quiet host.
+ */
+export const QUIET_HOST_GUARD_MS = 5;
+
+/** The warning for a guard under QUIET_HOST_GUARD_MS, or null. */
+export function shortGuardWarning(timing: Timing): string | null {
+  if (timing.guard >= QUIET_HOST_GUARD_MS) return null;
+  return (
+    `lease ${formatDuration(timing.lease)} leaves a guard of ${formatDuration(timing.guard)}: a stall of the holder longer than that ` +
+    `(a garbage collection, a busy host) can let the next holder start before it begins to stop; ` +
+    `use lease ${formatDuration(Math.ceil(QUIET_HOST_GUARD_MS / GUARD_FRACTION_OF_LEASE))} or more unless the host is dedicated and quiet`
+  );
+}
 
 /** `200ms`, `1s`, `1.5s`: times in messages, in the units the file uses. */
 export function formatDuration(ms: number): string {
@@ -57,7 +74,7 @@ export function resolveTiming(global: Settings): { timing: Timing; errors: { lin
   if (global.lease !== undefined && errors.length === 0 && guard < MIN_GUARD_MS) {
     errors.push({
       line: global.lease.line,
-      message: `lease ${formatDuration(lease)} is too short: its guard, a tenth of it, would be ${formatDuration(guard)}, expected at least ${formatDuration(MIN_GUARD_MS)} to cover a busy host's scheduling delays (lease ${formatDuration(Math.ceil(MIN_GUARD_MS / GUARD_FRACTION_OF_LEASE))} or more)`,
+      message: `lease ${formatDuration(lease)} is too short: its guard, a tenth of it, would be ${formatDuration(guard)}, expected at least ${formatDuration(MIN_GUARD_MS)} to cover a timer's lateness (lease ${formatDuration(Math.ceil(MIN_GUARD_MS / GUARD_FRACTION_OF_LEASE))} or more)`,
     });
   }
   const timing: Timing = {
