@@ -34,6 +34,7 @@ function statusOf(resource: string, holder: string, peers: PeerStatus[], reason:
     incarnation: 1,
     time: new Date().toISOString(),
     gateway: null,
+    etcd: null,
     drops: [],
     resources: [
       {
