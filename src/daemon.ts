@@ -404,6 +404,8 @@ class Daemon {
   }
 
   private warnAboutTwoNodeResources(): void {
+    // etcd is the third voter: two nodes and etcd make a quorum of two of three.
+    if (this.config.etcd !== null) return;
     for (const r of this.config.resources) {
       const voters = r.members.length;
       const watchdogs = r.members.filter((m) => m.roleOnStart === 'watchdog').length;
