@@ -8,7 +8,8 @@
 //   3. run-script,
 //   4. send (the heartbeat then already reports the state the scripts were started for),
 //   5. state-changed (the state file is written once per step, however many changes),
-//   6. exit.
+//   6. etcd-want (a revoke asked for here is carried out before the exit that may follow),
+//   7. exit.
 
 import { readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
@@ -54,6 +55,10 @@ import { hastmonVersion } from './http/build-info.js';
 import { DROP_REASONS } from './wire/drop-counters.js';
 import { VERSION as WIRE_VERSION } from './wire/format.js';
 import { isLoopback } from './config/exposure.js';
+import { etcdTtlMs } from './core/quorum.js';
+import { EtcdClient } from './io/etcd/etcd-client.js';
+import { EtcdVoter } from './io/etcd/etcd-voter.js';
+import type { EtcdConnection } from './io/status-document.js';
 
 /** The directory of the low-level helpers, put first on every script's PATH. */
 const SERVICE_SCRIPTS_DIR = fileURLToPath(new URL('../service_scripts', import.meta.url));
@@ -158,6 +163,8 @@ class Daemon {
   private sentStatus: string | undefined;
   private finish: ((code: number) => void) | undefined;
   private stopped = false;
+  /** etcd as one more voter (an `etcd` section): owns or watches each resource's key. */
+  private etcd: EtcdVoter | undefined;
 
   constructor(
     private readonly options: DaemonOptions,
@@ -191,6 +198,7 @@ class Daemon {
     if (pid.note !== undefined) this.log.log('notice', pid.note);
     try {
       this.key = readKey(this.config);
+      this.etcd = this.openEtcd();
     } catch (error) {
       this.releasePidFile();
       this.io.stderr(`hastmon: ${(error as Error).message}\n`);
@@ -219,6 +227,7 @@ class Daemon {
       await this.transport.start();
     } catch (error) {
       this.names.stop();
+      await this.etcd?.close(0);
       this.releasePidFile();
       this.io.stderr(`hastmon: ${(error as Error).message}\n`);
       return EX_OSERR;
@@ -235,6 +244,7 @@ class Daemon {
     } catch (error) {
       this.names.stop();
       await this.transport.close();
+      await this.etcd?.close(0);
       this.releasePidFile();
       this.io.stderr(`hastmon: ${(error as Error).message}\n`);
       return EX_OSERR;
@@ -243,6 +253,7 @@ class Daemon {
       this.names.stop();
       await this.control.close();
       await this.transport.close();
+      await this.etcd?.close(0);
       this.releasePidFile();
       return EX_OSERR;
     }
@@ -267,6 +278,7 @@ class Daemon {
     });
     controlSignals.wakeWith(() => setImmediate(() => this.onSignals()));
     this.refresher = setInterval(() => this.refreshStateFile(), STATE_FILE_REFRESH_MS);
+    this.etcd?.start();
     this.step({ kind: 'tick' });
     this.writeStateFile(); // at once: a file left by an earlier incarnation must not be read as ours
     if (this.config.ping !== null) {
@@ -283,6 +295,38 @@ class Daemon {
     }
     await reportStartup(EX_OK);
     return done;
+  }
+
+  /**
+   * etcd's client and the adapter that carries out the core's wishes for each key, when the
+   * configuration has an `etcd` section. Throws, with one line, when a TLS file cannot be read.
+   */
+  private openEtcd(): EtcdVoter | undefined {
+    const config = this.config.etcd;
+    if (config === null) return undefined;
+    const log = {
+      log: (level: Parameters<Logger['log']>[0], message: string) => this.log.log(level, message),
+      limited: (key: string, intervalMs: number, level: Parameters<Logger['log']>[0], message: string) => this.log.limited(key, intervalMs, level, message),
+    };
+    const client = new EtcdClient({ config, now: monotonicMs, log });
+    return new EtcdVoter({
+      client,
+      node: this.config.node,
+      incarnation: this.core.view(monotonicMs()).incarnation,
+      resources: this.config.resources.map((r) => r.name),
+      ttlMs: etcdTtlMs(this.config.timing.lease),
+      guardMs: this.config.timing.guard,
+      now: monotonicMs,
+      onClaim: (input) => this.step(input),
+      log,
+    });
+  }
+
+  /** The etcd connection for status, the state file and metrics; null without etcd. */
+  private etcdConnection(): EtcdConnection | null {
+    if (this.etcd === undefined) return null;
+    const { endpoint, connected, lastError } = this.etcd.status();
+    return { endpoint, connected, lastError };
   }
 
   /** The `http` listener, when configured: false (after saying why) when it cannot listen. */
@@ -360,6 +404,8 @@ class Daemon {
   }
 
   private warnAboutTwoNodeResources(): void {
+    // etcd is the third voter: two nodes and etcd make a quorum of two of three.
+    if (this.config.etcd !== null) return;
     for (const r of this.config.resources) {
       const voters = r.members.length;
       const watchdogs = r.members.filter((m) => m.roleOnStart === 'watchdog').length;
@@ -473,8 +519,11 @@ class Daemon {
       heardFrom: new Map([...this.heardFrom].map(([node, at]) => [node, `${at.address}:${at.port}`])),
       remoteAddresses: this.remoteAddresses,
       gateway: this.gatewayStatus(),
+      etcd: this.etcdConnection(),
     });
-    return selection === 'all' ? doc : { ...doc, resources: doc.resources.filter((r) => selection.includes(r.name)) };
+    if (selection === 'all') return doc;
+    const etcd = doc.etcd === null ? null : { ...doc.etcd, resources: doc.etcd.resources.filter((r) => selection.includes(r.name)) };
+    return { ...doc, etcd, resources: doc.resources.filter((r) => selection.includes(r.name)) };
   }
 
   /** /metrics, rendered from the core's view and the shell's counters at the moment it is asked. */
@@ -510,6 +559,7 @@ class Daemon {
       drops: DROP_REASONS.map((reason) => ({ reason, count: this.intake?.drops.count(reason) ?? 0 })),
       scripts: this.scriptMetrics,
       loopDelay: this.loopDelay?.read() ?? null,
+      etcd: this.etcd === undefined ? null : { connected: this.etcd.status().connected, requests: this.etcd.requestCounts() },
     });
   }
 
@@ -567,6 +617,8 @@ class Daemon {
     for (const name of next.resources.map((r) => r.name)) this.retired.delete(name);
     this.config = next;
     this.intake?.reconfigure(next.peers);
+    // A resource the reload added has a key too; those removed keep theirs until their stop ends.
+    this.etcd?.addResources(next.resources.map((r) => r.name));
     this.log.log('notice', `configuration reloaded from ${path}`);
     this.carryOut(result.effects);
     this.schedule();
@@ -649,6 +701,7 @@ class Daemon {
       this.writeStateFile();
       this.tellSystemd();
     }
+    for (const e of of('etcd-want')) this.etcd?.want(e);
     const exit = of('exit')[0];
     if (exit !== undefined) void this.shutdown(exit.code);
   }
@@ -727,7 +780,8 @@ class Daemon {
         pid: process.pid,
         writtenAt: new Date(),
         gateway: this.gatewayStatus(),
-        });
+        etcd: this.etcdConnection(),
+      });
       writeFileAtomically(this.config.stateFile, text);
     } catch (error) {
       this.log.limited('state-file', 10_000, 'error', `cannot write ${this.config.stateFile}: ${(error as Error).message}`);
@@ -744,10 +798,14 @@ class Daemon {
     this.names.stop();
     this.gateway?.stop();
     this.runner.killAll();
+    // The revokes the core asked for (its want=false came just before the exit) and any lease still
+    // ours are carried out now, bounded, so that the next holder need not wait for the TTL.
+    const etcdClosed = this.etcd?.close(this.etcd.closeBoundMs());
     await this.control?.close();
     await this.http?.close();
     this.loopDelay?.stop();
     await this.transport?.close();
+    await etcdClosed;
     this.releasePidFile?.();
     this.log.log('notice', 'exiting');
     this.finish?.(code === 0 ? EX_OK : code);

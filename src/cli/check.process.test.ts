@@ -2,7 +2,7 @@
 // own files and waits only for the process to end.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,24 @@ describe.concurrent('hastmon -t', () => {
     await writeFile(script, '#!/bin/sh\n', { mode: 0o755 });
     const path = await conf('uds.conf', script, `control uds://${join(dir, 'uds.ctl')}\n`);
     expect(await check('-c', path, '-N', 'lolek')).toEqual({ code: 0, stdout: 'configuration OK\n', stderr: '' });
+  });
+
+  it('accepts the two-site example of README.md and INSTALL for each of its nodes, and says what etcd does', async () => {
+    // The example's files, in this test's own directory instead of /usr/local/etc/hastmon/.
+    const files = join(dir, 'two-sites');
+    await mkdir(files);
+    for (const name of ['hastmon.key', 'etcd-ca.pem', 'etcd-client.pem', 'etcd-client.key']) await writeFile(join(files, name), 'not a secret, a test\n', { mode: 0o600 });
+    await writeFile(join(files, 'web.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    const example = await readFile(fileURLToPath(new URL('../config/fixtures/two-sites-etcd.conf', import.meta.url)), 'utf8');
+    const path = join(files, 'hastmon.conf');
+    await writeFile(path, `control ${join(files, 'ctl')}\n${example.replaceAll('/usr/local/etc/hastmon/', `${files}/`)}`);
+    for (const node of ['lolek', 'bolek']) {
+      const run = await check('-c', path, '-N', node);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/^configuration OK$/m);
+      expect(run.stdout).toContain('etcd: one more voter of every resource, at https://10.3.0.1:2379 https://10.3.0.2:2379 https://10.3.0.3:2379');
+      expect(run.stdout).toContain('lease TTL of 3 s');
+    }
   });
 
   it('refuses 100,000 nested sections with file:line, not a crash', async () => {

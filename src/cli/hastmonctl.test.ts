@@ -31,6 +31,7 @@ const STATUS: StatusDocument = {
   incarnation: 1_790_000_000_000,
   time: '2026-11-22T12:00:00.000Z',
   gateway: null,
+  etcd: null,
   resources: [
     {
       name: 'daemon',

@@ -46,6 +46,7 @@ function node(name: string, make: (resourceName: string) => ResourceStatus): Sta
     incarnation: 1_790_000_000_000,
     time: '2026-11-22T12:00:00.000Z',
     gateway: null,
+    etcd: null,
     resources: ['daemon', 'storage'].map(make),
     drops: [],
   };
@@ -199,6 +200,34 @@ describe('formatStatus: beyond the README', () => {
     expect(text).toContain('gateway: 192.0.2.1 unreachable');
     expect(formatStatus({ ...doc, gateway: { address: '192.0.2.1', reachable: null } })).toContain('gateway: 192.0.2.1 not checked yet\n');
     expect(formatStatus({ ...doc, gateway: null })).not.toContain('gateway:');
+  });
+
+  it("shows etcd's key in each block and the connection after them", () => {
+    const doc: StatusDocument = {
+      ...bolek,
+      etcd: {
+        endpoint: 'http://10.0.0.5:2379',
+        connected: false,
+        lastError: 'http://10.0.0.5:2379/v3/kv/range: no answer within 1000 ms',
+        resources: [
+          { name: 'daemon', claim: 'theirs', owner: 'lolek', countsForMs: 0 },
+          { name: 'storage', claim: 'unreachable', owner: '', countsForMs: 0 },
+        ],
+      },
+    };
+    const text = formatStatus(doc).split('\n');
+    const blockOf = (name: string): string[] => {
+      const rest = text.slice(text.indexOf(`${name}:`) + 1);
+      const end = rest.findIndex((line) => !line.startsWith('  '));
+      return end < 0 ? rest : rest.slice(0, end);
+    };
+    expect(blockOf('daemon')).toContain('  etcd: held by lolek');
+    expect(blockOf('storage')).toContain('  etcd: unreachable (http://10.0.0.5:2379/v3/kv/range: no answer within 1000 ms)');
+    expect(text).toContain('etcd: http://10.0.0.5:2379 unreachable (http://10.0.0.5:2379/v3/kv/range: no answer within 1000 ms)');
+    const ours = formatStatus({ ...doc, etcd: { ...doc.etcd!, connected: true, lastError: '', resources: [{ name: 'daemon', claim: 'ours', owner: 'bolek', countsForMs: 1_449 }] } });
+    expect(ours).toContain('  etcd: ours, counts 1.4 s more\n');
+    expect(ours).toContain('etcd: http://10.0.0.5:2379 connected\n');
+    expect(formatStatus(bolek)).not.toContain('etcd');
   });
 
   it('shows a watchdog its disconnected and timed-out peers', () => {

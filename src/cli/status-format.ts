@@ -1,7 +1,8 @@
 // `hastmonctl status` in the format of HASTMON's README, line for line, so that scripts written
 // for it (`grep -q '^ *role: *primary *$'`) keep working. hastmon's own lines come after
 // HASTMON's in each block, and a node-wide line after all blocks.
-import type { GatewayStatus, RemoteStatus, ResourceStatus, StatusDocument } from '../io/control-protocol.js';
+import type { EtcdStatus, GatewayStatus, RemoteStatus, ResourceStatus, StatusDocument } from '../io/control-protocol.js';
+import { describeEtcdConnection, describeEtcdKey } from '../io/etcd/etcd-words.js';
 
 /** HASTMON's state words; a watchdog that is watching shows `run`, as in the README. */
 const STATE_WORDS: Record<string, string> = {
@@ -38,7 +39,8 @@ function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
-function formatResource(resource: ResourceStatus): string[] {
+function formatResource(resource: ResourceStatus, etcd: EtcdStatus | null): string[] {
+  const key = etcd?.resources.find((r) => r.name === resource.name);
   const watchdog = resource.configuredRole === 'watchdog';
   const remotes = resource.remotes.map((remote) => formatRemote(remote, watchdog)).join(' ');
   const reason = oneLine(resource.reason);
@@ -56,6 +58,7 @@ function formatResource(resource: ResourceStatus): string[] {
     ...(resource.configuredRole === resource.role ? [] : [`  configured role: ${resource.configuredRole}`]),
     ...(resource.forced ? ['  forced: started here without asking anyone (USR1 or -m)'] : []),
     ...(resource.offlineSec > 0 ? [`  offline: ${resource.offlineSec} sec left`] : []),
+    ...(key === undefined || etcd === null ? [] : [`  etcd: ${describeEtcdKey(key, etcd.lastError)}`]),
   ];
 }
 
@@ -65,8 +68,9 @@ function formatGateway(gateway: GatewayStatus): string {
 }
 
 export function formatStatus(doc: StatusDocument): string {
-  const lines = doc.resources.flatMap(formatResource);
+  const lines = doc.resources.flatMap((resource) => formatResource(resource, doc.etcd));
   if (doc.gateway !== null) lines.push(formatGateway(doc.gateway));
+  if (doc.etcd !== null) lines.push(`etcd: ${describeEtcdConnection(doc.etcd.endpoint, doc.etcd.connected, doc.etcd.lastError)}`);
   const drops = doc.drops.filter((drop) => drop.count > 0);
   if (drops.length > 0) lines.push(`dropped heartbeats: ${drops.map((drop) => `${drop.count} ${drop.reason}`).join(', ')}`);
   return lines.map((line) => `${line}\n`).join('');

@@ -5,6 +5,10 @@
 // talk over unicast on 127.0.0.1 only; everything lives in one temporary directory, removed on
 // exit. A node killed with -9 takes its service down with it, as a crashed machine would, and
 // comes back on its own a few seconds later.
+//
+// `--etcd` runs lolek and bolek with a local one-member etcd as their third voter instead of the
+// watchdog (hastmon.conf(5), `etcd`): etcd on free 127.0.0.1 ports, its data in the same directory,
+// stopped with the rest.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -14,6 +18,7 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ETCD_BIN, EtcdCluster, etcdInstalled } from '../testing/etcd-server.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NODES = [
@@ -21,10 +26,20 @@ const NODES = [
   { name: 'bolek', role: 'priority 1' },
   { name: 'reksio', role: 'role_on_start watchdog' },
 ] as const;
+/** With etcd as the third voter: no watchdog. */
+const ETCD_NODES = NODES.filter((n) => n.name !== 'reksio');
+/** etcd grants no lease shorter than 2 s, and hastmon's `lease` must be at least that with etcd. */
+const ETCD_LEASE = '2s';
+/** sysexits(3) EX_UNAVAILABLE: what --etcd needs is not installed. */
+const EX_UNAVAILABLE = 69;
 /** A node killed by the user comes back after this long (a reboot). */
 const RESTART_AFTER_MS = 6000;
 const REFRESH_MS = 1000;
 const STOP_TIMEOUT_MS = 15_000;
+
+/** What a failed start must undo. */
+let demoDirectory: string | undefined;
+let startedEtcd: EtcdCluster | undefined;
 
 interface DemoNode {
   name: string;
@@ -36,16 +51,28 @@ interface DemoNode {
 
 async function main(argv: string[]): Promise<number> {
   const seconds = parseSeconds(argv);
+  const withEtcd = argv.includes('--etcd');
+  if (withEtcd && !etcdInstalled()) {
+    process.stderr.write(`hastmon demo: --etcd needs etcd at ${ETCD_BIN}, which is not installed: apt-get install etcd-server\n`);
+    return EX_UNAVAILABLE;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'hastmon-demo-'));
+  demoDirectory = dir;
   const httpPort = await freeTcpPort();
+  let etcd: EtcdCluster | undefined;
+  if (withEtcd) {
+    process.stdout.write(`starting a local etcd (${ETCD_BIN}) on 127.0.0.1, its data in ${join(dir, 'etcd')}…\n`);
+    etcd = await EtcdCluster.start(1, join(dir, 'etcd'));
+    startedEtcd = etcd;
+  }
   const nodes: DemoNode[] = [];
-  for (const n of NODES) {
+  for (const n of withEtcd ? ETCD_NODES : NODES) {
     const nodeDir = join(dir, n.name);
     mkdirSync(nodeDir);
     nodes.push({ name: n.name, port: await freeUdpPort(), dir: nodeDir, process: undefined, deadSince: undefined });
   }
   const config = join(dir, 'hastmon.conf');
-  writeFileSync(config, configText(nodes), { mode: 0o644 });
+  writeFileSync(config, configText(nodes, etcd?.endpoints ?? null), { mode: 0o644 });
 
   let stopping = false;
   const start = (node: DemoNode): void => {
@@ -70,13 +97,16 @@ async function main(argv: string[]): Promise<number> {
     clearInterval(ticker);
     process.stdout.write('\nstopping the cluster (TERM to every node; the holder stops the service first)…\n');
     await stopAll(nodes);
+    // After the nodes: the holder's TERM gives its etcd key back on the way out.
+    await etcd?.stop();
     rmSync(dir, { recursive: true, force: true });
     process.stdout.write(`removed ${dir}; nothing is left running.\n`);
   };
   process.on('SIGINT', () => void shutdown().then(() => process.exit(0)));
   process.on('SIGTERM', () => void shutdown().then(() => process.exit(0)));
 
-  process.stdout.write(intro(dir, config, httpPort, nodes));
+  const about = (): string => intro(dir, config, httpPort, nodes, etcd);
+  process.stdout.write(about());
   const startedAt = Date.now();
   let last = '';
   const ticker = setInterval(() => {
@@ -90,7 +120,7 @@ async function main(argv: string[]): Promise<number> {
       if (stopping) return;
       // Without a terminal, print only what changed (the clock line aside).
       const changed = screen.slice(screen.indexOf('\n')) !== last.slice(last.indexOf('\n'));
-      if (interactive) process.stdout.write(`\x1b[2J\x1b[H${intro(dir, config, httpPort, nodes)}${screen}`);
+      if (interactive) process.stdout.write(`\x1b[2J\x1b[H${about()}${screen}`);
       else if (changed) process.stdout.write(`${screen}\n`);
       last = screen;
       if (seconds !== undefined && Date.now() - startedAt >= seconds * 1000) {
@@ -112,8 +142,10 @@ function parseSeconds(argv: string[]): number | undefined {
   return value;
 }
 
-function configText(nodes: DemoNode[]): string {
-  const lines = ['# The demo cluster: written by npm start, removed when it stops.', 'heartbeat_interval 200ms', 'deadtime 1s', ''];
+function configText(nodes: DemoNode[], etcdEndpoints: string[] | null): string {
+  const lines = ['# The demo cluster: written by npm start, removed when it stops.', 'heartbeat_interval 200ms', 'deadtime 1s'];
+  if (etcdEndpoints !== null) lines.push(`lease ${ETCD_LEASE}`, 'etcd {', `\tendpoints ${etcdEndpoints.join(' ')}`, '}');
+  lines.push('');
   for (const node of nodes) {
     lines.push(`on ${node.name} {`, `\tlisten 127.0.0.1:${node.port}`, `\tcontrol ${join(node.dir, 'hastmonctl.sock')}`, `\tstate_file ${join(node.dir, 'state')}`, '}');
   }
@@ -127,16 +159,31 @@ function configText(nodes: DemoNode[]): string {
   return lines.join('\n');
 }
 
-function intro(dir: string, config: string, httpPort: number, nodes: DemoNode[]): string {
+function intro(dir: string, config: string, httpPort: number, nodes: DemoNode[], etcd: EtcdCluster | undefined): string {
   const pids = nodes.map((n) => `${n.name} ${n.process?.pid ?? '(down)'}`).join(', ');
+  const member = etcd?.members[0];
+  const cluster =
+    member === undefined
+      ? ['hastmon demo: three nodes on 127.0.0.1 (lolek and bolek run the service, reksio is the watchdog)']
+      : [
+          'hastmon demo: two nodes on 127.0.0.1 (lolek and bolek run the service) and a local etcd as their third voter, no watchdog',
+          `  etcd:    ${member.clientUrl}, pid ${member.process.pid ?? '?'}; the holder owns the key /hastmon/web/holder with a ${ETCD_LEASE} lease`,
+        ];
+  const failover =
+    member === undefined
+      ? '  try:     kill -9 <pid of the holder>   the other node takes over within about a second;'
+      : `  try:     kill -9 <pid of the holder>   the other node takes over once etcd lets the key expire (about ${ETCD_LEASE});`;
   return [
-    'hastmon demo: three nodes on 127.0.0.1 (lolek and bolek run the service, reksio is the watchdog)',
+    ...cluster,
     `  files:   ${dir} (configuration ${config})`,
     `  service: curl http://127.0.0.1:${httpPort}/   answers with the node that runs it`,
     `  pids:    ${pids}`,
-    '  try:     kill -9 <pid of the holder>   the other node takes over within about a second;',
+    failover,
     `                                         the killed node comes back ${RESTART_AFTER_MS / 1000} s later and stays standby`,
     '           kill -HUP <pid of the holder>  fail back: the holder hands the service to the other node',
+    ...(member === undefined
+      ? []
+      : [`           ${`kill ${member.process.pid ?? '<pid of etcd>'}`.padEnd(31)}etcd gone: nothing changes while lolek and bolek hear each other`]),
     `           ${join(ROOT, 'bin/hastmonctl')} -s ${join(nodes[0]?.dir ?? dir, 'hastmonctl.sock')} status`,
     `           watch cat ${join(nodes[0]?.dir ?? dir, 'state')}`,
     '  Ctrl-C stops the cluster and removes everything it started.',
@@ -155,6 +202,10 @@ async function render(nodes: DemoNode[], httpPort: number): Promise<string> {
     }
     rows.push(`  ${node.name.padEnd(7)} pid ${String(pid).padEnd(7)} ${ownLine(node)}`);
   }
+  for (const node of nodes) {
+    const etcd = etcdLine(node);
+    if (etcd !== undefined) rows.push(`  ${node.name.padEnd(7)} sees etcd's key: ${etcd}`);
+  }
   const answer = await fetchText(`http://127.0.0.1:${httpPort}/`);
   rows.push('', `  service answers: ${answer}`);
   return `${new Date().toISOString().slice(11, 19)}\n${rows.join('\n')}`;
@@ -169,6 +220,17 @@ function ownLine(node: DemoNode): string {
     return `${own?.trim().replace(/^\*\s*\S+\s*/, '') ?? 'starting'}   ${holder?.replace(/^resource web: /, '') ?? ''}`;
   } catch {
     return 'starting';
+  }
+}
+
+/** The node's line on etcd's key in its state file (`ours, counts 1.4 s more`, `held by lolek`…). */
+function etcdLine(node: DemoNode): string | undefined {
+  try {
+    const line = readFileSync(join(node.dir, 'state'), 'utf8').split('\n').find((l) => l.startsWith('  etcd: '));
+    // The seconds left change every second: shown rounded, they would make every screen new.
+    return line?.slice('  etcd: '.length).replace(/, counts [\d.]+ s more$/, '');
+  } catch {
+    return undefined;
   }
 }
 
@@ -255,7 +317,13 @@ function freeTcpPort(): Promise<number> {
   });
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`hastmon demo: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  async (error: unknown) => {
+    process.stderr.write(`hastmon demo: ${error instanceof Error ? error.message : String(error)}\n`);
+    // Nothing may outlive a demo that failed to start: etcd, if it was started, and the directory.
+    await startedEtcd?.stop();
+    if (demoDirectory !== undefined) rmSync(demoDirectory, { recursive: true, force: true });
+    process.exit(1);
+  },
+);

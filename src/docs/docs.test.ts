@@ -470,6 +470,13 @@ describe('README.md and CI', () => {
     for (const block of blocks) expectLoads(block, 'README.md');
   });
 
+  it('shows the two-site example with etcd as in src/config/fixtures, which hastmon -t checks, and INSTALL shows it too', () => {
+    const example = read('src/config/fixtures/two-sites-etcd.conf');
+    expect(readme).toContain(`\`\`\`conf\n${example}\`\`\``);
+    const indented = example.split('\n').map((line) => (line === '' ? '' : `       ${line}`)).join('\n');
+    expect(read('INSTALL')).toContain(indented);
+  });
+
   it('is what CI runs', () => {
     expect(read('.ci/run')).toMatch(/^npm test$/m);
   });

@@ -45,6 +45,11 @@ export interface ClusterOptions {
   timing?: { heartbeatInterval: number; deadtime: number; lease: number };
   /** More unicast destinations for every node's heartbeats (`127.0.0.1:PORT`): a benchmark listening to them. */
   extraRemotes?: string[];
+  /**
+   * Each node's `remote` addresses when something stands between the nodes (a relay that can cut
+   * the link), given the port each node listens on; by default, the other nodes' listen addresses.
+   */
+  remotesFor?: (listenPorts: ReadonlyMap<string, number>) => Promise<Record<string, string[]>>;
 }
 
 /** One incarnation of a node's daemon. */
@@ -93,6 +98,7 @@ export class Cluster {
     readonly options: ClusterOptions,
     private readonly ports: Map<string, number>,
     private readonly multicast: { group: string; port: number } | undefined,
+    private readonly remotes: Record<string, string[]> | undefined,
   ) {
     this.timing = options.timing === undefined ? DEFAULT_TIMING : timingOf(options.timing);
     this.dir = mkdtempSync(join(tmpdir(), `hastmon-${options.label ?? 'e2e'}-`));
@@ -109,7 +115,8 @@ export class Cluster {
     const ports = new Map<string, number>();
     for (const node of options.nodes) ports.set(node.name, await freePort());
     const multicast = options.transport === 'multicast' ? { group: randomGroup(), port: await freePort() } : undefined;
-    return new Cluster(options, ports, multicast);
+    const remotes = await options.remotesFor?.(ports);
+    return new Cluster(options, ports, multicast, remotes);
   }
 
   get heartbeatMs(): number {
@@ -172,7 +179,8 @@ export class Cluster {
     for (const node of nodes) {
       lines.push(`  on ${node.name} {`);
       if (this.options.transport === 'unicast') {
-        const remotes = [...nodes.filter((n) => n.name !== node.name).map((n) => this.listenAddress(n.name)), ...(this.options.extraRemotes ?? [])];
+        const peers = this.remotes?.[node.name] ?? nodes.filter((n) => n.name !== node.name).map((n) => this.listenAddress(n.name));
+        const remotes = [...peers, ...(this.options.extraRemotes ?? [])];
         lines.push(`    remote ${remotes.join(' ')}`);
       }
       if (node.priority !== undefined) lines.push(`    priority ${node.priority}`);

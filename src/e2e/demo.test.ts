@@ -4,7 +4,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { etcdForTests } from '../testing/etcd-server.js';
 import { ROOT, daemonEnvironment, isGone, signalQuietly, sleep } from './processes.js';
+
+const etcd = etcdForTests();
 
 const DEMO = join(ROOT, 'dist', 'demo', 'demo.js');
 
@@ -74,6 +77,43 @@ describe('npm start', () => {
     expect(output).toContain('nothing is left running');
     expect(existsSync(dir)).toBe(false);
     // The demo has waited for its daemons; what they started may take a moment to be reaped.
+    const leftover = await waitUntil(() => processesMentioning(dir), (pids) => pids.length === 0, 5_000);
+    expect(leftover).toEqual([]);
+  });
+});
+
+describe.runIf(etcd.failInstead)('npm start -- --etcd', () => {
+  it('finds etcd installed where CI runs the tests', () => {
+    expect.fail('/usr/bin/etcd is missing: CI must install etcd-server (.ci/run does)');
+  });
+});
+
+describe.runIf(etcd.run)('npm start -- --etcd', () => {
+  it('runs two nodes with a local etcd instead of the watchdog, fails over, and Ctrl-C stops etcd too', async () => {
+    const child = spawn(process.execPath, [DEMO, '--etcd'], { env: daemonEnvironment({}), stdio: ['ignore', 'pipe', 'pipe'] });
+    demoPid = child.pid;
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+    const dir = (await waitForOutput(() => output, /files: +(\/\S+hastmon-demo-\S+)/, 40_000))[1] ?? '';
+    expect(output).toMatch(/two nodes on 127\.0\.0\.1 .* and a local etcd as their third voter, no watchdog/);
+    const etcdPid = Number((await waitForOutput(() => output, /etcd: +http:\/\/127\.0\.0\.1:\d+, pid (\d+)/, 10_000))[1]);
+    const lolekPid = Number((await waitForOutput(() => output, /pids: +lolek (\d+), bolek \d+$/m, 10_000))[1]);
+    expect(output).not.toContain('reksio');
+    await waitForOutput(() => output, /service answers: hastmon demo service on lolek/, 20_000);
+    await waitForOutput(() => output, /bolek +sees etcd's key: held by lolek/, 10_000);
+
+    process.kill(lolekPid, 'SIGKILL');
+    await waitForOutput(() => output, /service answers: hastmon demo service on bolek/, 15_000);
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output).toContain('nothing is left running');
+    expect(existsSync(dir)).toBe(false);
+    expect(isGone(etcdPid)).toBe(true);
+    // etcd's data directory was inside the demo's: no process names it any more.
     const leftover = await waitUntil(() => processesMentioning(dir), (pids) => pids.length === 0, 5_000);
     expect(leftover).toEqual([]);
   });

@@ -44,6 +44,21 @@ describe.concurrent('hastmon start-up', () => {
     expect(existsSync(c.path('lolek.pid'))).toBe(false);
   });
 
+  it("refuses to start when etcd's TLS files cannot be read: one line, exit 78", async (context) => {
+    const missing = '/nonexistent-hastmon-test/ca.pem';
+    const c = await clusterForTest(context, {
+      transport: 'unicast',
+      nodes: NODES,
+      label: 'startup',
+      timing: { heartbeatInterval: 200, deadtime: 1_000, lease: 2_000 },
+      globalLines: ['etcd {', '  endpoints https://127.0.0.1:1', `  ca ${missing}`, '}'],
+    });
+    const run = await runNode(c, 'lolek');
+    expect(run.code).toBe(EX_CONFIG);
+    expect(run.stderr).toMatch(new RegExp(`^hastmon: cannot read the etcd ca file ${missing}: ENOENT[^\n]*\n$`));
+    expect(existsSync(c.path('lolek.pid'))).toBe(false);
+  });
+
   it.skipIf(process.getuid?.() !== 0)('as root, refuses a group-writable exec script: exit 78 naming the file', async (context) => {
     const c = await newCluster(context);
     chmodSync(c.scriptPath, 0o775);

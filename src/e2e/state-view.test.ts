@@ -52,6 +52,7 @@ describe('parseStateFile', () => {
           quorum: 2,
           voters: 3,
           attempts: '0/5',
+          etcd: '',
           rows: [
             { node: 'bolek', self: true, state: 'STANDBY', role: 'secondary', vote: 'bolek' },
             { node: 'lolek', self: false, state: 'TIMEDOUT', role: 'secondary', vote: 'lolek' },
@@ -65,6 +66,11 @@ describe('parseStateFile', () => {
   it('names the holder', () => {
     const held: NodeView = { ...view, resources: view.resources.map((r) => ({ ...r, holder: 'lolek' })) };
     expect(parseStateFile(formatStateFile(held, { pid: 1, writtenAt: new Date(0) }))?.resources[0]?.holder).toBe('lolek');
+  });
+
+  it("reads etcd's line", () => {
+    const withEtcd: NodeView = { ...view, resources: view.resources.map((r) => ({ ...r, etcd: { claim: 'theirs', owner: 'lolek', countsForMs: 0 } })) };
+    expect(parseStateFile(formatStateFile(withEtcd, { pid: 1, writtenAt: new Date(0) }))?.resources[0]?.etcd).toBe('held by lolek');
   });
 
   it('refuses anything but a complete state file', () => {

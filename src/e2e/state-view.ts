@@ -19,6 +19,8 @@ export interface ResourceStatus {
   voters: number;
   /** The writer's own attempts, `used/max`. */
   attempts: string;
+  /** The line on etcd's key (`ours, counts 1.4 s more`, `held by bolek`…), '' without etcd. */
+  etcd: string;
   rows: StateRow[];
 }
 
@@ -35,6 +37,7 @@ const HEADER = /^hastmon on (\S+), pid (\d+)(?:, role [^,]+)?, incarnation (\d+)
 const WRITTEN = /^written (\S+) \(epoch \d+\)$/;
 const RESOURCE = /^resource (\S+): holder (\S+) \(quorum (\d+) of (\d+) voters/;
 const REASON = /^ {2}reason: (.*)$/;
+const ETCD = /^ {2}etcd: (.*)$/;
 const ROW = /^ {2}([* ]) (\S+)\s+\[(\w+)\]\s+role (\S+)(?:\s+configured-role \S+)?\s+priority \S+\s+heard .+?\s+vote (\S+)(?:\s+attempts (\d+\/\d+))?$/;
 
 /** The file's content as values, or undefined if it is not a complete state file. */
@@ -62,6 +65,7 @@ export function parseStateFile(text: string): StateFileView | undefined {
         quorum: Number(resource[3]),
         voters: Number(resource[4]),
         attempts: '',
+        etcd: '',
         rows: [],
       };
       view.resources.push(current);
@@ -71,6 +75,11 @@ export function parseStateFile(text: string): StateFileView | undefined {
     const reason = REASON.exec(line);
     if (reason !== null) {
       current.reason = reason[1] ?? '';
+      continue;
+    }
+    const etcd = ETCD.exec(line);
+    if (etcd !== null) {
+      current.etcd = etcd[1] ?? '';
       continue;
     }
     const row = ROW.exec(line);

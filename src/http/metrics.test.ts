@@ -47,6 +47,7 @@ function snapshot(scripts = new ScriptMetrics()): MetricsSnapshot {
     drops: DROP_REASONS.map((reason, i) => ({ reason, count: i })),
     scripts,
     loopDelay: { p99: 0.002, max: 0.015 },
+    etcd: null,
   };
 }
 
@@ -141,6 +142,28 @@ describe('renderMetrics', () => {
     expect(series).toHaveLength(2 * SCRIPT_ACTIONS.length * SCRIPT_OUTCOMES.length);
     const buckets = f.find((x) => x.name === 'hastmon_script_duration_seconds')?.samples.filter((s) => s.name.endsWith('_bucket')) ?? [];
     expect(buckets).toHaveLength(2 * SCRIPT_ACTIONS.length * (SCRIPT_DURATION_BUCKETS_SECONDS.length + 1));
+  });
+
+  it("shows etcd's connection, one claim series per possible claim, and the requests by outcome, only with etcd", () => {
+    expect(parseExposition(renderMetrics(snapshot())).some((f) => f.name.startsWith('hastmon_etcd_'))).toBe(false);
+    const base = snapshot();
+    const withEtcd: MetricsSnapshot = {
+      ...base,
+      resources: [
+        { view: view('daemon', { etcd: { claim: 'ours', owner: 'lolek', countsForMs: 1_500 } }), members: ['lolek', 'bolek'] },
+        { view: view('web', { etcd: { claim: 'theirs', owner: 'bolek', countsForMs: 0 } }), members: ['lolek', 'bolek'] },
+      ],
+      etcd: { connected: true, requests: { ok: 12, refused: 1, failed: 3 } },
+    };
+    const f = parseExposition(renderMetrics(withEtcd));
+    expect(valueOf(f, 'hastmon_etcd_connected')).toBe(1);
+    const claims = f.find((x) => x.name === 'hastmon_etcd_claim')?.samples ?? [];
+    expect(claims.filter((c) => c.labels['resource'] === 'daemon').map((c) => c.labels['claim'])).toEqual(['ours', 'theirs', 'free', 'unreachable', 'unknown']);
+    expect(claims.filter((c) => c.value === 1).map((c) => [c.labels['resource'], c.labels['claim']])).toEqual([['daemon', 'ours'], ['web', 'theirs']]);
+    expect(valueOf(f, 'hastmon_etcd_endorsement_remaining_seconds', { resource: 'daemon' })).toBe(1.5);
+    expect(['ok', 'refused', 'failed'].map((outcome) => valueOf(f, 'hastmon_etcd_requests_total', { outcome }))).toEqual([12, 1, 3]);
+    const lost = parseExposition(renderMetrics({ ...withEtcd, etcd: { connected: null, requests: { ok: 0, refused: 0, failed: 0 } } }));
+    expect(valueOf(lost, 'hastmon_etcd_connected')).toBe(0);
   });
 
   it('tells the outcomes apart', () => {

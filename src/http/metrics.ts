@@ -2,6 +2,8 @@
 // Every family has the `hastmon_` prefix and its unit in its name; label values never change for a
 // series' life: a state is one series per possible state, a holder one series per member node.
 import { RESOURCE_STATES, type ResourceView } from '../core/types.js';
+import { ETCD_CLAIMS } from '../io/control-protocol.js';
+import { ETCD_REQUEST_OUTCOMES, type EtcdRequestOutcome } from '../io/etcd/etcd-client.js';
 import { ExpositionWriter } from './exposition.js';
 import type { LoopDelaySeconds } from './loop-delay.js';
 import { SCRIPT_DURATION_BUCKETS_SECONDS, SCRIPT_OUTCOMES, type ScriptMetrics } from './script-metrics.js';
@@ -35,6 +37,8 @@ export interface MetricsSnapshot {
   scripts: ScriptMetrics;
   /** Null when no monitor runs. */
   loopDelay: LoopDelaySeconds | null;
+  /** The etcd connection, null without an `etcd` section (each key's claim is in the resource views). */
+  etcd: { connected: boolean | null; requests: Readonly<Record<EtcdRequestOutcome, number>> } | null;
 }
 
 export function renderMetrics(s: MetricsSnapshot): string {
@@ -90,6 +94,20 @@ export function renderMetrics(s: MetricsSnapshot): string {
   w.family('hastmon_script_duration_seconds', 'histogram', 'How long script runs took, from start to end, by resource and action.');
   for (const { resource, action, series } of scripts) {
     w.histogram('hastmon_script_duration_seconds', { resource, action }, SCRIPT_DURATION_BUCKETS_SECONDS, series.buckets, series.sumSeconds, series.count);
+  }
+
+  if (s.etcd !== null) {
+    w.family('hastmon_etcd_connected', 'gauge', 'etcd as a voter: 1 when the last request to etcd was answered, else 0 (also before the first).');
+    w.sample('hastmon_etcd_connected', {}, bool(s.etcd.connected === true));
+    w.family('hastmon_etcd_claim', 'gauge', "What this node knows of the resource's etcd key: 1 for the current claim (ours, theirs, free, unreachable, unknown), 0 for every other.");
+    for (const { view } of s.resources) {
+      const claim = view.etcd?.claim ?? 'unknown';
+      for (const c of ETCD_CLAIMS) w.sample('hastmon_etcd_claim', { resource: view.name, claim: c }, bool(claim === c));
+    }
+    w.family('hastmon_etcd_endorsement_remaining_seconds', 'gauge', "How much longer etcd's endorsement of this node counts for the resource; 0 unless the key is ours.");
+    for (const { view } of s.resources) w.sample('hastmon_etcd_endorsement_remaining_seconds', { resource: view.name }, Math.max(0, view.etcd?.countsForMs ?? 0) / 1000);
+    w.family('hastmon_etcd_requests_total', 'counter', 'Requests to single etcd endpoints, by outcome (ok; refused: an error of etcd; failed: no connection, no answer in time or no leader, tried on the next endpoint).');
+    for (const outcome of ETCD_REQUEST_OUTCOMES) w.sample('hastmon_etcd_requests_total', { outcome }, s.etcd.requests[outcome]);
   }
 
   if (s.loopDelay !== null) {

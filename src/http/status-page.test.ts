@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EventsDocument, PeerStatus, StatusDocument } from '../io/control-protocol.js';
 import { chromiumForTests, openBrowser, type BrowserPage, type HeadlessBrowser } from '../testing/headless-browser.js';
+import { describeEtcdKey } from '../io/etcd/etcd-words.js';
 import { STATUS_PAGE_CONTENT_TYPE, STATUS_PAGE_FETCH_TIMEOUT_MS, STATUS_PAGE_HTML, STATUS_PAGE_POLL_MS } from './status-page.js';
 
 describe('the status page as a file', () => {
@@ -34,6 +35,7 @@ function statusOf(resource: string, holder: string, peers: PeerStatus[], reason:
     incarnation: 1,
     time: new Date().toISOString(),
     gateway: null,
+    etcd: null,
     drops: [],
     resources: [
       {
@@ -222,6 +224,32 @@ describe.skipIf(chromium === undefined)('the status page in chromium', () => {
     expect(after.timeline[0]?.text).toContain('holder lolek → bolek: lolek went silent');
     // It only ever asked for itself and the two documents.
     expect([...fixture.paths].filter((path) => path !== '/favicon.ico').sort()).toEqual(['/', '/events.json', '/status.json']);
+  });
+
+  it("shows etcd's key in the words of hastmonctl status", async () => {
+    const keys: Array<NonNullable<StatusDocument['etcd']>['resources'][number]> = [
+      { name: 'daemon', claim: 'ours', owner: 'reksio', countsForMs: 1_449 },
+      { name: 'daemon', claim: 'theirs', owner: 'lolek', countsForMs: 0 },
+      { name: 'daemon', claim: 'unreachable', owner: '', countsForMs: 0 },
+    ];
+    const withKey = (key: (typeof keys)[number]): StatusDocument => ({
+      ...LOLEK_HOLDS,
+      etcd: { endpoint: 'http://127.0.0.1:2379', connected: key.claim !== 'unreachable', lastError: key.claim === 'unreachable' ? 'no answer within 1000 ms' : '', resources: [key] },
+    });
+    fixture = await startFixture(withKey(keys[0] as (typeof keys)[number]), { node: THIS_NODE, events: [] });
+    await page.navigate(`${fixture.origin}/`);
+    for (const key of keys) {
+      const status = withKey(key);
+      fixture.status = status;
+      const words = describeEtcdKey(key, status.etcd?.lastError ?? '');
+      // The page asks every second: poll what it shows until the new answer is on it, within the same bound.
+      let facts = '';
+      for (const deadline = Date.now() + WAIT.timeoutMs; !facts.includes(`etcd${words}`) && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        facts = (await page.evaluate<Shown | null>(READ_RESOURCE))?.facts ?? '';
+      }
+      expect(facts).toContain(`etcd${words}`);
+    }
   });
 
   it('shows this node’s state changes too, and says so when the events record does not answer', async () => {

@@ -127,7 +127,20 @@ function resourceSection(r) {
   const quorum = 'quorum ' + str(r.quorum) + ' of ' + str(r.voters) + ' voters';
   fact('quorum', typeof r.endorsements === 'number' ? r.endorsements + ' endorsements, ' + quorum : quorum);
   fact('reason', str(r.reason));
+  const etcd = status.etcd && Array.isArray(status.etcd.resources) ? status.etcd : null;
+  const key = etcd ? etcd.resources.find((k) => k && k.name === r.name) : undefined;
+  if (key) fact('etcd', etcdWords(key, str(etcd.lastError)));
   return el('section', null, el('h2', null, str(r.name)), held, facts, viewTable(r), timeline(str(r.name)));
+}
+
+// The words of hastmonctl status and the state file (src/io/etcd/etcd-words.ts).
+function etcdWords(k, lastError) {
+  const ms = typeof k.countsForMs === 'number' ? k.countsForMs : 0;
+  if (k.claim === 'ours') return ms > 0 ? 'ours, counts ' + (ms / 1000).toFixed(1) + ' s more' : 'ours, not counted here';
+  if (k.claim === 'theirs') return 'held by ' + (str(k.owner) || 'a value hastmon does not know');
+  if (k.claim === 'free') return 'free';
+  if (k.claim === 'unreachable') return 'unreachable' + (lastError ? ' (' + lastError + ')' : '');
+  return 'not heard yet';
 }
 
 function viewTable(r) {

@@ -20,12 +20,20 @@ const events: EventsDocument = {
   ],
 };
 
+const ETCD: NonNullable<StatusDocument['etcd']> = {
+  endpoint: 'http://10.0.0.5:2379',
+  connected: true,
+  lastError: '',
+  resources: [{ name: 'daemon', claim: 'ours', owner: 'lolek', countsForMs: 1_400 }],
+};
+
 const status: StatusDocument = {
   node: 'lolek',
   pid: 1234,
   incarnation: 1_790_000_000_000,
   time: '2026-11-22T12:00:00.000Z',
   gateway: null,
+  etcd: null,
   resources: [
     {
       name: 'daemon',
@@ -127,6 +135,7 @@ describe('parseResponse', () => {
     { ok: true },
     { ok: true, message: 'daemon: role primary' },
     { ok: true, status },
+    { ok: true, status: { ...status, etcd: ETCD } },
     { ok: true, events },
     { ok: true, events: { node: 'bolek', events: [] } },
     { ok: false, exitCode: 65, message: "no resource 'nfs'" },
@@ -164,6 +173,10 @@ describe('parseResponse', () => {
     [(d: StatusDocument) => ({ ...d, resources: [{ ...d.resources[0], offlineSec: -1 }] }), 'answer.status.resources[0].offlineSec: expected a whole number of 0 or more'],
     [(d: StatusDocument) => ({ ...d, gateway: { address: '192.0.2.1', reachable: 'yes' } }), 'answer.status.gateway.reachable: expected true or false'],
     [(d: StatusDocument) => ({ ...d, gateway: undefined }), 'answer.status.gateway: expected an object'],
+    [(d: StatusDocument) => ({ ...d, etcd: undefined }), 'answer.status.etcd: expected an object'],
+    [(d: StatusDocument) => ({ ...d, etcd: { ...ETCD, connected: 'yes' } }), 'answer.status.etcd.connected: expected true or false'],
+    [(d: StatusDocument) => ({ ...d, etcd: { ...ETCD, resources: [{ ...ETCD.resources[0], claim: 'mine' }] } }), 'answer.status.etcd.resources[0].claim: expected one of ours, theirs, free, unreachable, unknown'],
+    [(d: StatusDocument) => ({ ...d, etcd: { ...ETCD, resources: [{ ...ETCD.resources[0], countsForMs: -5 }] } }), 'answer.status.etcd.resources[0].countsForMs: expected a whole number of 0 or more'],
     [(d: StatusDocument) => ({ ...d, resources: [{ ...d.resources[0], heartbeatSec: '10' }] }), 'answer.status.resources[0].heartbeatSec: expected a number'],
     [(d: StatusDocument) => ({ ...d, resources: [{ ...d.resources[0], remotes: [{ address: 'x', node: null, connected: 'yes', role: null, state: null }] }] }), 'answer.status.resources[0].remotes[0].connected: expected true or false'],
     [(d: StatusDocument) => ({ ...d, resources: [{ ...d.resources[0], peers: [{ node: 'a', state: 'TIMEDOUT', role: 'unknown', configuredRole: 'unknown', priority: 0, heardAgoMs: 'never', vote: '', offline: false }] }] }), 'answer.status.resources[0].peers[0].heardAgoMs: expected a number'],

@@ -72,6 +72,30 @@ export interface GatewayStatus {
   reachable: boolean | null;
 }
 
+/** etcd as a voter (an `etcd` section): the connection, and what this node knows of each key. */
+export interface EtcdStatus {
+  /** The endpoint requests go to first. */
+  endpoint: string;
+  /** Whether the last request was answered; null before the first. */
+  connected: boolean | null;
+  /** The last request that failed and why, '' if none has. */
+  lastError: string;
+  resources: EtcdResourceStatus[];
+}
+
+export const ETCD_CLAIMS = ['ours', 'theirs', 'free', 'unreachable', 'unknown'] as const;
+
+/** One resource's key `<prefix><resource>/holder` as this node knows it (the core's EtcdView). */
+export interface EtcdResourceStatus {
+  name: string;
+  /** ours: this node owns it; theirs: another does; free: absent; unreachable: no endpoint answered; unknown: not heard yet. */
+  claim: (typeof ETCD_CLAIMS)[number];
+  /** The owner's node name, '' when none is known. */
+  owner: string;
+  /** How much longer etcd's endorsement counts here, 0 unless the key is ours. */
+  countsForMs: number;
+}
+
 export interface ResourceStatus {
   name: string;
   /** HASTMON's shown role, as `hastmonctl status` prints it: 'primary' while this node holds the resource. */
@@ -110,6 +134,8 @@ export interface StatusDocument {
   time: string;
   /** null when no `ping` is configured. */
   gateway: GatewayStatus | null;
+  /** null without an `etcd` section. */
+  etcd: EtcdStatus | null;
   resources: ResourceStatus[];
   /** Heartbeats dropped, by reason (unauthenticated, replayed, malformed…). */
   drops: Array<{ reason: string; count: number }>;
@@ -270,6 +296,16 @@ const resourceStatus = object(
 
 const gatewayStatus = object({ address: string, reachable: nullable(boolean) }, false);
 
+const etcdStatus = object(
+  {
+    endpoint: string,
+    connected: nullable(boolean),
+    lastError: string,
+    resources: arrayOf(object({ name: string, claim: oneOf(ETCD_CLAIMS), owner: string, countsForMs: count }, false)),
+  },
+  false,
+);
+
 const statusDocument = object(
   {
     node: string,
@@ -277,6 +313,7 @@ const statusDocument = object(
     incarnation: number,
     time: string,
     gateway: nullable(gatewayStatus),
+    etcd: nullable(etcdStatus),
     resources: arrayOf(resourceStatus),
     drops: arrayOf(object({ reason: string, count }, false)),
   },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NodeView } from '../core/types.js';
+import type { NodeView, ResourceView } from '../core/types.js';
 import { formatStateFile, writeFileAtomically } from './state-file.js';
 
 const WRITTEN_AT = new Date(Date.UTC(2024, 4, 1, 12, 0, 0, 250));
@@ -64,6 +64,25 @@ const VIEW: NodeView = {
 };
 
 describe('formatStateFile', () => {
+  it("says in one line per resource what it knows of etcd's key", () => {
+    const [daemon, web] = VIEW.resources as [ResourceView, ResourceView];
+    const view: NodeView = {
+      ...VIEW,
+      resources: [
+        { ...daemon, etcd: { claim: 'ours', owner: 'lolek', countsForMs: 1_430 } },
+        { ...web, etcd: { claim: 'unreachable', owner: '', countsForMs: 0 } },
+        { ...web, name: 'nfs', etcd: { claim: 'theirs', owner: 'bolek', countsForMs: 0 } },
+      ],
+    };
+    const text = formatStateFile(view, { pid: 1, writtenAt: WRITTEN_AT, etcd: { endpoint: 'http://10.0.0.5:2379', connected: false, lastError: 'http://10.0.0.5:2379/v3/kv/range: connect ECONNREFUSED' } });
+    const lines = text.split('\n');
+    const after = (heading: string): string | undefined => lines[lines.findIndex((l) => l.startsWith(heading)) + 2];
+    expect(after('resource shared:')).toBe('  etcd: ours, counts 1.4 s more');
+    expect(after('resource web:')).toBe('  etcd: unreachable (http://10.0.0.5:2379/v3/kv/range: connect ECONNREFUSED)');
+    expect(after('resource nfs:')).toBe('  etcd: held by bolek');
+    expect(formatStateFile(VIEW, { pid: 1, writtenAt: WRITTEN_AT })).not.toContain('etcd');
+  });
+
   it('shows a header, then per resource its holder, reason and one aligned line per node', () => {
     const text = formatStateFile(VIEW, { pid: 4242, writtenAt: WRITTEN_AT, nodeRole: 'primary' });
     expect(text).toBe(

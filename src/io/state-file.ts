@@ -4,6 +4,8 @@ import { closeSync, fchmodSync, openSync, renameSync, unlinkSync, writeFileSync 
 import { basename, dirname, join } from 'node:path';
 import type { NodeView, PeerView, ResourceView } from '../core/types.js';
 import type { GatewayStatus } from './control-protocol.js';
+import { describeEtcdKey } from './etcd/etcd-words.js';
+import type { EtcdConnection } from './status-document.js';
 import { shownRoleIn } from './status-document.js';
 
 export interface StateFileInfo {
@@ -13,6 +15,8 @@ export interface StateFileInfo {
   nodeRole?: string;
   /** The gateway check (`ping`), shown in the header when configured. */
   gateway?: GatewayStatus | null;
+  /** The etcd connection, for the words of an unreachable key; each key's part is in the view. */
+  etcd?: EtcdConnection | null;
 }
 
 /** One node's line in a resource block, cell by cell, before the columns are aligned. */
@@ -31,7 +35,7 @@ export function formatStateFile(view: NodeView, info: StateFileInfo): string {
 
   // Columns are aligned across the whole file, so that resources read as one table.
   const blocks = view.resources.map((resource) => ({
-    heading: [resourceLine(resource), `  reason: ${resource.reason || '-'}`],
+    heading: [resourceLine(resource), `  reason: ${resource.reason || '-'}`, ...etcdLine(resource, info.etcd?.lastError ?? '')],
     rows: [selfRow(view.node, resource), ...resource.peers.map(peerRow)],
   }));
   const widths = columnWidths(blocks.flatMap((b) => b.rows));
@@ -44,6 +48,12 @@ export function formatStateFile(view: NodeView, info: StateFileInfo): string {
 
 function gatewayLine(gateway: GatewayStatus): string {
   return `gateway ${gateway.address} ${gateway.reachable === null ? 'not checked yet' : gateway.reachable ? 'reachable' : 'unreachable'}`;
+}
+
+/** One short line on the resource's etcd key, when etcd is a voter. */
+function etcdLine(resource: ResourceView, lastError: string): string[] {
+  if (resource.etcd === null) return [];
+  return [`  etcd: ${describeEtcdKey({ ...resource.etcd, countsForMs: Math.max(0, resource.etcd.countsForMs) }, lastError)}`];
 }
 
 function resourceLine(resource: ResourceView): string {

@@ -4,7 +4,10 @@
 import type { NodeConfig, NodeResource } from '../config/model.js';
 import { shownRole } from '../core/arbitration.js';
 import type { NodeView, PeerView, ResourceView } from '../core/types.js';
-import type { GatewayStatus, PeerStatus, RemoteStatus, ResourceStatus, ShownRole, StatusDocument } from './control-protocol.js';
+import type { EtcdStatus, GatewayStatus, PeerStatus, RemoteStatus, ResourceStatus, ShownRole, StatusDocument } from './control-protocol.js';
+
+/** The etcd connection as the shell knows it; each key's part comes from the core's view. */
+export type EtcdConnection = Omit<EtcdStatus, 'resources'>;
 
 export interface StatusInfo {
   pid: number;
@@ -16,6 +19,8 @@ export interface StatusInfo {
   remoteAddresses: ReadonlyMap<string, string>;
   /** The gateway check, or null when no `ping` is configured. */
   gateway: GatewayStatus | null;
+  /** The etcd connection, or null without an `etcd` section. */
+  etcd: EtcdConnection | null;
 }
 
 export function buildStatus(view: NodeView, config: NodeConfig, info: StatusInfo): StatusDocument {
@@ -30,8 +35,23 @@ export function buildStatus(view: NodeView, config: NodeConfig, info: StatusInfo
     incarnation: view.incarnation,
     time: info.time.toISOString(),
     gateway: info.gateway,
+    etcd: info.etcd === null ? null : etcdStatus(view, config, info.etcd),
     resources,
     drops: info.drops,
+  };
+}
+
+/** etcd's part: the connection, and each key as the core counts it (whole ms, as the JSON promises). */
+function etcdStatus(view: NodeView, config: NodeConfig, connection: EtcdConnection): EtcdStatus {
+  const resources = view.resources.filter((r) => r.etcd !== null && config.resources.some((c) => c.name === r.name));
+  return {
+    ...connection,
+    resources: resources.map((r) => ({
+      name: r.name,
+      claim: r.etcd?.claim ?? 'unknown',
+      owner: r.etcd?.owner ?? '',
+      countsForMs: Math.max(0, Math.round(r.etcd?.countsForMs ?? 0)),
+    })),
   };
 }
 

@@ -60,11 +60,17 @@ export class EtcdCluster {
   private constructor(
     readonly members: EtcdMember[],
     private readonly directory: string,
+    /** The data directory was made here, and is removed by `stop`; else it is the caller's. */
+    private readonly ownsDirectory: boolean,
   ) {}
 
-  /** Starts `size` members and waits until each answers /health, within a bound. */
-  static async start(size: 1 | 3): Promise<EtcdCluster> {
-    const directory = mkdtempSync(join(tmpdir(), 'hastmon-etcd-'));
+  /**
+   * Starts `size` members and waits until each answers /health, within a bound. Their data goes
+   * into `directory` when given (left for its owner to remove), else into a temporary one.
+   */
+  static async start(size: 1 | 3, directory?: string): Promise<EtcdCluster> {
+    const ownsDirectory = directory === undefined;
+    const dataDirectory = directory ?? mkdtempSync(join(tmpdir(), 'hastmon-etcd-'));
     const ports: number[] = [];
     for (let i = 0; i < size * 2; i += 1) ports.push(await freeTcpPort());
     const specs = Array.from({ length: size }, (_, i) => ({
@@ -78,7 +84,7 @@ export class EtcdCluster {
         ETCD_BIN,
         [
           '--name', spec.name,
-          '--data-dir', join(directory, spec.name),
+          '--data-dir', join(dataDirectory, spec.name),
           '--listen-client-urls', spec.clientUrl,
           '--advertise-client-urls', spec.clientUrl,
           '--listen-peer-urls', spec.peerUrl,
@@ -99,7 +105,7 @@ export class EtcdCluster {
       child.stderr?.on('data', keep);
       return { ...spec, process: child, output };
     });
-    const cluster = new EtcdCluster(members, directory);
+    const cluster = new EtcdCluster(members, dataDirectory, ownsDirectory);
     try {
       await Promise.all(members.map((m) => waitHealthy(m)));
     } catch (error) {
@@ -120,10 +126,10 @@ export class EtcdCluster {
     await stopProcess(member.process, 'SIGKILL');
   }
 
-  /** Stops every member and removes the data directory. */
+  /** Stops every member and removes the data directory it made. */
   async stop(): Promise<void> {
     await Promise.all(this.members.map((m) => stopProcess(m.process, 'SIGTERM')));
-    rmSync(this.directory, { recursive: true, force: true });
+    if (this.ownsDirectory) rmSync(this.directory, { recursive: true, force: true });
   }
 }
 

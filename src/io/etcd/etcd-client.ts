@@ -18,6 +18,14 @@ const UNAUTHENTICATED = 16;
 /** How often one kind of etcd trouble may reach the log. */
 export const ETCD_LOG_INTERVAL_MS = 10_000;
 
+/**
+ * How one request to one endpoint ended, for /metrics: answered; refused by etcd with an error of
+ * its own (lease not found, permission denied); failed (no connection, no answer in time, an answer
+ * that is not etcd's, a member without a leader), which sends the request on to the next endpoint.
+ */
+export const ETCD_REQUEST_OUTCOMES = ['ok', 'refused', 'failed'] as const;
+export type EtcdRequestOutcome = (typeof ETCD_REQUEST_OUTCOMES)[number];
+
 /** The log as the daemon's Logger offers it. */
 export interface EtcdLog {
   log(level: LogLevel, message: string): void;
@@ -66,6 +74,7 @@ export class EtcdClient {
   private reachable: boolean | null = null;
   private lastFailure = '';
   private endpointListeners: Array<() => void> = [];
+  private readonly outcomes: Record<EtcdRequestOutcome, number> = { ok: 0, refused: 0, failed: 0 };
 
   constructor(options: EtcdClientOptions) {
     this.config = options.config;
@@ -106,6 +115,21 @@ export class EtcdClient {
     return this.lastFailure;
   }
 
+  /** Requests to single endpoints so far, by outcome (watches aside). */
+  requestCounts(): Readonly<Record<EtcdRequestOutcome, number>> {
+    return { ...this.outcomes };
+  }
+
+  /**
+   * The longest one call may take: every endpoint tried once, each within the timeout, and once
+   * more after renewing a stale token. What a shutdown waits at most for its revokes.
+   */
+  callBoundMs(): number {
+    // With a token: authenticate and ask, then both again when etcd calls the token stale.
+    const perEndpoint = this.config.auth === null ? 1 : 4;
+    return this.config.endpoints.length * perEndpoint * this.config.timeout;
+  }
+
   /** The token for a watch, fetched first when needed. */
   async authToken(endpoint: EtcdEndpoint): Promise<string | null> {
     if (this.config.auth === null) return null;
@@ -135,13 +159,16 @@ export class EtcdClient {
       const endpoint = this.config.endpoints[index] as EtcdEndpoint;
       try {
         const result = await this.callOne(endpoint, path, body, read);
+        this.outcomes.ok += 1;
         this.succeeded(index);
         return result;
       } catch (error) {
         if (error instanceof EtcdAnswerError) {
+          this.outcomes.refused += 1;
           this.succeeded(index);
           throw error;
         }
+        this.outcomes.failed += 1;
         const why = `${endpoint.url}${path}: ${(error as Error).message}`;
         failures.push(why);
         this.lastFailure = why;

@@ -132,6 +132,32 @@ describe.runIf(etcd.run)('the etcd voter against one member', () => {
     expect(now.value.kv?.lease).not.toBe(range.value.kv?.lease);
   });
 
+  it('closed right after want=false, still carries out the revoke under way: the key is gone at once', async () => {
+    const web = resourceName();
+    const a = voter('a', [web]);
+    a.voter.want({ kind: 'etcd-want', resource: web, want: true });
+    await a.waitFor((c) => c.status === 'ours', 5_000);
+    // As the daemon does on TERM: the core's want=false, then the exit's close, in one turn of the loop.
+    a.voter.want({ kind: 'etcd-want', resource: web, want: false });
+    await a.voter.close(a.voter.closeBoundMs());
+    const raw = new EtcdClient({ config: etcdConfig(cluster.endpoints), now: monotonicMs, log: new RecordingLog() });
+    const range = await raw.call('/v3/kv/range', { key: toBase64(`/hastmon-test/${web}/holder`) }, readRange);
+    raw.close();
+    expect(range.value.kv).toBeNull();
+    expect(a.log.lines.some((l) => l.includes('lease revoked'))).toBe(true);
+  });
+
+  it('reads and watches the key of a resource added later (a reload)', async () => {
+    const web = resourceName();
+    const a = voter('a', []);
+    a.voter.addResources([web]);
+    await a.waitFor((c) => c.status === 'free', 5_000);
+    a.voter.want({ kind: 'etcd-want', resource: web, want: true });
+    await a.waitFor((c) => c.status === 'ours', 5_000);
+    expect(a.voter.status().resources.map((r) => r.name)).toEqual([web]);
+    expect(a.voter.requestCounts().ok).toBeGreaterThan(0);
+  });
+
   it('reports an error of etcd as an answer, not as an unreachable endpoint', async () => {
     const raw = new TestVoter(etcdConfig(cluster.endpoints), 'x', 1, []);
     voters.push(raw);

@@ -15,6 +15,9 @@ import { KeyWatch } from './key-watch.js';
 /** Keepalives per TTL: a lost one still leaves two chances before the endorsement lapses. */
 export const KEEPALIVES_PER_TTL = 3;
 
+/** A revoke's own timeout fires on a timer: this much more lets its answer or its failure arrive. */
+const CLOSE_SLACK_MS = 100;
+
 /** etcd's state for status, the state file and metrics. */
 export interface EtcdStatus {
   /** The endpoint requests go to first. */
@@ -80,14 +83,36 @@ export class EtcdVoter {
   private readonly slots = new Map<string, Slot>();
   private readonly client: EtcdClient;
   private closed = false;
+  private started = false;
   private reader: NodeJS.Timeout | undefined;
+  /** Revokes under way: a clean shutdown waits for them before it closes the connections. */
+  private readonly revoking = new Set<Promise<boolean>>();
 
   constructor(private readonly options: EtcdVoterOptions) {
     this.client = options.client;
-    for (const name of options.resources) {
-      this.slots.set(name, {
+    this.addSlots(options.resources);
+    this.client.onEndpointChange(() => {
+      // A watch on an endpoint requests no longer use may hang on a member cut off from the rest.
+      for (const slot of this.slots.values()) if (slot.watch !== null) this.restartWatch(slot);
+    });
+  }
+
+  /**
+   * Resources a reload added: their keys are read and watched from now on. Removed ones keep their
+   * slot, since the core still stops them and then gives their keys up.
+   */
+  addResources(names: readonly string[]): void {
+    const added = this.addSlots(names);
+    if (this.started && !this.closed) for (const slot of added) this.restartWatch(slot);
+  }
+
+  private addSlots(names: readonly string[]): Slot[] {
+    const added: Slot[] = [];
+    for (const name of names) {
+      if (this.slots.has(name)) continue;
+      const slot: Slot = {
         name,
-        key: `${options.client.config.prefix}${name}/holder`,
+        key: `${this.options.client.config.prefix}${name}/holder`,
         want: false,
         lease: '',
         leaseSentAt: 0,
@@ -102,16 +127,16 @@ export class EtcdVoter {
         watch: null,
         watchRetry: undefined,
         revision: 0,
-      });
+      };
+      this.slots.set(name, slot);
+      added.push(slot);
     }
-    this.client.onEndpointChange(() => {
-      // A watch on an endpoint requests no longer use may hang on a member cut off from the rest.
-      for (const slot of this.slots.values()) if (slot.watch !== null) this.restartWatch(slot);
-    });
+    return added;
   }
 
   /** Reads every key and watches it from then on; reads again every TTL while the key is not ours. */
   start(): void {
+    this.started = true;
     for (const slot of this.slots.values()) this.restartWatch(slot);
     this.reader = setInterval(() => {
       for (const slot of this.slots.values()) if (!this.isOurs(slot)) void this.read(slot);
@@ -142,25 +167,38 @@ export class EtcdVoter {
     };
   }
 
-  /** Stops watching and revokes every lease of ours, so that the keys go at once; bounded by `timeoutMs`. */
+  /** Requests to single endpoints so far, by outcome, for /metrics. */
+  requestCounts(): ReturnType<EtcdClient['requestCounts']> {
+    return this.client.requestCounts();
+  }
+
+  /** How long `close` needs at most for its revokes: one request through every endpoint. */
+  closeBoundMs(): number {
+    return this.client.callBoundMs() + CLOSE_SLACK_MS;
+  }
+
+  /**
+   * Stops watching and revokes every lease of ours, so that the keys go at once; bounded by
+   * `timeoutMs`. Revokes already under way (a want=false just before) are waited for too: closing
+   * the connections under them would leave the key to its TTL.
+   */
   async close(timeoutMs: number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.reader);
-    const revokes: Promise<void>[] = [];
     for (const slot of this.slots.values()) {
       this.stopKeepalive(slot);
       clearTimeout(slot.watchRetry);
       slot.watch?.close();
       slot.watch = null;
-      if (slot.lease !== '') revokes.push(this.revokeLease(slot.lease).then(() => undefined));
+      if (slot.lease !== '') void this.revokeLease(slot.lease);
       slot.lease = '';
     }
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     });
-    await Promise.race([Promise.allSettled(revokes), late]);
+    await Promise.race([Promise.allSettled([...this.revoking]), late]);
     clearTimeout(timer);
     this.client.close();
   }
@@ -198,6 +236,11 @@ export class EtcdVoter {
         void this.revokeLease(old);
       }
       const grant = await this.client.call('/v3/lease/grant', { TTL: String(this.options.ttlMs / 1_000) }, readGrant);
+      if (this.closed) {
+        // Closed while the grant was on its way: nothing will keep it, let etcd drop it now.
+        void this.revokeLease(grant.value.id);
+        return;
+      }
       slot.lease = grant.value.id;
       slot.leaseSentAt = grant.sentAt;
       const key = toBase64(slot.key);
@@ -236,7 +279,14 @@ export class EtcdVoter {
   }
 
   /** Revokes a lease: true when etcd has no such lease any more. */
-  private async revokeLease(lease: string): Promise<boolean> {
+  private revokeLease(lease: string): Promise<boolean> {
+    const revoke = this.tryRevoke(lease);
+    this.revoking.add(revoke);
+    void revoke.finally(() => this.revoking.delete(revoke));
+    return revoke;
+  }
+
+  private async tryRevoke(lease: string): Promise<boolean> {
     try {
       await this.client.call('/v3/lease/revoke', { ID: lease }, () => null);
       return true;
