@@ -45,6 +45,12 @@ export interface ClusterOptions {
   timing?: { heartbeatInterval: number; deadtime: number; lease: number };
   /** More unicast destinations for every node's heartbeats (`127.0.0.1:PORT`): a benchmark listening to them. */
   extraRemotes?: string[];
+  /** Another launcher than this tree's bin/hastmon: a benchmark comparing two builds in one run. */
+  launcher?: string;
+  /** Options for node itself before the launcher, per node name (a benchmark's `--cpu-prof`). */
+  nodeOptions?: (name: string) => string[];
+  /** Where the cluster's temporary directory is made: the system's temporary directory unless given. */
+  parentDir?: string;
 }
 
 /** One incarnation of a node's daemon. */
@@ -95,7 +101,7 @@ export class Cluster {
     private readonly multicast: { group: string; port: number } | undefined,
   ) {
     this.timing = options.timing === undefined ? DEFAULT_TIMING : timingOf(options.timing);
-    this.dir = mkdtempSync(join(tmpdir(), `hastmon-${options.label ?? 'e2e'}-`));
+    this.dir = mkdtempSync(join(options.parentDir ?? tmpdir(), `hastmon-${options.label ?? 'e2e'}-`));
     this.configPath = join(this.dir, 'hastmon.conf');
     this.scriptPath = join(this.dir, 'service.sh');
     this.recordPath = join(this.dir, 'record');
@@ -200,7 +206,7 @@ export class Cluster {
     try {
       child = spawn(
         process.execPath,
-        [HASTMON_BIN, '-F', '-c', this.configPath, '-N', name, '-P', this.path(`${name}.pid`), ...extraArgs],
+        [...(this.options.nodeOptions?.(name) ?? []), this.options.launcher ?? HASTMON_BIN, '-F', '-c', this.configPath, '-N', name, '-P', this.path(`${name}.pid`), ...extraArgs],
         { cwd: this.dir, env: this.environment(), stdio: ['ignore', log, log] },
       );
     } finally {
