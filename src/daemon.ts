@@ -45,12 +45,10 @@ import { DETACHED_ENV, detach, isDetachedChild, reportStartup } from './io/detac
 import { EventLog, eventsDocument } from './io/event-log.js';
 import { SYSTEMD_NOTIFY_ENV, SystemdNotifier, notifySettings, withoutNotifyEnvironment, type NotifySettings } from './io/systemd-notify.js';
 import { isReady, statusLine } from './io/systemd-status.js';
-import { HttpServer } from './http/server.js';
-import { statusRoutes } from './http/routes.js';
-import { renderMetrics, type ChannelMetrics } from './http/metrics.js';
-import { LoopDelayMonitor } from './http/loop-delay.js';
+import type { HttpServer } from './http/server.js';
+import type { ChannelMetrics, renderMetrics } from './http/metrics.js';
+import type { LoopDelayMonitor } from './http/loop-delay.js';
 import { ScriptMetrics, outcomeOf } from './http/script-metrics.js';
-import { hastmonVersion } from './http/build-info.js';
 import { DROP_REASONS } from './wire/drop-counters.js';
 import { VERSION as WIRE_VERSION } from './wire/format.js';
 import { isLoopback } from './config/exposure.js';
@@ -295,12 +293,21 @@ class Daemon {
   private async startHttp(): Promise<boolean> {
     const address = this.config.http;
     if (address === null) return true;
+    // Loaded only here: a daemon without `http` keeps none of the web modules in memory.
+    const [{ HttpServer }, { statusRoutes }, { LoopDelayMonitor }, { renderMetrics }, { hastmonVersion }] = await Promise.all([
+      import('./http/server.js'),
+      import('./http/routes.js'),
+      import('./http/loop-delay.js'),
+      import('./http/metrics.js'),
+      import('./http/build-info.js'),
+    ]);
+    const version = hastmonVersion();
     this.loopDelay = new LoopDelayMonitor();
     this.http = new HttpServer({
       host: address.host,
       port: address.port,
       routes: statusRoutes({
-        metrics: () => this.metricsText(),
+        metrics: () => this.metricsText(renderMetrics, version),
         status: () => this.statusDocument('all'),
         events: () => eventsDocument(this.config.node, this.events),
       }),
@@ -484,7 +491,7 @@ class Daemon {
   }
 
   /** /metrics, rendered from the core's view and the shell's counters at the moment it is asked. */
-  private metricsText(): string {
+  private metricsText(render: typeof renderMetrics, version: string): string {
     const now = monotonicMs();
     const view = this.core.view(now);
     const heard = new Map(this.core.lastHeard(now).map((p) => [p.node, p.agoMs]));
@@ -502,9 +509,9 @@ class Daemon {
       received: counters[index]?.received ?? 0,
       accepted: this.acceptedPerChannel[index] ?? 0,
     }));
-    return renderMetrics({
+    return render({
       node: this.config.node,
-      version: hastmonVersion(),
+      version,
       wireVersion: WIRE_VERSION,
       startTimeSeconds: Math.floor(this.startedAt / 1000),
       resources: view.resources.map((r) => ({ view: r, members: this.membersOf(r.name, r.peers.map((p) => p.node)) })),
