@@ -46,12 +46,10 @@ import { DETACHED_ENV, detach, isDetachedChild, reportStartup } from './io/detac
 import { EventLog, eventsDocument } from './io/event-log.js';
 import { SYSTEMD_NOTIFY_ENV, SystemdNotifier, notifySettings, withoutNotifyEnvironment, type NotifySettings } from './io/systemd-notify.js';
 import { isReady, statusLine } from './io/systemd-status.js';
-import { HttpServer } from './http/server.js';
-import { statusRoutes } from './http/routes.js';
-import { renderMetrics, type ChannelMetrics } from './http/metrics.js';
-import { LoopDelayMonitor } from './http/loop-delay.js';
+import type { HttpServer } from './http/server.js';
+import type { ChannelMetrics, renderMetrics } from './http/metrics.js';
+import type { LoopDelayMonitor } from './http/loop-delay.js';
 import { ScriptMetrics, outcomeOf } from './http/script-metrics.js';
-import { hastmonVersion } from './http/build-info.js';
 import { DROP_REASONS } from './wire/drop-counters.js';
 import { VERSION as WIRE_VERSION } from './wire/format.js';
 import { isLoopback } from './config/exposure.js';
@@ -66,6 +64,8 @@ const SERVICE_SCRIPTS_DIR = fileURLToPath(new URL('../service_scripts', import.m
 const STATE_FILE_REFRESH_MS = 1000;
 /** A timer firing this much later than asked is worth a warning: the host or the loop is overloaded. */
 const LATE_TIMER_WARNING_MS = 100;
+/** The one tick input, shared: the core only reads it. */
+const TICK: Input = Object.freeze({ kind: 'tick' });
 
 /** Where the daemon says why it cannot start: the terminal, or the parent of a background start. */
 export interface DaemonIo {
@@ -149,7 +149,11 @@ class Daemon {
   private transportRunning = false;
   private key: Buffer | null = null;
   private timer: NodeJS.Timeout | undefined;
+  /** The core's wake-up time the timer is armed for. */
+  private timerAt = Infinity;
   private readonly pending: Input[] = [];
+  /** The inputs of one flush, in the order the core takes them. */
+  private readonly batch: Input[] = [];
   private flushQueued = false;
   private refresher: NodeJS.Timeout | undefined;
   /** The periodic rewrite of the state file is due at the next flush. */
@@ -279,7 +283,7 @@ class Daemon {
     controlSignals.wakeWith(() => setImmediate(() => this.onSignals()));
     this.refresher = setInterval(() => this.refreshStateFile(), STATE_FILE_REFRESH_MS);
     this.etcd?.start();
-    this.step({ kind: 'tick' });
+    this.step(TICK);
     this.writeStateFile(); // at once: a file left by an earlier incarnation must not be read as ours
     if (this.config.ping !== null) {
       const address = this.config.ping;
@@ -333,12 +337,21 @@ class Daemon {
   private async startHttp(): Promise<boolean> {
     const address = this.config.http;
     if (address === null) return true;
+    // Loaded only here: a daemon without `http` keeps none of the web modules in memory.
+    const [{ HttpServer }, { statusRoutes }, { LoopDelayMonitor }, { renderMetrics }, { hastmonVersion }] = await Promise.all([
+      import('./http/server.js'),
+      import('./http/routes.js'),
+      import('./http/loop-delay.js'),
+      import('./http/metrics.js'),
+      import('./http/build-info.js'),
+    ]);
+    const version = hastmonVersion();
     this.loopDelay = new LoopDelayMonitor();
     this.http = new HttpServer({
       host: address.host,
       port: address.port,
       routes: statusRoutes({
-        metrics: () => this.metricsText(),
+        metrics: () => this.metricsText(renderMetrics, version),
         status: () => this.statusDocument('all'),
         events: () => eventsDocument(this.config.node, this.events),
       }),
@@ -527,7 +540,7 @@ class Daemon {
   }
 
   /** /metrics, rendered from the core's view and the shell's counters at the moment it is asked. */
-  private metricsText(): string {
+  private metricsText(render: typeof renderMetrics, version: string): string {
     const now = monotonicMs();
     const view = this.core.view(now);
     const heard = new Map(this.core.lastHeard(now).map((p) => [p.node, p.agoMs]));
@@ -545,9 +558,9 @@ class Daemon {
       received: counters[index]?.received ?? 0,
       accepted: this.acceptedPerChannel[index] ?? 0,
     }));
-    return renderMetrics({
+    return render({
       node: this.config.node,
-      version: hastmonVersion(),
+      version,
       wireVersion: WIRE_VERSION,
       startTimeSeconds: Math.floor(this.startedAt / 1000),
       resources: view.resources.map((r) => ({ view: r, members: this.membersOf(r.name, r.peers.map((p) => p.node)) })),
@@ -649,17 +662,34 @@ class Daemon {
   private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    setImmediate(() => this.flush());
+    setImmediate(this.flushNow);
   }
+
+  /** flush, bound once: no closure per datagram. */
+  private readonly flushNow = (): void => this.flush();
 
   private flush(): void {
     this.flushQueued = false;
-    const inputs = this.pending.splice(0, this.pending.length);
-    if (this.stopped) return;
-    if (inputs.length > 0) {
+    if (this.stopped) {
+      this.pending.length = 0;
+      return;
+    }
+    if (this.pending.length > 0) {
       // The tick goes last: it is the moment of deciding, after everything else was taken in.
-      const ordered = [...inputs.filter((i) => i.kind !== 'tick'), ...inputs.filter((i) => i.kind === 'tick').slice(0, 1)];
-      this.carryOut(this.core.stepAll(monotonicMs(), ordered));
+      // Both arrays are reused: the core reads the batch during the step and keeps none of it.
+      const batch = this.batch;
+      let tick = false;
+      for (const input of this.pending) {
+        if (input.kind === 'tick') tick = true;
+        else batch.push(input);
+      }
+      this.pending.length = 0;
+      if (tick) batch.push(TICK);
+      try {
+        this.carryOut(this.core.stepAll(monotonicMs(), batch));
+      } finally {
+        batch.length = 0;
+      }
       if (!this.stopped) this.schedule();
       // A node whose resources need no start-up check (a watchdog) is ready without a change of state.
       if (this.sentStatus === undefined) this.tellSystemd();
@@ -667,43 +697,63 @@ class Daemon {
     if (this.refreshDue) this.writeStateFile();
   }
 
+  /**
+   * One timer at the core's next wake-up, re-armed only when that moves earlier or the timer has
+   * fired: a timer due earlier than needed only brings a tick at which nothing is due, after which
+   * it is armed for the real time. Most steps (a heartbeat heard) leave the wake-up where it was.
+   */
   private schedule(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
     const at = this.core.nextWakeAt();
-    if (!Number.isFinite(at)) return;
-    const delay = Math.max(0, at - monotonicMs());
-    this.timer = setTimeout(() => {
+    if (this.timer !== undefined) {
+      if (this.timerAt <= at) return;
+      clearTimeout(this.timer);
       this.timer = undefined;
-      const late = monotonicMs() - at;
-      if (late > LATE_TIMER_WARNING_MS) {
-        this.log.limited('late-timer', 10_000, 'warning', `event loop ran ${Math.round(late)} ms late`);
-      }
-      this.step({ kind: 'tick' });
-    }, Math.ceil(delay));
+    }
+    if (!Number.isFinite(at)) return;
+    this.timerAt = at;
+    this.timer = setTimeout(this.onTimer, Math.ceil(Math.max(0, at - monotonicMs())));
   }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    const late = monotonicMs() - this.timerAt;
+    if (late > LATE_TIMER_WARNING_MS) {
+      this.log.limited('late-timer', 10_000, 'warning', `event loop ran ${Math.round(late)} ms late`);
+    }
+    this.step(TICK);
+  };
 
   // -------------------------------------------------------------------------------------------
   // Effects, in the order documented at the top of this file.
 
-  private carryOut(effects: Effect[]): void {
-    const of = <K extends Effect['kind']>(kind: K): Extract<Effect, { kind: K }>[] =>
-      effects.filter((e): e is Extract<Effect, { kind: K }> => e.kind === kind);
-    for (const e of of('log')) this.log.log(e.level, e.message);
-    const now = new Date();
-    for (const e of of('event')) this.events.add(e, now);
-    for (const e of of('kill-script')) {
+  /** In the order documented at the top of this file: one pass per kind, nothing allocated for a step that only sends. */
+  private carryOut(effects: readonly Effect[]): void {
+    let stateChanged = false;
+    let exit: number | undefined;
+    let eventTime: Date | undefined;
+    for (const e of effects) {
+      if (e.kind === 'log') this.log.log(e.level, e.message);
+      else if (e.kind === 'state-changed') stateChanged = true;
+      else if (e.kind === 'exit') exit ??= e.code;
+    }
+    for (const e of effects) {
+      if (e.kind !== 'event') continue;
+      eventTime ??= new Date();
+      this.events.add(e, eventTime);
+    }
+    for (const e of effects) {
+      if (e.kind !== 'kill-script') continue;
       this.runner.kill(e.runId);
       this.scriptMetrics.ended(e.runId, 'killed', monotonicMs());
     }
-    for (const e of of('run-script')) this.runScript(e);
-    for (const e of of('send')) this.send(e.heartbeat);
-    if (of('state-changed').length > 0) {
+    for (const e of effects) if (e.kind === 'run-script') this.runScript(e);
+    for (const e of effects) if (e.kind === 'send') this.send(e.heartbeat);
+    if (stateChanged) {
       this.writeStateFile();
       this.tellSystemd();
     }
-    for (const e of of('etcd-want')) this.etcd?.want(e);
-    const exit = of('exit')[0];
-    if (exit !== undefined) void this.shutdown(exit.code);
+    for (const e of effects) if (e.kind === 'etcd-want') this.etcd?.want(e);
+    if (exit !== undefined) void this.shutdown(exit);
   }
 
   /** READY=1 once every resource's start-up check is over; STATUS= again whenever the summary changes. */

@@ -1,19 +1,15 @@
 // The hastmon command: parse the flags, load this node's configuration, then check it (-t) or
 // start the daemon; or simulate every node of the configuration (-S, what-if.ts). Importing it does nothing; bin/hastmon installs the signal handlers first
 // (early-signals.js), then calls runHastmon.
-import { randomBytes } from 'node:crypto';
 import { DEFAULT_CONFIG_PATH, DEFAULT_PID_FILE } from '../config/defaults.js';
-import { GENERATED_KEY_BYTES, keySection } from '../config/key.js';
 import { runDaemon } from '../daemon.js';
 import { isDetachedChild, reportStartup, writeDetachedStderr } from '../io/detach.js';
 import { stderrIsJournal, withJournalPriorities } from '../io/log-destination.js';
 import { HASTMON_USAGE, parseHastmonArgs } from './args.js';
 import { systemLookup, type LookupAll } from '../io/name-resolver.js';
-import { checkBeforeStart, etcdSummary, freehadSummary, httpSummary, unresolvedNames } from './check.js';
 import { configure } from './configure.js';
 import { EX_CONFIG, EX_OK, EX_SOFTWARE, EX_USAGE } from './exit-codes.js';
 import { shortHostname } from './node-name.js';
-import { runWhatIfMode } from './what-if.js';
 import type { CoreFactory } from '../sim/sim-core.js';
 
 export interface HastmonIo {
@@ -70,11 +66,13 @@ async function hastmon(argv: readonly string[], io: HastmonIo): Promise<number> 
     io.stdout(HASTMON_USAGE);
     return EX_OK;
   }
+  // What only -k, -S and -t need is loaded only for them: the running daemon keeps none of it in memory.
   if (args.generateKey) {
+    const [{ randomBytes }, { GENERATED_KEY_BYTES, keySection }] = await Promise.all([import('node:crypto'), import('../config/key.js')]);
     io.stdout(keySection(randomBytes(GENERATED_KEY_BYTES).toString('hex')));
     return EX_OK;
   }
-  if (args.whatIf !== undefined) return runWhatIfMode(args, args.whatIf, io);
+  if (args.whatIf !== undefined) return (await import('./what-if.js')).runWhatIfMode(args, args.whatIf, io);
   const configured = await configure(args, {
     defaultConfigPath: io.defaultConfigPath,
     defaultNodeName: io.defaultNodeName,
@@ -86,6 +84,7 @@ async function hastmon(argv: readonly string[], io: HastmonIo): Promise<number> 
   // A background start's child reads the same configuration: its parent printed the warnings.
   if (!isDetachedChild()) for (const warning of configured.warnings) io.stderr(`hastmon: warning: ${warning}\n`);
   if (args.check) {
+    const { checkBeforeStart, etcdSummary, freehadSummary, httpSummary, unresolvedNames } = await import('./check.js');
     if (configured.configPath === null) io.stdout(freehadSummary(io.defaultConfigPath, configured.config));
     for (const warning of await unresolvedNames(configured.config, io.lookup ?? systemLookup)) io.stderr(`hastmon: warning: ${warning}\n`);
     const problems = checkBeforeStart(configured.config);

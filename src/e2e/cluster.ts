@@ -50,6 +50,12 @@ export interface ClusterOptions {
    * the link), given the port each node listens on; by default, the other nodes' listen addresses.
    */
   remotesFor?: (listenPorts: ReadonlyMap<string, number>) => Promise<Record<string, string[]>>;
+  /** Another launcher than this tree's bin/hastmon: a benchmark comparing two builds in one run. */
+  launcher?: string;
+  /** Options for node itself before the launcher, per node name (a benchmark's `--cpu-prof`). */
+  nodeOptions?: (name: string) => string[];
+  /** Where the cluster's temporary directory is made: the system's temporary directory unless given. */
+  parentDir?: string;
 }
 
 /** One incarnation of a node's daemon. */
@@ -101,7 +107,7 @@ export class Cluster {
     private readonly remotes: Record<string, string[]> | undefined,
   ) {
     this.timing = options.timing === undefined ? DEFAULT_TIMING : timingOf(options.timing);
-    this.dir = mkdtempSync(join(tmpdir(), `hastmon-${options.label ?? 'e2e'}-`));
+    this.dir = mkdtempSync(join(options.parentDir ?? tmpdir(), `hastmon-${options.label ?? 'e2e'}-`));
     this.configPath = join(this.dir, 'hastmon.conf');
     this.scriptPath = join(this.dir, 'service.sh');
     this.recordPath = join(this.dir, 'record');
@@ -208,7 +214,7 @@ export class Cluster {
     try {
       child = spawn(
         process.execPath,
-        [HASTMON_BIN, '-F', '-c', this.configPath, '-N', name, '-P', this.path(`${name}.pid`), ...extraArgs],
+        [...(this.options.nodeOptions?.(name) ?? []), this.options.launcher ?? HASTMON_BIN, '-F', '-c', this.configPath, '-N', name, '-P', this.path(`${name}.pid`), ...extraArgs],
         { cwd: this.dir, env: this.environment(), stdio: ['ignore', log, log] },
       );
     } finally {

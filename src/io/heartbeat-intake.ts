@@ -41,26 +41,29 @@ export class HeartbeatIntake {
     this.admission = new PeerAdmission(options.peers, { node: options.self, resources: options.resources, keyed: options.key !== null });
   }
 
-  /** The heartbeat to give the core, or undefined when the datagram is dropped. */
+  /**
+   * The heartbeat to give the core, or undefined when the datagram is dropped. The words of a
+   * drop are put together only when it is logged: nothing is formatted for a heartbeat that passes.
+   */
   accept(datagram: Buffer, from: { address: string; port: number }): Heartbeat | undefined {
-    const source = `${from.address}:${from.port}`;
     if (this.options.friends !== null && !this.options.friends.has(from.address)) {
-      return this.drop('not-friend', `from ${source}, not in friends`);
+      return this.drop('not-friend', () => `from ${source(from)}, not in friends`);
     }
     const decoded = decodeHeartbeat(datagram, this.options.key);
-    if (!decoded.ok) return this.drop(decoded.reason, `from ${source}: ${decoded.detail}`);
+    if (!decoded.ok) return this.drop(decoded.reason, () => `from ${source(from)}: ${decoded.detail}`);
     const heartbeat = decoded.heartbeat;
     if (heartbeat.node === this.options.self) return undefined; // our own, looped back by multicast
-    const sender = `${JSON.stringify(heartbeat.node)} at ${source}`;
     if (incarnationTooFarAhead(heartbeat.incarnation, this.options.wallClock())) {
-      const date = new Date(heartbeat.incarnation);
-      const when = Number.isNaN(date.getTime()) ? String(heartbeat.incarnation) : date.toISOString();
-      return this.drop('future-incarnation', `from ${sender}: incarnation ${when}, more than a day ahead of this node's clock`);
+      return this.drop('future-incarnation', () => {
+        const date = new Date(heartbeat.incarnation);
+        const when = Number.isNaN(date.getTime()) ? String(heartbeat.incarnation) : date.toISOString();
+        return `from ${sender(heartbeat.node, from)}: incarnation ${when}, more than a day ahead of this node's clock`;
+      });
     }
-    if (!this.admission.admit(heartbeat.node)) return this.drop('unknown-node', `from ${sender}: ${this.admission.refusal()}`);
+    if (!this.admission.admit(heartbeat.node)) return this.drop('unknown-node', () => `from ${sender(heartbeat.node, from)}: ${this.admission.refusal()}`);
     const verdict = this.replay.check(heartbeat.node, heartbeat.incarnation, heartbeat.seq, this.options.now());
     if (verdict !== 'fresh') {
-      return this.drop(verdict, `from ${sender}: seq ${heartbeat.seq} of incarnation ${heartbeat.incarnation}`);
+      return this.drop(verdict, () => `from ${sender(heartbeat.node, from)}: seq ${heartbeat.seq} of incarnation ${heartbeat.incarnation}`);
     }
     return heartbeat;
   }
@@ -70,14 +73,22 @@ export class HeartbeatIntake {
     for (const node of this.admission.reconfigure(peers)) this.replay.forget(node);
   }
 
-  private drop(reason: DropReason, detail: string): undefined {
+  private drop(reason: DropReason, detail: () => string): undefined {
     this.drops.record(reason);
     if (QUIET_DROPS.has(reason)) return undefined;
     const decision = this.drops.shouldLog(reason, this.options.now());
     if (decision.log) {
       const more = decision.suppressed > 0 ? ` (${decision.suppressed} more since the last report)` : '';
-      this.options.log('warning', `dropped a ${reason} datagram ${detail}${more}`);
+      this.options.log('warning', `dropped a ${reason} datagram ${detail()}${more}`);
     }
     return undefined;
   }
+}
+
+function source(from: { address: string; port: number }): string {
+  return `${from.address}:${from.port}`;
+}
+
+function sender(node: string, from: { address: string; port: number }): string {
+  return `${JSON.stringify(node)} at ${source(from)}`;
 }
