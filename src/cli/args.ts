@@ -13,8 +13,9 @@ import type { NodeConfig } from '../config/model.js';
 import { formatDuration } from '../config/timing.js';
 import { parseAbsolutePath, parseCount, parseDuration } from '../config/values.js';
 import { DEFAULT_LOSS, DEFAULT_PAUSES, DEFAULT_SCRIPT_TIMES, DEFAULT_SOAK_DELIVERIES, DEFAULT_TRIALS } from '../sim/what-if-defaults.js';
-import { getopt, type GetoptSpec } from './getopt.js';
-import { WHAT_IF_LETTERS, whatIfOption, type WhatIfArgs } from './what-if-args.js';
+import { getopt } from './getopt.js';
+import { whatIfOption, type WhatIfArgs } from './what-if-args.js';
+import { HASTMON_GETOPT, WHAT_IF_LETTERS } from './hastmon-getopt.js';
 
 export interface HastmonArgs {
   /** `-t`: check the configuration and exit. */
@@ -96,8 +97,7 @@ export const HASTMON_USAGE = `usage: hastmon [-dFhkmt] [-c config] [-L logfile] 
                 (default ${formatDuration(DEFAULT_SCRIPT_TIMES.start)}/${formatDuration(DEFAULT_SCRIPT_TIMES.stop)})
 `;
 
-/** hastmon's options: the letters parseHastmonArgs accepts, and hastmon(8) documents. */
-export const HASTMON_GETOPT: Readonly<GetoptSpec> = { flags: 'dFhkmSt', withArgument: `cPlLsnNACDEI${WHAT_IF_LETTERS}` };
+export { HASTMON_GETOPT } from './hastmon-getopt.js';
 
 export function parseHastmonArgs(argv: readonly string[]): ArgsResult {
   const parsed = getopt(argv, HASTMON_GETOPT);

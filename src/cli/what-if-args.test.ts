@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HASTMON_GETOPT, parseHastmonArgs } from './args.js';
-import { MAX_TRIALS, WHAT_IF_LETTERS } from './what-if-args.js';
+import { MAX_TRIALS } from './what-if-args.js';
+import { WHAT_IF_LETTERS } from './hastmon-getopt.js';
 import { DEFAULT_PAUSES } from '../sim/what-if-defaults.js';
 
 describe('hastmon -S and its options', () => {

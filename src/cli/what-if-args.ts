@@ -20,8 +20,6 @@ export interface WhatIfArgs {
   repeat: string[];
 }
 
-/** The option letters that only -S takes, each with an argument. */
-export const WHAT_IF_LETTERS = 'RrHpgx';
 
 /** The most trials of each act: bounds a run (a trial is a few simulated seconds). */
 export const MAX_TRIALS = 100_000;
