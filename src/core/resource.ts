@@ -411,9 +411,10 @@ export class ResourceMachine {
     if (report.vote === ctx.self && gaveUp) {
       if (!this.holds()) this.notices.complaint(ctx, heartbeat.node, this.spec.notify);
     }
-    // The node endorsed here counts this node's endorsement only once it hears it echo its newest
-    // heartbeat: answer at once rather than at this node's next heartbeat; sooner still when the
-    // endorsed node's report changed (it may be waiting for exactly that echo to start).
+    // The node endorsed here counts this node's endorsement only once it hears it echo a heartbeat
+    // of its candidacy or hold: answer rather than wait for this node's next heartbeat, paced like
+    // any answer; in the same step when the endorsed node's report changed (a new candidate waits
+    // for exactly that echo to start).
     if (heartbeat.node !== this.ballot.vote || heartbeat.node === ctx.self) return 'none';
     const changed = previous === undefined || previous.vote !== report.vote || previous.state !== report.state;
     return changed ? 'changed' : 'answer';
