@@ -1060,11 +1060,23 @@ export class ResourceMachine {
   /** Monitor and notifications use the script slot only when the lifecycle does not need it. */
   private runBackgroundScripts(ctx: NodeContext): void {
     if (this.slot.running() !== undefined) return;
+    if (ctx.now < this.notificationsWaitUntil(ctx)) return;
     if (this.slot.runQueuedNotification(ctx)) return;
     if (this.phase.name === 'RUNNING' && ctx.now >= this.phase.nextMonitorAt) {
       this.phase.nextMonitorAt = Infinity;
       this.run(ctx, 'monitor', []);
     }
+  }
+
+  /**
+   * A candidate waits for its voters' answers, due one network hop after its candidacy: a
+   * notification started meanwhile would be killed by the start (the lifecycle owns the slot) and
+   * its fork would hold the start up. So notifications wait, a lease from the candidacy at most;
+   * a candidate not elected by then runs them anyway.
+   */
+  private notificationsWaitUntil(ctx: NodeContext): number {
+    if (this.phase.name !== 'STANDBY' || this.ballot.vote !== ctx.self) return -Infinity;
+    return this.ballot.selfVoteSince + ctx.timing.lease;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1079,6 +1091,7 @@ export class ResourceMachine {
       phase.name === 'STARTING' ? phase.retryAt : Infinity,
       phase.name === 'FOUND' ? adoptionDeadline(phase.foundAt, ctx) : Infinity,
       phase.name === 'GRACE' ? phase.until : Infinity,
+      this.notificationsWaitUntil(ctx),
       this.offlineUntil,
       votingFrom(ctx.bootAt, ctx.timing),
       ctx.listenUntil,
