@@ -33,7 +33,7 @@ const DEFAULT_TIMINGS = '200ms/1s/1s,20ms/100ms/100ms,10ms/50ms/50ms';
 const TAKEOVER_TIMEOUT_MS = 15_000;
 const SETTLE_TIMEOUT_MS = 15_000;
 const CONTROL_TIMEOUT_MS = 5_000;
-/** `hastmonctl offline` in the trial: long enough to hand over, short enough not to hold up the next trial. */
+/** `hastmonctl offline` in the trial: long enough to hand over; the trial ends it with `hastmonctl clear`. */
 const OFFLINE_SECONDS = 1;
 
 const SERVICE_NODES = ['lolek', 'bolek'] as const;
@@ -203,7 +203,16 @@ const TRIALS: Array<[string, (cluster: Cluster, watch: HeartbeatWatch) => Promis
       async (c, holder) => void (await control(c, holder, { command: 'role', role: 'secondary', resources: 'all' })),
     ),
   ],
-  ['offline', handoverTrial('offline', (c, holder) => control(c, holder, { command: 'offline', seconds: OFFLINE_SECONDS, resources: 'all' }))],
+  [
+    'offline',
+    handoverTrial(
+      'offline',
+      (c, holder) => control(c, holder, { command: 'offline', seconds: OFFLINE_SECONDS, resources: 'all' }),
+      // Eligible again at once: the next trial hands back to this node, and must not measure what
+      // is left of its offline period.
+      async (c, holder) => void (await control(c, holder, { command: 'clear', resources: 'all' })),
+    ),
+  ],
 ];
 
 async function runTiming(timing: BenchTiming | undefined, trials: number, interrupted: { cluster?: Cluster }): Promise<boolean> {

@@ -4,9 +4,11 @@
 // intake, a script that ended, a signal (recorded by its handler, acted on here), a timer at the
 // core's next wake-up time. Effects of one step are carried out in this order:
 //   1. log lines (so the log explains what follows), and events into the event log,
-//   2. kill-script (a stop overtaking a start kills the start's group before stop runs),
-//   3. run-script,
-//   4. send (the heartbeat then already reports the state the scripts were started for),
+//   2. send: the peers decide on it (a release, a candidacy, an endorsement), and starting a
+//      script blocks the loop for a fork, a millisecond or more; the core has decided already,
+//      so the heartbeat reports the same state whether it leaves before the scripts or after,
+//   3. kill-script (a stop overtaking a start kills the start's group before stop runs),
+//   4. run-script,
 //   5. state-changed (the state file is written once per step, however many changes),
 //   6. etcd-want (a revoke asked for here is carried out before the exit that may follow),
 //   7. exit.
@@ -741,13 +743,13 @@ class Daemon {
       eventTime ??= new Date();
       this.events.add(e, eventTime);
     }
+    for (const e of effects) if (e.kind === 'send') this.send(e.heartbeat);
     for (const e of effects) {
       if (e.kind !== 'kill-script') continue;
       this.runner.kill(e.runId);
       this.scriptMetrics.ended(e.runId, 'killed', monotonicMs());
     }
     for (const e of effects) if (e.kind === 'run-script') this.runScript(e);
-    for (const e of effects) if (e.kind === 'send') this.send(e.heartbeat);
     if (stateChanged) {
       this.writeStateFile();
       this.tellSystemd();

@@ -6,6 +6,7 @@ import type { NodeContext } from './context.js';
 import { PeerTable } from './peers.js';
 import { STANDARD_RULES, type QuorumRules } from './quorum.js';
 import { ResourceMachine } from './resource.js';
+import { EARLY_SEND_REFILL_FRACTION, SendBudget } from './send-budget.js';
 import type {
   Command,
   CoreConfig,
@@ -26,8 +27,6 @@ export interface CoreStart {
   incarnation: number;
 }
 
-/** The shortest gap between two heartbeats sent early because something changed. */
-const MIN_SEND_GAP_FRACTION = 1 / 50;
 /**
  * Answers to the endorsed node's heartbeats, and a holder short of fresh endorsements, send at
  * most this often (a fraction of the heartbeat interval): enough chances under loss, and two nodes
@@ -54,6 +53,8 @@ export class NodeCore {
   private lastSentAt = -Infinity;
   private lastReportKey = '';
   private sendSoon = false;
+  /** Heartbeats sent because something changed go at once, within this budget. */
+  private readonly earlySends: SendBudget;
   /** A heartbeat of a node endorsed here arrived: answer it at once (see ResourceMachine.onHeartbeat). */
   private answer = false;
   private terminating = false;
@@ -76,6 +77,7 @@ export class NodeCore {
     this.bootAt = start.now;
     this.now = start.now;
     this.nextSendAt = start.now;
+    this.earlySends = new SendBudget(config.timing.heartbeatInterval * EARLY_SEND_REFILL_FRACTION);
     this.resources = config.resources.map((spec) => new ResourceMachine(spec, config.node, config.forceStart));
   }
 
@@ -291,7 +293,9 @@ export class NodeCore {
     const key = this.resources.map((r) => r.reportKey(ctx)).join('|');
     if (key !== this.lastReportKey) this.sendSoon = true;
     const interval = this.config.timing.heartbeatInterval;
-    if (this.sendSoon) this.nextSendAt = Math.min(this.nextSendAt, this.lastSentAt + interval * MIN_SEND_GAP_FRACTION);
+    // A change goes out in the step that made it (send-budget.ts): the next node of a hand-over
+    // hears a release, a candidacy or an endorsement one network hop after it was decided.
+    if (this.sendSoon) this.nextSendAt = Math.min(this.nextSendAt, this.earlySends.availableAt(this.now));
     const answering = this.answer;
     const hurrying = this.resources.some((r) => this.now >= r.hurryFrom(ctx));
     if (answering || hurrying) this.nextSendAt = Math.min(this.nextSendAt, this.lastSentAt + interval * ANSWER_GAP_FRACTION);
@@ -305,6 +309,7 @@ export class NodeCore {
   }
 
   private send(ctx: NodeContext, resources: ResourceReport[], leaving: boolean): void {
+    this.earlySends.spend(this.now);
     this.seq++;
     this.lastSentAt = this.now;
     this.nextSendAt = this.now + this.config.timing.heartbeatInterval;

@@ -411,9 +411,10 @@ export class ResourceMachine {
     if (report.vote === ctx.self && gaveUp) {
       if (!this.holds()) this.notices.complaint(ctx, heartbeat.node, this.spec.notify);
     }
-    // The node endorsed here counts this node's endorsement only once it hears it echo its newest
-    // heartbeat: answer at once rather than at this node's next heartbeat; sooner still when the
-    // endorsed node's report changed (it may be waiting for exactly that echo to start).
+    // The node endorsed here counts this node's endorsement only once it hears it echo a heartbeat
+    // of its candidacy or hold: answer rather than wait for this node's next heartbeat, paced like
+    // any answer; in the same step when the endorsed node's report changed (a new candidate waits
+    // for exactly that echo to start).
     if (heartbeat.node !== this.ballot.vote || heartbeat.node === ctx.self) return 'none';
     const changed = previous === undefined || previous.vote !== report.vote || previous.state !== report.state;
     return changed ? 'changed' : 'answer';
@@ -1059,11 +1060,23 @@ export class ResourceMachine {
   /** Monitor and notifications use the script slot only when the lifecycle does not need it. */
   private runBackgroundScripts(ctx: NodeContext): void {
     if (this.slot.running() !== undefined) return;
+    if (ctx.now < this.notificationsWaitUntil(ctx)) return;
     if (this.slot.runQueuedNotification(ctx)) return;
     if (this.phase.name === 'RUNNING' && ctx.now >= this.phase.nextMonitorAt) {
       this.phase.nextMonitorAt = Infinity;
       this.run(ctx, 'monitor', []);
     }
+  }
+
+  /**
+   * A candidate waits for its voters' answers, due one network hop after its candidacy: a
+   * notification started meanwhile would be killed by the start (the lifecycle owns the slot) and
+   * its fork would hold the start up. So notifications wait, a lease from the candidacy at most;
+   * a candidate not elected by then runs them anyway.
+   */
+  private notificationsWaitUntil(ctx: NodeContext): number {
+    if (this.phase.name !== 'STANDBY' || this.ballot.vote !== ctx.self) return -Infinity;
+    return this.ballot.selfVoteSince + ctx.timing.lease;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1078,6 +1091,7 @@ export class ResourceMachine {
       phase.name === 'STARTING' ? phase.retryAt : Infinity,
       phase.name === 'FOUND' ? adoptionDeadline(phase.foundAt, ctx) : Infinity,
       phase.name === 'GRACE' ? phase.until : Infinity,
+      this.notificationsWaitUntil(ctx),
       this.offlineUntil,
       votingFrom(ctx.bootAt, ctx.timing),
       ctx.listenUntil,

@@ -11,6 +11,7 @@
 //                                      (`lolek=0:init`), or `watchdog`. Options: resources=A,B
 //                                      (default daemon), attempts=N, monitor-fall=N, local-restarts=N, exec=yes,
 //                                      script-timeout=DUR, failback=auto, fence=yes, lease=DUR,
+//                                      timing=HB/DEAD/LEASE (as hastmon.conf would resolve it),
 //                                      shutdown-grace=DUR, force-start=NODE (-m), etcd=yes (etcd
 //                                      votes too; its TTL is the lease rounded up to seconds)
 //   service-running NODE [RES]         the resource runs there without hastmon (a boot script)
@@ -49,7 +50,7 @@
 // A wait-until that times out and a failed check fail the test even when rewriting.
 
 import { DEFAULT_PRIORITY, GUARD_FRACTION_OF_LEASE } from '../config/defaults.js';
-import { DEFAULT_TIMING } from '../config/timing.js';
+import { DEFAULT_TIMING, resolveTiming } from '../config/timing.js';
 import { parseDuration } from '../config/values.js';
 import { quickResourceSpec } from './fixtures.js';
 import { DEFAULT_SCRIPT_MS, Harness, defaultExit, formatTime, type ScriptResult } from './harness.js';
@@ -508,6 +509,9 @@ function applyTokens(spec: ClusterSpec, tokens: readonly string[]): void {
         // The guard follows the lease, as the configuration derives it.
         spec.timing = { ...spec.timing, lease: duration(value), guard: Math.floor(duration(value) * GUARD_FRACTION_OF_LEASE) };
         break;
+      case 'timing':
+        spec.timing = { ...timingOf(value), shutdownGrace: spec.timing.shutdownGrace };
+        break;
       case 'shutdown-grace':
         spec.timing = { ...spec.timing, shutdownGrace: duration(value) };
         break;
@@ -553,6 +557,17 @@ function parseRule(args: string[]): ScriptRule {
     else throw new Error(`script: unknown result ${token}`);
   }
   return rule;
+}
+
+/** `10ms/50ms/50ms`: heartbeat_interval, deadtime and lease, resolved and checked as hastmon.conf's are. */
+function timingOf(text: string): Timing {
+  const parts = text.split('/');
+  if (parts.length !== 3) throw new Error(`timing=HB/DEAD/LEASE, got ${text}`);
+  const [heartbeat = '', dead = '', lease = ''] = parts;
+  const setting = (value: string) => ({ value: duration(value), line: 0 });
+  const resolved = resolveTiming({ heartbeat_interval: setting(heartbeat), deadtime: setting(dead), lease: setting(lease) });
+  if (resolved.errors.length > 0) throw new Error(`timing=${text}: ${resolved.errors.map((e) => e.message).join('; ')}`);
+  return resolved.timing;
 }
 
 function duration(text: string): number {
