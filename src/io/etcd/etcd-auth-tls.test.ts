@@ -1,0 +1,197 @@
+// The client, its watch and the voter against a real one-member etcd with token authentication
+// (enabled through the gateway) and, separately, with TLS and client certificates required.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EtcdConfig } from '../../config/model.js';
+import { enableAuth, HASTMON, invalidateTokens } from '../../testing/etcd-auth.js';
+import { EtcdCluster, etcdForTests } from '../../testing/etcd-server.js';
+import { etcdConfig, RecordingLog, TestVoter, type RecordedClaim } from '../../testing/etcd-voter-harness.js';
+import { makeCertificates, opensslForTests, type TestCertificates } from '../../testing/test-certificates.js';
+import { monotonicMs } from '../clock.js';
+import { EtcdClient, EtcdUnreachable } from './etcd-client.js';
+import { holderValue, readCreateTxn, readGrant, readRange, toBase64, type WatchMessage } from './gateway.js';
+import { KeyWatch } from './key-watch.js';
+
+const etcd = etcdForTests();
+const openssl = opensslForTests();
+const PREFIX = '/hastmon-test/';
+
+describe.runIf(etcd.failInstead || openssl.failInstead)('etcd and openssl', () => {
+  it('are installed where CI runs the tests', () => {
+    expect.fail('/usr/bin/etcd or /usr/bin/openssl is missing: CI must install etcd-server and openssl');
+  });
+});
+
+let unique = 0;
+const resourceName = (): string => `r${process.pid}-${(unique += 1)}`;
+const keyOf = (resource: string): string => `${PREFIX}${resource}/holder`;
+const countsUntil = (c: RecordedClaim): number => (c.claim.status === 'ours' ? c.claim.countsUntil : NaN);
+
+/** A watch of `key` that records what it hears and how it ended. */
+class RecordedWatch {
+  readonly messages: WatchMessage[] = [];
+  ended: string | null = null;
+  readonly watch: KeyWatch;
+  constructor(client: EtcdClient, key: string) {
+    this.watch = new KeyWatch(client, client.endpoint(), key, 0, {
+      onMessage: (m) => this.messages.push(m),
+      onEnd: (why) => {
+        this.ended = why;
+      },
+    });
+  }
+  async until(test: () => boolean, withinMs: number, what: string): Promise<void> {
+    const deadline = monotonicMs() + withinMs;
+    while (!test()) {
+      if (monotonicMs() > deadline) throw new Error(`${what} not within ${withinMs} ms; messages: ${JSON.stringify(this.messages)}; ended: ${this.ended}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+/** Puts `key` with a lease of its own through `client`, as another hastmon would. */
+async function createHeld(client: EtcdClient, key: string): Promise<void> {
+  const grant = await client.call('/v3/lease/grant', { TTL: '10' }, readGrant);
+  const txn = await client.call(
+    '/v3/kv/txn',
+    {
+      compare: [{ key: toBase64(key), target: 'CREATE', result: 'EQUAL', create_revision: '0' }],
+      success: [{ request_put: { key: toBase64(key), value: toBase64(holderValue('other', 9)), lease: grant.value.id } }],
+      failure: [{ request_range: { key: toBase64(key) } }],
+    },
+    readCreateTxn,
+  );
+  expect(txn.value.created).toBe(true);
+}
+
+describe.runIf(etcd.run)('the etcd voter with token authentication', () => {
+  let cluster: EtcdCluster;
+  const voters: TestVoter[] = [];
+  const clients: EtcdClient[] = [];
+  const watches: RecordedWatch[] = [];
+  const config = (auth: EtcdConfig['auth']): EtcdConfig => etcdConfig(cluster.endpoints, { auth });
+  const voter = (node: string, resources: string[], auth: EtcdConfig['auth'] = HASTMON): TestVoter => {
+    const v = new TestVoter(config(auth), node, 1, resources);
+    voters.push(v);
+    return v;
+  };
+  const client = (auth: EtcdConfig['auth'] = HASTMON): EtcdClient => {
+    const c = new EtcdClient({ config: config(auth), now: monotonicMs, log: new RecordingLog() });
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    cluster = await EtcdCluster.start(1);
+    await enableAuth(cluster.endpoints, PREFIX);
+  });
+  afterAll(async () => {
+    for (const w of watches) w.watch.close();
+    await Promise.all(voters.map((v) => v.voter.close(1_000)));
+    for (const c of clients) c.close();
+    await cluster?.stop();
+  });
+
+  it('creates and keeps the key with the right user and password', async () => {
+    const web = resourceName();
+    const a = voter('a', [web]);
+    await a.waitFor((c) => c.status === 'free', 5_000);
+    a.voter.want({ kind: 'etcd-want', resource: web, want: true });
+    const first = await a.waitFor((c) => c.status === 'ours', 5_000);
+    const later = await a.waitFor((c) => c.status === 'ours', 5_000, a.claims.indexOf(first) + 1);
+    expect(countsUntil(later)).toBeGreaterThan(countsUntil(first));
+    const range = await client().call('/v3/kv/range', { key: toBase64(keyOf(web)) }, readRange);
+    expect(range.value.kv?.value).toBe(holderValue('a', 1));
+  });
+
+  it('watches with its token: a DELETE made by another authorised client is seen', async () => {
+    const key = keyOf(resourceName());
+    const other = client();
+    await createHeld(other, key);
+    const watching = new RecordedWatch(client(), key);
+    watches.push(watching);
+    await watching.until(() => watching.messages.some((m) => m.created), 5_000, 'the watch created');
+    expect(watching.messages.some((m) => m.canceled)).toBe(false);
+    await other.call('/v3/kv/deleterange', { key: toBase64(key) }, () => null);
+    await watching.until(() => watching.messages.some((m) => m.events.some((e) => e.type === 'DELETE')), 5_000, 'the DELETE');
+    expect(watching.ended).toBeNull();
+  });
+
+  it('authenticates again when its token is invalidated, and the key stays ours', async () => {
+    const web = resourceName();
+    const a = voter('a', [web]);
+    a.voter.want({ kind: 'etcd-want', resource: web, want: true });
+    const held = await a.waitFor((c) => c.status === 'ours', 5_000);
+    await a.waitFor((c) => c.status === 'ours', 5_000, a.claims.indexOf(held) + 1);
+    const refusedBefore = a.client.requestCounts().refused;
+    await invalidateTokens(cluster.endpoints, HASTMON);
+    const invalidated = monotonicMs();
+    // Renewals sent after the invalidation: each needed a new token.
+    const from = a.claims.length;
+    const renewed = await a.waitFor((c) => c.status === 'ours' && c.countsUntil > invalidated + 1_000, 5_000, from);
+    const again = await a.waitFor((c) => c.status === 'ours', 5_000, a.claims.indexOf(renewed) + 1);
+    expect(countsUntil(again)).toBeGreaterThan(countsUntil(renewed));
+    expect(a.claims.slice(from).every((c) => c.claim.status === 'ours')).toBe(true);
+    expect(a.client.requestCounts().refused).toBe(refusedBefore);
+  });
+
+});
+
+describe.runIf(etcd.run && openssl.run)('the etcd voter over TLS with client certificates', () => {
+  let cluster: EtcdCluster;
+  let certificates: TestCertificates;
+  const voters: TestVoter[] = [];
+  const watches: RecordedWatch[] = [];
+  const clients: EtcdClient[] = [];
+  const tls = (extra: Partial<EtcdConfig>): EtcdConfig => etcdConfig(cluster.endpoints, extra);
+  const voter = (node: string, resources: string[], extra: Partial<EtcdConfig>): TestVoter => {
+    const v = new TestVoter(tls(extra), node, 1, resources);
+    voters.push(v);
+    return v;
+  };
+  const full = (): Partial<EtcdConfig> => ({ ca: certificates.ca, cert: certificates.clientCert, key: certificates.clientKey });
+
+  beforeAll(async () => {
+    certificates = makeCertificates();
+    cluster = await EtcdCluster.start(1, undefined, { tls: certificates });
+  });
+  afterAll(async () => {
+    for (const w of watches) w.watch.close();
+    await Promise.all(voters.map((v) => v.voter.close(1_000)));
+    for (const c of clients) c.close();
+    await cluster?.stop();
+    certificates?.remove();
+  });
+
+  it('with ca, cert and key: creates, keeps alive and watches', async () => {
+    expect(cluster.endpoints[0]).toMatch(/^https:\/\/127\.0\.0\.1:/);
+    const web = resourceName();
+    const a = voter('a', [web], full());
+    a.voter.want({ kind: 'etcd-want', resource: web, want: true });
+    const first = await a.waitFor((c) => c.status === 'ours', 5_000);
+    const later = await a.waitFor((c) => c.status === 'ours', 5_000, a.claims.indexOf(first) + 1);
+    expect(countsUntil(later)).toBeGreaterThan(countsUntil(first));
+
+    const key = keyOf(resourceName());
+    const c = new EtcdClient({ config: tls(full()), now: monotonicMs, log: new RecordingLog() });
+    clients.push(c);
+    const watching = new RecordedWatch(c, key);
+    watches.push(watching);
+    await watching.until(() => watching.messages.some((m) => m.created), 5_000, 'the watch created');
+    await createHeld(c, key);
+    await c.call('/v3/kv/deleterange', { key: toBase64(key) }, () => null);
+    await watching.until(() => watching.messages.flatMap((m) => m.events).length === 2, 5_000, 'the PUT and the DELETE');
+    expect(watching.messages.flatMap((m) => m.events).map((e) => e.type)).toEqual(['PUT', 'DELETE']);
+  });
+
+  it('trusting another CA: refused with a clear error, unreachable, never ours', async () => {
+    const web = resourceName();
+    const a = voter('a', [web], { ...full(), ca: certificates.otherCa });
+    a.voter.want({ kind: 'etcd-want', resource: web, want: true });
+    await a.waitFor((c) => c.status === 'unreachable', 5_000);
+    const call = a.client.call('/v3/kv/range', { key: toBase64(keyOf(web)) }, readRange);
+    await expect(call).rejects.toBeInstanceOf(EtcdUnreachable);
+    await expect(call).rejects.toThrow(/certificate/);
+    expect(a.claims.some((c) => c.claim.status === 'ours')).toBe(false);
+    expect(a.voter.status().lastError).toMatch(/certificate/);
+  });
+});
