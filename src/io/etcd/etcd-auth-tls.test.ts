@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EtcdConfig } from '../../config/model.js';
 import { enableAuth, HASTMON, invalidateTokens } from '../../testing/etcd-auth.js';
 import { EtcdCluster, etcdForTests } from '../../testing/etcd-server.js';
-import { etcdConfig, RecordingLog, TestVoter, type RecordedClaim } from '../../testing/etcd-voter-harness.js';
+import { etcdConfig, RecordingLog, TEST_GUARD_MS, TEST_TTL_MS, TestVoter, type RecordedClaim } from '../../testing/etcd-voter-harness.js';
 import { makeCertificates, opensslForTests, type TestCertificates } from '../../testing/test-certificates.js';
 import { monotonicMs } from '../clock.js';
 import { EtcdClient, EtcdUnreachable } from './etcd-client.js';
@@ -125,15 +125,31 @@ describe.runIf(etcd.run)('the etcd voter with token authentication', () => {
     const refusedBefore = a.client.requestCounts().refused;
     await invalidateTokens(cluster.endpoints, HASTMON);
     const invalidated = monotonicMs();
-    // Renewals sent after the invalidation: each needed a new token.
+    // Renewals sent after the invalidation (countsUntil is their send time + TTL - guard): each needed a new token.
     const from = a.claims.length;
-    const renewed = await a.waitFor((c) => c.status === 'ours' && c.countsUntil > invalidated + 1_000, 5_000, from);
+    const renewed = await a.waitFor((c) => c.status === 'ours' && c.countsUntil > invalidated + TEST_TTL_MS - TEST_GUARD_MS, 5_000, from);
     const again = await a.waitFor((c) => c.status === 'ours', 5_000, a.claims.indexOf(renewed) + 1);
     expect(countsUntil(again)).toBeGreaterThan(countsUntil(renewed));
     expect(a.claims.slice(from).every((c) => c.claim.status === 'ours')).toBe(true);
     expect(a.client.requestCounts().refused).toBe(refusedBefore);
   });
 
+  it('a watch opened with an invalidated token ends, and the next one authenticates again', async () => {
+    const key = keyOf(resourceName());
+    const c = client();
+    await c.call('/v3/kv/range', { key: toBase64(key) }, readRange); // the client now has a token
+    await invalidateTokens(cluster.endpoints, HASTMON);
+    const stale = new RecordedWatch(c, key);
+    watches.push(stale);
+    await stale.until(() => stale.ended !== null, 5_000, 'the stale watch ended');
+    expect(stale.ended).toBe('canceled by etcd: Unauthenticated: etcdserver: invalid auth token');
+    const fresh = new RecordedWatch(c, key);
+    watches.push(fresh);
+    await fresh.until(() => fresh.messages.some((m) => m.created), 5_000, 'the new watch created');
+    await createHeld(client(), key);
+    await fresh.until(() => fresh.messages.some((m) => m.events.some((e) => e.type === 'PUT')), 5_000, 'the PUT');
+    expect(fresh.ended).toBeNull();
+  });
 });
 
 describe.runIf(etcd.run && openssl.run)('the etcd voter over TLS with client certificates', () => {

@@ -116,6 +116,13 @@ export class KeyWatch {
       this.end(`malformed: ${(wrong as Error).message}`);
       return;
     }
+    if (message.canceled && message.compactRevision === 0) {
+      // Refused (a token etcd no longer knows, no permission on the key): the stream stays open
+      // but will never carry an event, so it ends here and its owner opens another.
+      if (/^Unauthenticated:|invalid auth token/.test(message.cancelReason)) this.client.forgetToken();
+      this.end(`canceled by etcd: ${message.cancelReason === '' ? 'no reason given' : message.cancelReason}`);
+      return;
+    }
     if (message.created) clearTimeout(this.timer);
     this.handlers.onMessage(message);
   }
