@@ -1,13 +1,14 @@
 // The client, its watch and the voter against a real one-member etcd with token authentication
 // (enabled through the gateway) and, separately, with TLS and client certificates required.
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EtcdConfig } from '../../config/model.js';
-import { enableAuth, HASTMON, invalidateTokens } from '../../testing/etcd-auth.js';
+import { enableAuth, HASTMON, invalidateTokens, STRANGER } from '../../testing/etcd-auth.js';
 import { EtcdCluster, etcdForTests } from '../../testing/etcd-server.js';
 import { etcdConfig, RecordingLog, TEST_GUARD_MS, TEST_TTL_MS, TestVoter, type RecordedClaim } from '../../testing/etcd-voter-harness.js';
 import { makeCertificates, opensslForTests, type TestCertificates } from '../../testing/test-certificates.js';
 import { monotonicMs } from '../clock.js';
-import { EtcdClient, EtcdUnreachable } from './etcd-client.js';
+import { EtcdAnswerError, EtcdClient, EtcdUnreachable } from './etcd-client.js';
 import { holderValue, readCreateTxn, readGrant, readRange, toBase64, type WatchMessage } from './gateway.js';
 import { KeyWatch } from './key-watch.js';
 
@@ -114,6 +115,73 @@ describe.runIf(etcd.run)('the etcd voter with token authentication', () => {
     await other.call('/v3/kv/deleterange', { key: toBase64(key) }, () => null);
     await watching.until(() => watching.messages.some((m) => m.events.some((e) => e.type === 'DELETE')), 5_000, 'the DELETE');
     expect(watching.ended).toBeNull();
+  });
+
+  it('with a wrong password: a clear error at a bounded rate, never ours', async () => {
+    const web = resourceName();
+    const a = voter('a', [web], { user: HASTMON.user, password: 'not-the-password' });
+    a.voter.want({ kind: 'etcd-want', resource: web, want: true });
+    const refused = (l: string): boolean => l.includes('authentication as hastmon refused') && l.includes('invalid user ID or password');
+    const deadline = monotonicMs() + 5_000;
+    while (!a.log.lines.some(refused) && monotonicMs() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(a.log.lines.some(refused)).toBe(true);
+    // Give the watch and the reader time to try again: still never ours.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(a.claims.some((c) => c.claim.status === 'ours')).toBe(false);
+    expect(a.log.unlimited.filter(refused)).toEqual([]);
+    // Status says why (polled: a request that timed out meanwhile may have been the last failure).
+    const shown = monotonicMs() + 5_000;
+    while (!/authentication as hastmon refused/.test(a.voter.status().lastError) && monotonicMs() < shown) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(a.voter.status().lastError).toMatch(/authentication as hastmon refused/);
+  });
+
+  it('with a user that has no permission on the prefix: a clear refusal, never ours', async () => {
+    const web = resourceName();
+    const a = voter('a', [web], STRANGER);
+    a.voter.want({ kind: 'etcd-want', resource: web, want: true });
+    const call = a.client.call('/v3/kv/range', { key: toBase64(keyOf(web)) }, readRange);
+    await expect(call).rejects.toBeInstanceOf(EtcdAnswerError);
+    await expect(call).rejects.toThrow(`etcdserver: permission denied: user stranger may not read or write ${PREFIX}`);
+    const readRefused = (l: string): boolean => l.includes(`${web}: read failed`) && l.includes('permission denied: user stranger');
+    const deadline = monotonicMs() + 5_000;
+    while (!a.log.lines.some(readRefused) && monotonicMs() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(a.log.lines.some(readRefused)).toBe(true);
+    expect(a.claims.some((c) => c.claim.status === 'ours')).toBe(false);
+    expect(a.log.unlimited.filter((l) => l.includes('permission denied'))).toEqual([]);
+    expect(a.voter.status().lastError).toMatch(/permission denied: user stranger/);
+    // Its watch is refused on the stream, and ends saying so.
+    const watching = new RecordedWatch(a.client, keyOf(web));
+    watches.push(watching);
+    await watching.until(() => watching.ended !== null, 5_000, 'the refused watch ended');
+    expect(watching.ended).toBe('canceled by etcd: PermissionDenied: etcdserver: permission denied');
+  });
+
+  it('without user and password: etcd refuses, and the error says that etcd wants them', async () => {
+    const call = client(null).call('/v3/kv/range', { key: toBase64(keyOf(resourceName())) }, readRange);
+    await expect(call).rejects.toBeInstanceOf(EtcdAnswerError);
+    await expect(call).rejects.toThrow(/user name is empty.*'user' and 'password'/);
+  });
+
+  it('a member that cannot authenticate (no leader) sends the request on to the next endpoint', async () => {
+    // A stand-in for a member cut off from its leader: etcd answers 503, code 14, to everything.
+    const leaderless = createServer((req, res) => {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'etcdserver: no leader', message: 'etcdserver: no leader', code: 14 }));
+    });
+    await new Promise<void>((resolve) => leaderless.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = leaderless.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const c = new EtcdClient({ config: etcdConfig([`http://127.0.0.1:${port}`, ...cluster.endpoints], { auth: HASTMON }), now: monotonicMs, log: new RecordingLog() });
+      clients.push(c);
+      const range = await c.call('/v3/kv/range', { key: toBase64(keyOf(resourceName())) }, readRange);
+      expect(range.value.kv).toBeNull();
+      expect(c.endpoint().url).toBe(cluster.endpoints[0]);
+      expect(c.requestCounts()).toMatchObject({ ok: 1, failed: 1, refused: 0 });
+    } finally {
+      await new Promise((resolve) => leaderless.close(resolve));
+    }
   });
 
   it('authenticates again when its token is invalidated, and the key stays ours', async () => {
