@@ -267,6 +267,19 @@ describe.runIf(etcd.run && openssl.run)('the etcd voter over TLS with client cer
     expect(watching.messages.flatMap((m) => m.events).map((e) => e.type)).toEqual(['PUT', 'DELETE']);
   });
 
+  it('without a client certificate: refused with a clear error, unreachable, never ours', async () => {
+    const web = resourceName();
+    const a = voter('a', [web], { ca: certificates.ca });
+    a.voter.want({ kind: 'etcd-want', resource: web, want: true });
+    await a.waitFor((c) => c.status === 'unreachable', 5_000);
+    const call = a.client.call('/v3/kv/range', { key: toBase64(keyOf(web)) }, readRange);
+    await expect(call).rejects.toBeInstanceOf(EtcdUnreachable);
+    await expect(call).rejects.toThrow(/etcd refused the TLS handshake \(bad certificate\): it wants a client certificate signed by a CA it trusts, given as 'cert' and 'key'$/);
+    expect(a.voter.status().lastError).not.toMatch(/\n|openssl|\.c:/);
+    expect(a.claims.some((c) => c.claim.status === 'ours')).toBe(false);
+    expect(a.voter.status()).toMatchObject({ connected: false });
+  });
+
   it('trusting another CA: refused with a clear error, unreachable, never ours', async () => {
     const web = resourceName();
     const a = voter('a', [web], { ...full(), ca: certificates.otherCa });
@@ -274,8 +287,8 @@ describe.runIf(etcd.run && openssl.run)('the etcd voter over TLS with client cer
     await a.waitFor((c) => c.status === 'unreachable', 5_000);
     const call = a.client.call('/v3/kv/range', { key: toBase64(keyOf(web)) }, readRange);
     await expect(call).rejects.toBeInstanceOf(EtcdUnreachable);
-    await expect(call).rejects.toThrow(/certificate/);
+    await expect(call).rejects.toThrow(/etcd's TLS certificate is not trusted \(.+\): check 'ca' and the endpoint's host$/);
     expect(a.claims.some((c) => c.claim.status === 'ours')).toBe(false);
-    expect(a.voter.status().lastError).toMatch(/certificate/);
+    expect(a.voter.status().lastError).toMatch(/not trusted/);
   });
 });

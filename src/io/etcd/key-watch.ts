@@ -6,7 +6,7 @@ import { request as httpsRequest } from 'node:https';
 import type { EtcdEndpoint } from '../../config/model.js';
 import type { EtcdClient } from './etcd-client.js';
 import { readError, readWatchMessage, toBase64, type WatchMessage } from './gateway.js';
-import { MAX_ANSWER_BYTES } from './http-post.js';
+import { connectionErrorText, MAX_ANSWER_BYTES } from './http-post.js';
 
 export interface KeyWatchHandlers {
   onMessage(message: WatchMessage): void;
@@ -72,7 +72,7 @@ export class KeyWatch {
     this.request = req;
     // Until etcd confirms the watch, it is one more request bounded by the timeout; then it may idle.
     this.timer = setTimeout(() => this.end(`not created within ${this.client.config.timeout} ms`), this.client.config.timeout);
-    req.on('error', (error) => this.end(error.message));
+    req.on('error', (error) => this.end(connectionErrorText(error)));
     req.on('response', (res) => {
       let pending = '';
       res.setEncoding('utf8');
