@@ -9,12 +9,14 @@ import { etcdConfig, RecordingLog, TEST_GUARD_MS, TEST_TTL_MS, TestVoter, type R
 import { makeCertificates, opensslForTests, type TestCertificates } from '../../testing/test-certificates.js';
 import { monotonicMs } from '../clock.js';
 import { EtcdAnswerError, EtcdClient, EtcdUnreachable } from './etcd-client.js';
-import { holderValue, readCreateTxn, readGrant, readRange, toBase64, type WatchMessage } from './gateway.js';
+import { holderValue, readCreateTxn, readGrant, readRange, readToken, toBase64, type WatchMessage } from './gateway.js';
+import { postJson } from './http-post.js';
 import { KeyWatch } from './key-watch.js';
 
 const etcd = etcdForTests();
 const openssl = opensslForTests();
 const PREFIX = '/hastmon-test/';
+const TOKEN_TTL_SEC = 1;
 
 describe.runIf(etcd.failInstead || openssl.failInstead)('etcd and openssl', () => {
   it('are installed where CI runs the tests', () => {
@@ -82,7 +84,8 @@ describe.runIf(etcd.run)('the etcd voter with token authentication', () => {
   };
 
   beforeAll(async () => {
-    cluster = await EtcdCluster.start(1);
+    // Tokens that expire after 1 s unused (etcd's least): a standby's reads, every TTL, each find theirs expired.
+    cluster = await EtcdCluster.start(1, undefined, { authTokenTtlSec: TOKEN_TTL_SEC });
     await enableAuth(cluster.endpoints, PREFIX);
   });
   afterAll(async () => {
@@ -200,6 +203,28 @@ describe.runIf(etcd.run)('the etcd voter with token authentication', () => {
     expect(countsUntil(again)).toBeGreaterThan(countsUntil(renewed));
     expect(a.claims.slice(from).every((c) => c.claim.status === 'ours')).toBe(true);
     expect(a.client.requestCounts().refused).toBe(refusedBefore);
+  });
+
+  it('a standby whose token expired between its reads authenticates again and goes on', async () => {
+    const web = resourceName();
+    const b = voter('b', [web]);
+    await b.waitFor((c) => c.status === 'free', 5_000);
+    // etcd does expire an unused token: one fetched by hand is refused after the TTL and a margin.
+    const endpoint = b.client.endpoint();
+    const token = readToken((await postJson({ endpoint, path: '/v3/auth/authenticate', body: { name: HASTMON.user, password: HASTMON.password }, timeoutMs: 5_000, agent: b.client.agent, token: null })).json);
+    const before = b.client.requestCounts();
+    await new Promise((resolve) => setTimeout(resolve, TOKEN_TTL_SEC * 1_000 + TEST_TTL_MS + 500));
+    const expired = await postJson({ endpoint, path: '/v3/kv/range', body: { key: toBase64(keyOf(web)) }, timeoutMs: 5_000, agent: b.client.agent, token });
+    expect(expired.status).toBe(401);
+    // Meanwhile the standby's reader read the key at least once, each time with a new token.
+    const after = b.client.requestCounts();
+    expect(after.ok).toBeGreaterThan(before.ok);
+    expect(after.refused).toBe(before.refused);
+    expect(after.failed).toBe(before.failed);
+    expect(b.claims.every((c) => c.claim.status === 'free')).toBe(true);
+    // And it still wins the key when it wants it.
+    b.voter.want({ kind: 'etcd-want', resource: web, want: true });
+    await b.waitFor((c) => c.status === 'ours', 5_000);
   });
 
   it('a watch opened with an invalidated token ends, and the next one authenticates again', async () => {
