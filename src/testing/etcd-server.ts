@@ -1,8 +1,11 @@
 // A real etcd for tests: Debian's `etcd` (etcd-server) on 127.0.0.1 ports that were free, one or
 // three members, data in a temporary directory removed afterwards. Members are stopped by pid.
+// Optionally with TLS on the client URLs (and client certificates required) and a short lifetime
+// for auth tokens; auth itself is enabled through the gateway (see etcd-auth.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { get } from 'node:http';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +50,23 @@ function freeTcpPort(): Promise<number> {
   });
 }
 
+/** The PEM files of a TLS listener that asks every client for a certificate signed by `ca`. */
+export interface EtcdTls {
+  ca: string;
+  cert: string;
+  key: string;
+  /** A client certificate and key signed by `ca`, for the harness's own health checks. */
+  clientCert: string;
+  clientKey: string;
+}
+
+export interface EtcdOptions {
+  /** https:// client URLs with `--client-cert-auth`. */
+  tls?: EtcdTls;
+  /** `--auth-token-ttl`: how long a simple token lives unused (etcd's default is 300 s). */
+  authTokenTtlSec?: number;
+}
+
 export interface EtcdMember {
   name: string;
   clientUrl: string;
@@ -68,17 +88,22 @@ export class EtcdCluster {
    * Starts `size` members and waits until each answers /health, within a bound. Their data goes
    * into `directory` when given (left for its owner to remove), else into a temporary one.
    */
-  static async start(size: 1 | 3, directory?: string): Promise<EtcdCluster> {
+  static async start(size: 1 | 3, directory?: string, options: EtcdOptions = {}): Promise<EtcdCluster> {
     const ownsDirectory = directory === undefined;
     const dataDirectory = directory ?? mkdtempSync(join(tmpdir(), 'hastmon-etcd-'));
     const ports: number[] = [];
     for (let i = 0; i < size * 2; i += 1) ports.push(await freeTcpPort());
     const specs = Array.from({ length: size }, (_, i) => ({
       name: `m${i}`,
-      clientUrl: `http://127.0.0.1:${ports[2 * i] as number}`,
+      clientUrl: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${ports[2 * i] as number}`,
       peerUrl: `http://127.0.0.1:${ports[2 * i + 1] as number}`,
     }));
     const initialCluster = specs.map((s) => `${s.name}=${s.peerUrl}`).join(',');
+    const { tls } = options;
+    const extra = [
+      ...(tls === undefined ? [] : ['--cert-file', tls.cert, '--key-file', tls.key, '--trusted-ca-file', tls.ca, '--client-cert-auth']),
+      ...(options.authTokenTtlSec === undefined ? [] : ['--auth-token-ttl', String(options.authTokenTtlSec)]),
+    ];
     const members = specs.map((spec): EtcdMember => {
       const child = spawn(
         ETCD_BIN,
@@ -93,6 +118,7 @@ export class EtcdCluster {
           '--initial-cluster-state', 'new',
           '--initial-cluster-token', `hastmon-test-${process.pid}`,
           '--log-level', 'warn',
+          ...extra,
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
@@ -107,7 +133,7 @@ export class EtcdCluster {
     });
     const cluster = new EtcdCluster(members, dataDirectory, ownsDirectory);
     try {
-      await Promise.all(members.map((m) => waitHealthy(m)));
+      await Promise.all(members.map((m) => waitHealthy(m, tls)));
     } catch (error) {
       await cluster.stop();
       throw error;
@@ -153,19 +179,20 @@ async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise
   clearTimeout(timer);
 }
 
-async function waitHealthy(member: EtcdMember): Promise<void> {
+async function waitHealthy(member: EtcdMember, tls: EtcdTls | undefined): Promise<void> {
   const deadline = Date.now() + HEALTHY_WITHIN_MS;
+  const certificates = tls === undefined ? undefined : { ca: readFileSync(tls.ca), cert: readFileSync(tls.clientCert), key: readFileSync(tls.clientKey) };
   while (Date.now() < deadline) {
     if (exited(member.process)) throw new Error(`etcd ${member.name} exited: ${member.output.join('').slice(-2_000)}`);
-    if (await healthy(member.clientUrl)) return;
+    if (await healthy(member.clientUrl, certificates)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`etcd ${member.name} not healthy within ${HEALTHY_WITHIN_MS} ms: ${member.output.join('').slice(-2_000)}`);
 }
 
-function healthy(url: string): Promise<boolean> {
+function healthy(url: string, certificates: { ca: Buffer; cert: Buffer; key: Buffer } | undefined): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = get(`${url}/health`, { timeout: 1_000 }, (res) => {
+    const answered = (res: IncomingMessage): void => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -173,7 +200,11 @@ function healthy(url: string): Promise<boolean> {
       });
       res.on('end', () => resolve(res.statusCode === 200 && /"health":\s*"true"/.test(body)));
       res.on('error', () => resolve(false));
-    });
+    };
+    const req =
+      certificates === undefined
+        ? httpGet(`${url}/health`, { timeout: 1_000 }, answered)
+        : httpsGet(`${url}/health`, { timeout: 1_000, agent: false, ...certificates }, answered);
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
   });

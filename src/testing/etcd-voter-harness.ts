@@ -35,11 +35,14 @@ export function etcdConfig(endpoints: string[], extra: Partial<EtcdConfig> = {})
 
 export class RecordingLog implements EtcdLog {
   readonly lines: string[] = [];
+  /** The lines written through `log`, with no bound on their rate. */
+  readonly unlimited: string[] = [];
   log(level: LogLevel, message: string): void {
     this.lines.push(`${level}: ${message}`);
+    this.unlimited.push(`${level}: ${message}`);
   }
   limited(_key: string, _intervalMs: number, level: LogLevel, message: string): void {
-    this.log(level, message);
+    this.lines.push(`${level}: ${message}`);
   }
 }
 

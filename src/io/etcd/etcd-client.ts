@@ -14,6 +14,8 @@ import { ConnectionError, postJson } from './http-post.js';
 const RETRY_ELSEWHERE_CODES = new Set([14, 4]);
 /** gRPC's Unauthenticated. */
 const UNAUTHENTICATED = 16;
+/** gRPC's PermissionDenied: the user's roles do not cover the key. */
+const PERMISSION_DENIED = 7;
 
 /** How often one kind of etcd trouble may reach the log. */
 export const ETCD_LOG_INTERVAL_MS = 10_000;
@@ -41,6 +43,8 @@ export class EtcdAnswerError extends Error {
     readonly status: number,
     readonly code: number | null,
     message: string,
+    /** A refusal of the credentials or of a permission: the configuration must change. */
+    readonly forOperator = false,
   ) {
     super(message);
   }
@@ -71,6 +75,8 @@ export class EtcdClient {
   readonly streamAgent: HttpAgent | HttpsAgent;
   private current = 0;
   private token: string | null = null;
+  /** The authentication under way: callers that need a token meanwhile wait for this one. */
+  private authenticating: Promise<void> | null = null;
   private reachable: boolean | null = null;
   private lastFailure = '';
   private endpointListeners: Array<() => void> = [];
@@ -133,7 +139,13 @@ export class EtcdClient {
   /** The token for a watch, fetched first when needed. */
   async authToken(endpoint: EtcdEndpoint): Promise<string | null> {
     if (this.config.auth === null) return null;
-    if (this.token === null) await this.authenticate(endpoint);
+    if (this.token === null) {
+      // One request at a time: etcd checks each password with bcrypt, which is slow by design.
+      this.authenticating ??= this.authenticate(endpoint).finally(() => {
+        this.authenticating = null;
+      });
+      await this.authenticating;
+    }
     return this.token;
   }
 
@@ -166,6 +178,8 @@ export class EtcdClient {
         if (error instanceof EtcdAnswerError) {
           this.outcomes.refused += 1;
           this.succeeded(index);
+          // Refusals only the operator can mend are shown in status; a lease not found is routine.
+          if (error.forOperator) this.lastFailure = `${endpoint.url}${path}: ${error.message}`;
           throw error;
         }
         this.outcomes.failed += 1;
@@ -209,8 +223,21 @@ export class EtcdClient {
       if (answer.status >= 500 || (error.code !== null && RETRY_ELSEWHERE_CODES.has(error.code))) {
         throw new ConnectionError(`${error.message} (status ${answer.status})`);
       }
-      throw new EtcdAnswerError(answer.status, error.code, error.message);
+      throw this.refusal(answer.status, error.code, error.message);
     }
+  }
+
+  /** etcd's refusal, with what the operator can do about it when that is the configuration. */
+  private refusal(status: number, code: number | null, message: string): EtcdAnswerError {
+    const auth = this.config.auth;
+    if (code === PERMISSION_DENIED) {
+      const who = auth === null ? "the client certificate's user" : `user ${auth.user}`;
+      return new EtcdAnswerError(status, code, `${message}: ${who} may not read or write ${this.config.prefix} (its role needs readwrite on that prefix)`, true);
+    }
+    if (auth === null && /user name is empty/.test(message)) {
+      return new EtcdAnswerError(status, code, `${message}: etcd has authentication enabled; give 'user' and 'password' in the etcd section`, true);
+    }
+    return new EtcdAnswerError(status, code, message);
   }
 
   private async authenticate(endpoint: EtcdEndpoint): Promise<void> {
@@ -226,8 +253,11 @@ export class EtcdClient {
     });
     if (answer.status !== 200) {
       const error = readError(answer.json);
+      const why = `authentication as ${auth.user} refused: ${error?.message ?? `status ${answer.status}`}`;
+      // A member without a leader cannot authenticate (etcd agrees on tokens through raft): try another.
+      if (answer.status >= 500 || (error !== null && error.code !== null && RETRY_ELSEWHERE_CODES.has(error.code))) throw new ConnectionError(why);
       // Wrong credentials are the operator's to fix, not a reason to try elsewhere; but say so.
-      throw new EtcdAnswerError(answer.status, error?.code ?? null, `authentication as ${auth.user} refused: ${error?.message ?? `status ${answer.status}`}`);
+      throw new EtcdAnswerError(answer.status, error?.code ?? null, why, true);
     }
     this.token = readToken(answer.json);
   }

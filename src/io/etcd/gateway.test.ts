@@ -16,6 +16,11 @@ describe("reading etcd's gateway answers", () => {
     expect(readKeepAlive({ result: { ...header, ID: '1' } })).toEqual({ ttlSec: 0 });
     expect(readWatchMessage({ result: { ...header, events: [{ type: 'DELETE', kv: { mod_revision: '8' } }, { kv: { mod_revision: '9' } }] } }).events.map((e) => e.type)).toEqual(['DELETE', 'PUT']);
     expect(readWatchMessage({ result: { header: {}, canceled: true, compact_revision: '3' } })).toMatchObject({ canceled: true, compactRevision: 3 });
+    expect(readWatchMessage({ result: { header: {}, created: true, canceled: true, cancel_reason: 'rpc error: code = PermissionDenied desc = etcdserver: permission denied' } })).toMatchObject({
+      created: true,
+      canceled: true,
+      cancelReason: 'PermissionDenied: etcdserver: permission denied',
+    });
   });
 
   it.each([
@@ -28,6 +33,7 @@ describe("reading etcd's gateway answers", () => {
     ['a grant without an ID', () => readGrant({ ...header, TTL: '2' })],
     ['a keepalive without its result', () => readKeepAlive({ ...header })],
     ['an event of an unknown type', () => readWatchMessage({ result: { events: [{ type: 'EXPLODE', kv: {} }] } })],
+    ['a cancel reason that is not text', () => readWatchMessage({ result: { canceled: true, cancel_reason: 7 } })],
   ])('refuses %s with a MalformedAnswer', (_what, read) => {
     expect(read).toThrow(MalformedAnswer);
   });

@@ -127,6 +127,8 @@ export interface WatchMessage {
   canceled: boolean;
   /** Non-zero: the revision asked for was compacted away; the watch is canceled. */
   compactRevision: number;
+  /** Why etcd canceled the watch ('' when it gave no reason): a refused token or permission. */
+  cancelReason: string;
   /** The store's revision when the message was sent (0 when the header leaves it out). */
   revision: number;
   events: WatchEvent[];
@@ -153,9 +155,23 @@ export function readWatchMessage(json: unknown): WatchMessage {
     created: flag('created'),
     canceled: flag('canceled'),
     compactRevision: int64(result['compact_revision'], 'watch.result.compact_revision'),
+    cancelReason: cancelReason(result['cancel_reason']),
     revision: int64(header['revision'], 'watch.result.header.revision'),
     events,
   };
+}
+
+/**
+ * etcd 3.4 refuses a watch on its stream, not with an HTTP status: `created` and `canceled` with
+ * a gRPC error as text, `rpc error: code = Unauthenticated desc = etcdserver: invalid auth token`.
+ * Kept as `Unauthenticated: etcdserver: invalid auth token`, one line and bounded.
+ */
+function cancelReason(v: unknown): string {
+  if (v === undefined) return '';
+  if (typeof v !== 'string') throw new MalformedAnswer('watch.result.cancel_reason: expected text');
+  const grpc = /^rpc error: code = (\w+) desc = (.*)$/s.exec(v);
+  const text = grpc === null ? v : `${grpc[1] as string}: ${grpc[2] as string}`;
+  return text.replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
 /** Who owns a holder key: its value, `{"node": NAME, "incarnation": N}`, or null when it is not that. */

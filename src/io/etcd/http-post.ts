@@ -26,6 +26,28 @@ export interface PostAnswer {
 /** Failed to reach or hear the endpoint: the next one may do better. */
 export class ConnectionError extends Error {}
 
+/** OpenSSL's alerts from a server that refused our client certificate, or wanted one. */
+const CLIENT_CERTIFICATE_REFUSED = /^ERR_SSL_(SSLV3_ALERT_BAD_CERTIFICATE|TLSV13_ALERT_CERTIFICATE_REQUIRED|TLSV1_ALERT_UNKNOWN_CA|SSLV3_ALERT_CERTIFICATE_UNKNOWN|TLSV1_ALERT_ACCESS_DENIED)$/;
+/** Node's codes for a server certificate it does not trust or that names another host. */
+const SERVER_CERTIFICATE_UNTRUSTED =
+  /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+/**
+ * A socket or TLS error as one short line that says what to check: OpenSSL's own text runs over
+ * lines and names its source files.
+ */
+export function connectionErrorText(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const alert = /alert ([a-z ]+?)(:|$)/i.exec(error.message)?.[1];
+  if (CLIENT_CERTIFICATE_REFUSED.test(code)) {
+    return `etcd refused the TLS handshake (${alert ?? code}): it wants a client certificate signed by a CA it trusts, given as 'cert' and 'key'`;
+  }
+  if (SERVER_CERTIFICATE_UNTRUSTED.test(code)) {
+    return `etcd's TLS certificate is not trusted (${error.message.replace(/\s+/g, ' ').trim()}): check 'ca' and the endpoint's host`;
+  }
+  return error.message.replace(/\s+/g, ' ').trim().slice(0, 200);
+}
+
 export function postJson(options: PostOptions): Promise<PostAnswer> {
   const { endpoint } = options;
   const payload = Buffer.from(JSON.stringify(options.body), 'utf8');
@@ -54,7 +76,7 @@ export function postJson(options: PostOptions): Promise<PostAnswer> {
       },
     });
     const timer = setTimeout(() => finish(new ConnectionError(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
-    req.on('error', (error) => finish(new ConnectionError(error.message)));
+    req.on('error', (error) => finish(new ConnectionError(connectionErrorText(error))));
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;

@@ -6,7 +6,7 @@ import { request as httpsRequest } from 'node:https';
 import type { EtcdEndpoint } from '../../config/model.js';
 import type { EtcdClient } from './etcd-client.js';
 import { readError, readWatchMessage, toBase64, type WatchMessage } from './gateway.js';
-import { MAX_ANSWER_BYTES } from './http-post.js';
+import { connectionErrorText, MAX_ANSWER_BYTES } from './http-post.js';
 
 export interface KeyWatchHandlers {
   onMessage(message: WatchMessage): void;
@@ -72,7 +72,7 @@ export class KeyWatch {
     this.request = req;
     // Until etcd confirms the watch, it is one more request bounded by the timeout; then it may idle.
     this.timer = setTimeout(() => this.end(`not created within ${this.client.config.timeout} ms`), this.client.config.timeout);
-    req.on('error', (error) => this.end(error.message));
+    req.on('error', (error) => this.end(connectionErrorText(error)));
     req.on('response', (res) => {
       let pending = '';
       res.setEncoding('utf8');
@@ -114,6 +114,13 @@ export class KeyWatch {
       message = readWatchMessage(json);
     } catch (wrong) {
       this.end(`malformed: ${(wrong as Error).message}`);
+      return;
+    }
+    if (message.canceled && message.compactRevision === 0) {
+      // Refused (a token etcd no longer knows, no permission on the key): the stream stays open
+      // but will never carry an event, so it ends here and its owner opens another.
+      if (/^Unauthenticated:|invalid auth token/.test(message.cancelReason)) this.client.forgetToken();
+      this.end(`canceled by etcd: ${message.cancelReason === '' ? 'no reason given' : message.cancelReason}`);
       return;
     }
     if (message.created) clearTimeout(this.timer);
