@@ -880,6 +880,7 @@ export class ResourceMachine {
     const why = 'HUP: stopping here, handing over';
     ctx.log('notice', `${this.name}: ${why}`);
     this.yielding = true;
+    this.leavePrimaryRole(ctx);
     this.release(ctx, 'release', why);
   }
 
@@ -887,8 +888,21 @@ export class ResourceMachine {
   private stepAside(ctx: NodeContext): void {
     ctx.log('notice', `${this.name}: HUP: not here; ${shownState(this.phase)}, stepping aside for the next node`);
     this.yielding = true;
+    this.leavePrimaryRole(ctx);
     // A stop meant to restart here ends as a release instead.
     if (this.phase.name === 'STOPPING' && this.phase.reason === 'restart') this.phase = { ...this.phase, reason: 'release' };
+  }
+
+  /**
+   * A HUP is the operator's newer word than an earlier `role primary`: kept, that role would make
+   * the next holder hand the resource straight back once this node's step-down is over, though
+   * nothing moves a resource back on its own (DESIGN §4.2). `hastmonctl role primary` again asks
+   * for it back.
+   */
+  private leavePrimaryRole(ctx: NodeContext): void {
+    if (this.role !== 'primary') return;
+    this.role = 'secondary';
+    ctx.log('notice', `${this.name}: role primary -> secondary (HUP)`);
   }
 
   /** Role secondary given to a holder: a planned switchover. */
