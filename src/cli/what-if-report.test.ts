@@ -53,6 +53,9 @@ describe('what hastmon -S prints', () => {
     expect(describeCluster(cluster, { ...settings, seed: 9 }).at(-1)).toBe('  replaying seed 9: one trial of each kind and one soak run');
     const pair = clusterOf('resource r {\n exec /x\n on a { }\n on b { }\n}\n');
     expect(describeCluster(pair, settings)[2]).toMatch(/^ {2}resource r: a b; 2 voters: no quorum possible, FreeHA's two-node rule/);
+    // etcd is the third voter: no two-node rule.
+    const withEtcd = clusterOf('lease 2s\netcd {\n endpoints http://127.0.0.1:2379\n}\nresource r {\n exec /x\n on a { }\n on b { }\n}\n');
+    expect(describeCluster(withEtcd, settings)[2]).toBe('  resource r: a b etcd; quorum 2 of 3 voters');
   });
 
   it('gives min, median and p99 of each act with what it measures, and the soak per hour', () => {

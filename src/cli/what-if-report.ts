@@ -1,7 +1,7 @@
 // What hastmon -S prints: the cluster it simulated, then each figure with what it measures, the
 // failures with the command line that replays each, and how much it simulated.
 import { formatDuration } from '../config/timing.js';
-import { standardQuorumSize } from '../core/quorum.js';
+import { isTwoVoterCluster, standardQuorumSize } from '../core/quorum.js';
 import type { ClusterPlan } from '../sim/cluster.js';
 import type { ScriptTimes } from '../sim/fake-scripts.js';
 import type { HolderAct, PauseLoad } from '../sim/faults.js';
@@ -31,9 +31,13 @@ export function describeCluster(cluster: ClusterPlan, s: ReportSettings): string
     `  timing: heartbeat_interval ${formatDuration(t.heartbeatInterval)}, deadtime ${formatDuration(t.deadtime)}, lease ${formatDuration(t.lease)} (guard ${formatDuration(t.guard)})`,
   ];
   for (const r of cluster.resources) {
-    const voters = r.members.length;
-    const rule = voters === 2 ? "2 voters: no quorum possible, FreeHA's two-node rule (a partition or heavy loss may run it twice)" : `quorum ${standardQuorumSize(voters)} of ${voters} voters`;
-    lines.push(`  resource ${r.name}: ${r.members.map((m) => `${m.node}${m.roleOnStart === 'watchdog' ? '(watchdog)' : ''}`).join(' ')}; ${rule}`);
+    const withEtcd = cluster.etcd !== null;
+    const voters = r.members.length + (withEtcd ? 1 : 0);
+    const rule = isTwoVoterCluster(voters, withEtcd)
+      ? "2 voters: no quorum possible, FreeHA's two-node rule (a partition or heavy loss may run it twice)"
+      : `quorum ${standardQuorumSize(voters, withEtcd)} of ${voters} voters`;
+    const members = [...r.members.map((m) => `${m.node}${m.roleOnStart === 'watchdog' ? '(watchdog)' : ''}`), ...(withEtcd ? ['etcd'] : [])];
+    lines.push(`  resource ${r.name}: ${members.join(' ')}; ${rule}`);
   }
   const x = s.scriptTimes;
   lines.push(`  scripts (simulated, -x): start ${formatDuration(x.start)}, stop ${formatDuration(x.stop)}, probe and monitor ${formatDuration(x.check)}`);
