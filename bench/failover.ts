@@ -1,6 +1,6 @@
 // Failover benchmark: a three-node unicast cluster on loopback, two service nodes and a watchdog,
 // at each timing given (default: hastmon's default 200ms/1s/1s, then 20ms/100ms/100ms and
-// 10ms/50ms/50ms, the fastest the configuration accepts). Every time is a wall-clock time with
+// 5ms/20ms/20ms, the fastest the configuration accepts). Every time is a wall-clock time with
 // nanoseconds: the record line the new holder's start script writes as it begins, the test's own
 // act, and the arrival of each node's heartbeats at a socket of this benchmark, which every node
 // lists as one more `remote`. Per trial kind it prints two figures:
@@ -28,7 +28,7 @@ import type { ControlRequest } from '../src/io/control-protocol.js';
 import { parseBenchTiming, type BenchTiming } from './timing-arg.js';
 
 const DEFAULT_TRIALS = 20;
-const DEFAULT_TIMINGS = '200ms/1s/1s,20ms/100ms/100ms,10ms/50ms/50ms';
+const DEFAULT_TIMINGS = '200ms/1s/1s,20ms/100ms/100ms,5ms/20ms/20ms';
 /** Generous bounds: a trial that takes longer is a failure, reported with the cluster's state. */
 const TAKEOVER_TIMEOUT_MS = 15_000;
 const SETTLE_TIMEOUT_MS = 15_000;
