@@ -103,10 +103,17 @@ export class KeyWatch {
       this.end('a line that is not JSON');
       return;
     }
-    const error = status === 200 ? null : readError(json);
-    if (status !== 200 || (error !== null && typeof json === 'object' && json !== null && !('result' in json))) {
+    const error = readError(json);
+    if (status !== 200) {
       if (status === 401 || /auth token/.test(error?.message ?? '')) this.client.forgetToken();
       this.end(`refused: ${error?.message ?? `status ${status}`}`);
+      return;
+    }
+    if (typeof json === 'object' && json !== null && 'error' in json && !('result' in json)) {
+      // The stream itself failed after it began: the gateway's last line, as etcd 3.4 sends when
+      // it shuts down, `{"error":{"grpc_code":14,"http_code":503,"message":"transport is closing",…}}`.
+      if (/auth token/.test(error?.message ?? '')) this.client.forgetToken();
+      this.end(`etcd closed the watch: ${error?.message ?? 'no reason given'}`);
       return;
     }
     let message: WatchMessage;
