@@ -3,6 +3,7 @@ import { PeerTable } from './peers.js';
 import {
   countEndorsements,
   endorsementWindow,
+  foundCopyWindow,
   etcdEndorsementEndsAt,
   etcdTtlMs,
   etcdWindow,
@@ -130,6 +131,15 @@ describe('who votes', () => {
 describe('how long an endorsement counts', () => {
   it('is the lease less 3% for clock drift and two guards', () => {
     expect(endorsementWindow(timing)).toBeCloseTo(1000 * 0.97 - 200);
+  });
+
+  it('a copy found at start-up is kept unendorsed only until the others could have dropped its finder', () => {
+    // lease = deadtime: the endorsement window, as before.
+    expect(foundCopyWindow(timing)).toBeCloseTo(endorsementWindow(timing));
+    // A lease longer than the deadtime (etcd's 2 s minimum with a 1 s deadtime): the deadtime's window.
+    const long = { ...timing, lease: 2000, guard: 200 };
+    expect(foundCopyWindow(long)).toBeCloseTo(1000 * 0.97 - 400);
+    expect(foundCopyWindow(long)).toBeLessThan(endorsementWindow(long));
   });
 
   it('the lease needed for a window inverts the window', () => {

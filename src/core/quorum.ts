@@ -137,6 +137,20 @@ export function endorsementWindow(timing: Timing): number {
   return timing.lease * (1 - 3 * timing.maxClockDrift) - 2 * timing.guard;
 }
 
+/**
+ * How long after finding a copy running at start-up a node may keep it without a quorum's
+ * endorsement. Nobody promised the finder anything, so what keeps the others from starting is only
+ * that they see it holding: they drop it `deadtime` after its last heartbeat, which may be the one
+ * sent as it found the copy. So the finder begins stopping a guard before that, on the same
+ * arithmetic as the endorsement window; within the endorsement window too, where the lease is the
+ * shorter (a lease longer than the deadtime, as etcd's 2 s minimum makes it, would otherwise let a
+ * finder cut off from everyone keep its copy after the others dropped it).
+ */
+export function foundCopyWindow(timing: Timing): number {
+  const untilDropped = timing.deadtime * (1 - 3 * timing.maxClockDrift) - 2 * timing.guard;
+  return Math.min(endorsementWindow(timing), untilDropped);
+}
+
 /** The lease that gives an endorsement window of `window` at the given guard fraction and drift. */
 export function leaseForWindow(window: number, guardFractionOfLease: number, maxClockDrift: number): number {
   return window / (1 - 3 * maxClockDrift - 2 * guardFractionOfLease);

@@ -20,7 +20,7 @@ import {
 import {
   countEndorsements,
   bothWays,
-  endorsementWindow,
+  foundCopyWindow,
   hearsUs,
   hearsUsUntil,
   isTwoVoterCluster,
@@ -1163,7 +1163,7 @@ export class ResourceMachine {
  * it was first reported.
  */
 function adoptionDeadline(foundAt: number, ctx: NodeContext): number {
-  return foundAt + endorsementWindow(ctx.timing);
+  return foundAt + foundCopyWindow(ctx.timing);
 }
 
 function succeeded(outcome: ScriptOutcome): boolean {
