@@ -6,6 +6,7 @@ import type { NodeContext } from './context.js';
 import { PeerTable } from './peers.js';
 import { STANDARD_RULES, type QuorumRules } from './quorum.js';
 import { ResourceMachine } from './resource.js';
+import { StepContext, type ContextActions } from './step-context.js';
 import type {
   Command,
   CoreConfig,
@@ -64,6 +65,14 @@ export class NodeCore {
   private runIds = 0;
   private now: number;
   private effects: Effect[] = [];
+  private readonly actions: ContextActions = {
+    newRunId: () => ++this.runIds,
+    emit: (effect) => this.effects.push(effect),
+    log: (level, message) => this.log(level, message),
+  };
+  /** The context of taking inputs in, and the one of deciding (evaluate, nextWakeAt): reused. */
+  private readonly inputContext: StepContext;
+  private readonly decideContext: StepContext;
 
   constructor(
     config: CoreConfig,
@@ -77,6 +86,8 @@ export class NodeCore {
     this.now = start.now;
     this.nextSendAt = start.now;
     this.resources = config.resources.map((spec) => new ResourceMachine(spec, config.node, config.forceStart));
+    this.inputContext = new StepContext(this.peers, this.bootAt, this.rules, this.actions);
+    this.decideContext = new StepContext(this.peers, this.bootAt, this.rules, this.actions);
   }
 
   /** Feed one input at local time `now`; returns what the shell must do, in order. */
@@ -93,7 +104,7 @@ export class NodeCore {
     if (this.exited) return [];
     this.now = Math.max(this.now, now);
     this.effects = [];
-    const ctx = this.context();
+    const ctx = this.refreshed(this.inputContext);
     for (const input of inputs) this.apply(ctx, input);
     this.evaluate();
     return this.effects;
@@ -175,7 +186,7 @@ export class NodeCore {
   /** The local time by which the core needs a tick, if nothing else arrives first. */
   nextWakeAt(): number {
     if (this.exited) return Infinity;
-    const ctx = this.context();
+    const ctx = this.refreshed(this.decideContext);
     let earliest = this.nextSendAt;
     for (const r of this.resources) earliest = Math.min(earliest, r.nextWakeAt(ctx));
     return earliest;
@@ -200,22 +211,18 @@ export class NodeCore {
     return this.resources.find((r) => r.name === name);
   }
 
+  /** A new context, for what may outlive the step's own (a view, a reload, TERM). */
   private context(now: number = this.now): NodeContext {
-    const timing = this.config.timing;
-    return {
-      now,
-      self: this.config.node,
-      timing,
-      peers: this.peers,
-      bootAt: this.bootAt,
-      listenUntil: this.bootAt + timing.deadtime,
-      gatewayReachable: this.gatewayReachable,
-      etcd: this.config.etcd,
-      rules: this.rules,
-      newRunId: () => ++this.runIds,
-      emit: (effect) => this.effects.push(effect),
-      log: (level, message) => this.log(level, message),
-    };
+    return this.fill(new StepContext(this.peers, this.bootAt, this.rules, this.actions), now);
+  }
+
+  /** One of the step's own contexts, showing the node as it is now. */
+  private refreshed(ctx: StepContext): StepContext {
+    return this.fill(ctx, this.now);
+  }
+
+  private fill(ctx: StepContext, now: number): StepContext {
+    return ctx.refresh(now, this.config.node, this.config.timing, this.gatewayReachable, this.config.etcd);
   }
 
   private log(level: LogLevel, message: string): void {
@@ -266,7 +273,7 @@ export class NodeCore {
   }
 
   private evaluate(): void {
-    const ctx = this.context();
+    const ctx = this.refreshed(this.decideContext);
     for (const r of this.resources) r.evaluate(ctx);
     for (const r of this.removing) {
       if (!r.settled() || r.blocksLeaving()) continue;
