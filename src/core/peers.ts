@@ -31,10 +31,16 @@ interface Entry extends PeerRecord {
 export class PeerTable {
   private readonly peers = new Map<string, Entry>();
   private changes = 0;
+  private lastNode = '';
 
   /** Grows with every heartbeat taken: anything derived from the table is stale once it moved. */
   get version(): number {
     return this.changes;
+  }
+
+  /** The node whose heartbeat was taken last (the one that moved the version last). */
+  get lastRecorded(): string {
+    return this.lastNode;
   }
 
   /**
@@ -52,6 +58,7 @@ export class PeerTable {
     if (known === undefined) {
       this.peers.set(heartbeat.node, entry(heartbeat, now, undefined));
       this.changes++;
+      this.lastNode = heartbeat.node;
       return 'new-peer';
     }
     const old = known.heartbeat;
@@ -61,6 +68,7 @@ export class PeerTable {
     const restarted = heartbeat.incarnation !== old.incarnation;
     this.peers.set(heartbeat.node, entry(heartbeat, now, restarted ? undefined : old));
     this.changes++;
+    this.lastNode = heartbeat.node;
     return restarted ? 'restarted' : 'updated';
   }
 

@@ -301,7 +301,9 @@ export class ResourceMachine {
     // Configured voters change only with the definition; discovered ones only with the table.
     const version = this.spec.discoverMembers === undefined ? -1 : ctx.peers.version;
     if (this.voterSet === undefined || version !== this.voterSetVersion) {
-      this.voterSet = votersOf(this.spec, ctx.self, ctx.peers);
+      const voters = votersOf(this.spec, ctx.self, ctx.peers);
+      // The same voters in the same order are kept as they were: what was derived from them holds.
+      if (this.voterSet === undefined || !sameVoters(voters, this.voterSet)) this.voterSet = voters;
       this.voterSetVersion = version;
     }
     return this.voterSet;
@@ -1150,6 +1152,13 @@ export class ResourceMachine {
  */
 function adoptionDeadline(foundAt: number, ctx: NodeContext): number {
   return foundAt + endorsementWindow(ctx.timing);
+}
+
+function sameVoters(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  const inB = b.values();
+  for (const node of a) if (inB.next().value !== node) return false;
+  return true;
 }
 
 /** The earlier of `earliest` and `t`, counting only times after `now` (a wake-up is in the future). */
