@@ -96,6 +96,13 @@ export class ResourceMachine {
   private voterSet: Set<string> | undefined;
   private voterSetVersion = -1;
   private readonly outlook = new OutlookCache();
+  /** votersTurnAt as last worked out: for these voters and this version of the table, from that time. */
+  private readonly voterTurn: { voters: ReadonlySet<string> | undefined; version: number; from: number; at: number } = {
+    voters: undefined,
+    version: -1,
+    from: Infinity,
+    at: -Infinity,
+  };
 
   constructor(
     private spec: ResourceSpec,
@@ -1105,12 +1112,30 @@ export class ResourceMachine {
           : nextEndorsementExpiry(ctx.peers, ctx.timing, this.endorsementQuery(ctx, since));
       t = sooner(t, expiry, now);
     }
-    for (const node of this.voters(ctx)) {
+    return sooner(t, this.votersTurnAt(ctx), now);
+  }
+
+  /**
+   * The earliest time after now at which a voter is no longer heard or no longer hears us, if no
+   * heartbeat arrives. The earliest after an earlier time stays the earliest until it is reached,
+   * while the table and the voters are the same: then nothing is worked out again.
+   */
+  private votersTurnAt(ctx: NodeContext): number {
+    const now = ctx.now;
+    const voters = this.voters(ctx);
+    const kept = this.voterTurn;
+    if (kept.voters === voters && kept.version === ctx.peers.version && now >= kept.from && now < kept.at) return kept.at;
+    let t = Infinity;
+    for (const node of voters) {
       const peer = node === ctx.self ? undefined : ctx.peers.get(node);
       if (peer === undefined) continue;
       t = sooner(t, peer.heardAt + ctx.timing.deadtime, now);
       t = sooner(t, hearsUsUntil(ctx.peers, node, ctx.self, ctx.bootAt, ctx.timing), now);
     }
+    kept.voters = voters;
+    kept.version = ctx.peers.version;
+    kept.from = now;
+    kept.at = t;
     return t;
   }
 
