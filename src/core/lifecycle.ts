@@ -174,8 +174,23 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
   ['any', 'withdraw', 'ignore'],
 ];
 
+/** Answers of transitionFor, per state and event: the table is read once for each pair. */
+const LOOKED_UP = new Map<PhaseName, Map<LifecycleEvent, Transition | undefined>>();
+
 /** The transition for `event` in state `phase`, or undefined when the state does not expect it. */
 export function transitionFor(phase: PhaseName, event: LifecycleEvent): Transition | undefined {
+  let byEvent = LOOKED_UP.get(phase);
+  if (byEvent === undefined) {
+    byEvent = new Map();
+    LOOKED_UP.set(phase, byEvent);
+  }
+  if (byEvent.has(event)) return byEvent.get(event);
+  const transition = readTable(phase, event);
+  byEvent.set(event, transition);
+  return transition;
+}
+
+function readTable(phase: PhaseName, event: LifecycleEvent): Transition | undefined {
   for (const [states, on, transition] of LIFECYCLE_TABLE) {
     if (on !== event) continue;
     if (states === 'any' || states === phase || (Array.isArray(states) && states.includes(phase))) return transition;

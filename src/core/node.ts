@@ -7,6 +7,7 @@ import { PeerTable } from './peers.js';
 import { STANDARD_RULES, type QuorumRules } from './quorum.js';
 import { ResourceMachine } from './resource.js';
 import { EARLY_SEND_REFILL_FRACTION, SendBudget } from './send-budget.js';
+import { StepContext, type ContextActions } from './step-context.js';
 import type {
   Command,
   CoreConfig,
@@ -65,6 +66,14 @@ export class NodeCore {
   private runIds = 0;
   private now: number;
   private effects: Effect[] = [];
+  private readonly actions: ContextActions = {
+    newRunId: () => ++this.runIds,
+    emit: (effect) => this.effects.push(effect),
+    log: (level, message) => this.log(level, message),
+  };
+  /** The context of taking inputs in, and the one of deciding (evaluate, nextWakeAt): reused. */
+  private readonly inputContext: StepContext;
+  private readonly decideContext: StepContext;
 
   constructor(
     config: CoreConfig,
@@ -79,6 +88,8 @@ export class NodeCore {
     this.nextSendAt = start.now;
     this.earlySends = new SendBudget(config.timing.heartbeatInterval * EARLY_SEND_REFILL_FRACTION);
     this.resources = config.resources.map((spec) => new ResourceMachine(spec, config.node, config.forceStart));
+    this.inputContext = new StepContext(this.peers, this.bootAt, this.rules, this.actions);
+    this.decideContext = new StepContext(this.peers, this.bootAt, this.rules, this.actions);
   }
 
   /** Feed one input at local time `now`; returns what the shell must do, in order. */
@@ -95,7 +106,7 @@ export class NodeCore {
     if (this.exited) return [];
     this.now = Math.max(this.now, now);
     this.effects = [];
-    const ctx = this.context();
+    const ctx = this.refreshed(this.inputContext);
     for (const input of inputs) this.apply(ctx, input);
     this.evaluate();
     return this.effects;
@@ -177,7 +188,7 @@ export class NodeCore {
   /** The local time by which the core needs a tick, if nothing else arrives first. */
   nextWakeAt(): number {
     if (this.exited) return Infinity;
-    const ctx = this.context();
+    const ctx = this.refreshed(this.decideContext);
     let earliest = this.nextSendAt;
     for (const r of this.resources) earliest = Math.min(earliest, r.nextWakeAt(ctx));
     return earliest;
@@ -202,22 +213,18 @@ export class NodeCore {
     return this.resources.find((r) => r.name === name);
   }
 
+  /** A new context, for what may outlive the step's own (a view, a reload, TERM). */
   private context(now: number = this.now): NodeContext {
-    const timing = this.config.timing;
-    return {
-      now,
-      self: this.config.node,
-      timing,
-      peers: this.peers,
-      bootAt: this.bootAt,
-      listenUntil: this.bootAt + timing.deadtime,
-      gatewayReachable: this.gatewayReachable,
-      etcd: this.config.etcd,
-      rules: this.rules,
-      newRunId: () => ++this.runIds,
-      emit: (effect) => this.effects.push(effect),
-      log: (level, message) => this.log(level, message),
-    };
+    return this.fill(new StepContext(this.peers, this.bootAt, this.rules, this.actions), now);
+  }
+
+  /** One of the step's own contexts, showing the node as it is now. */
+  private refreshed(ctx: StepContext): StepContext {
+    return this.fill(ctx, this.now);
+  }
+
+  private fill(ctx: StepContext, now: number): StepContext {
+    return ctx.refresh(now, this.config.node, this.config.timing, this.gatewayReachable, this.config.etcd);
   }
 
   private log(level: LogLevel, message: string): void {
@@ -268,7 +275,7 @@ export class NodeCore {
   }
 
   private evaluate(): void {
-    const ctx = this.context();
+    const ctx = this.refreshed(this.decideContext);
     for (const r of this.resources) r.evaluate(ctx);
     for (const r of this.removing) {
       if (!r.settled() || r.blocksLeaving()) continue;

@@ -31,10 +31,14 @@ export class ResourceNotices {
 
   pruneComplaints(ctx: NodeContext, interval: number): void {
     const from = ctx.now - interval;
+    if (this.complaintTimes.every((t) => t > from)) return;
     this.complaintTimes = this.complaintTimes.filter((t) => t > from);
   }
 
-  visibility(ctx: NodeContext, visible: ReadonlySet<string>, notify: boolean): void {
+  visibility(ctx: NodeContext, visibleNodes: readonly string[], notify: boolean): void {
+    // The same nodes in the same order: nothing to say, and the set kept is already this one.
+    if (sameOrder(visibleNodes, this.visibleMembers)) return;
+    const visible = new Set(visibleNodes);
     for (const node of visible) {
       if (!this.visibleMembers.has(node)) {
         ctx.log('info', `${this.resource}: ${node} connected`);
@@ -50,7 +54,7 @@ export class ResourceNotices {
     if (visible.size !== this.visibleMembers.size || [...visible].some((n) => !this.visibleMembers.has(n))) {
       ctx.emit({ kind: 'state-changed' });
     }
-    this.visibleMembers = new Set(visible);
+    this.visibleMembers = visible;
   }
 
   shownRole(ctx: NodeContext, shown: string, notify: boolean): void {
@@ -59,4 +63,11 @@ export class ResourceNotices {
     this.lastShownRole = shown;
     ctx.emit({ kind: 'state-changed' });
   }
+}
+
+function sameOrder(nodes: readonly string[], set: ReadonlySet<string>): boolean {
+  if (nodes.length !== set.size) return false;
+  let i = 0;
+  for (const node of set) if (nodes[i++] !== node) return false;
+  return true;
 }

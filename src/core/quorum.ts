@@ -104,7 +104,7 @@ export function bothWays(peers: PeerTable, voters: ReadonlySet<string>, self: st
 }
 
 function echoOfUs(peers: PeerTable, node: string, self: string): number | undefined {
-  return peers.get(node)?.heartbeat.echoes.find((e) => e.node === self)?.sentAt;
+  return peers.echoOf(node, self);
 }
 
 export function votingFrom(bootAt: number, timing: Timing): number {

@@ -6,7 +6,7 @@
 
 import { contenderOf, isHolding, reportHolds, shownRole } from './arbitration.js';
 import type { NodeContext } from './context.js';
-import { comparePreference, type Contender } from './election.js';
+import { comparePreference, mostPreferred, type Contender } from './election.js';
 import { EtcdVote } from './etcd-vote.js';
 import {
   isHoldingPhase,
@@ -19,7 +19,6 @@ import {
 } from './lifecycle.js';
 import {
   countEndorsements,
-  bothWays,
   foundCopyWindow,
   hearsUs,
   hearsUsUntil,
@@ -33,15 +32,8 @@ import {
   type EndorsementQuery,
 } from './quorum.js';
 import { ResourceNotices } from './notices.js';
-import {
-  handOverTaker,
-  peerCandidates,
-  peerHolders,
-  peersStartingUp,
-  preferredHolder,
-  visiblePeerReports,
-  type PeerReport,
-} from './outlook.js';
+import { handOverTaker, preferredHolder, type PeerReport } from './outlook.js';
+import { OutlookCache } from './outlook-cache.js';
 import { describePeers } from './resource-view.js';
 import { explainHolderChange } from './holder-change.js';
 import { ScriptSlot } from './script-slot.js';
@@ -67,6 +59,9 @@ interface EventData {
   outcome?: ScriptOutcome;
   why?: string;
 }
+
+/** An event that carries nothing; never changed. */
+const NO_DATA: EventData = Object.freeze({});
 
 export class ResourceMachine {
   readonly name: string;
@@ -97,6 +92,17 @@ export class ResourceMachine {
   private seenHolder = '';
   /** Times this node began holding the resource (the metrics' count of becoming holder). */
   private timesHeld = 0;
+  /** The voters as configured (fixed until a reload), or as discovered with the table's version. */
+  private voterSet: Set<string> | undefined;
+  private voterSetVersion = -1;
+  private readonly outlook = new OutlookCache();
+  /** votersTurnAt as last worked out: for these voters and this version of the table, from that time. */
+  private readonly voterTurn: { voters: ReadonlySet<string> | undefined; version: number; from: number; at: number } = {
+    voters: undefined,
+    version: -1,
+    from: Infinity,
+    at: -Infinity,
+  };
 
   constructor(
     private spec: ResourceSpec,
@@ -130,6 +136,7 @@ export class ResourceMachine {
   /** A reloaded definition: the state stays as it is, later decisions follow the new one. */
   redefine(ctx: NodeContext, spec: ResourceSpec): void {
     this.spec = spec;
+    this.voterSet = undefined;
     this.priority = this.memberSpec(ctx.self).priority;
     this.slot.setTimeout(spec.scriptTimeout);
     ctx.log('notice', `${this.name}: definition reloaded`);
@@ -138,7 +145,7 @@ export class ResourceMachine {
   // ---------------------------------------------------------------------------------------------
   // The lifecycle: every event goes through the table (lifecycle.ts).
 
-  private fire(ctx: NodeContext, event: LifecycleEvent, data: EventData = {}): void {
+  private fire(ctx: NodeContext, event: LifecycleEvent, data: EventData = NO_DATA): void {
     const transition = transitionFor(this.phase.name, event);
     if (transition === undefined) {
       throw new Error(`${this.name}: ${event} cannot happen in ${this.phase.name} (${JSON.stringify(this.phase)})`);
@@ -215,10 +222,12 @@ export class ResourceMachine {
     };
   }
 
-  /** A fingerprint of what changed in our report, to send a heartbeat at once when it does. */
+  /**
+   * A fingerprint of what changed in our report, to send a heartbeat at once when it does: the
+   * report's fields but the echo (which the step's vote has brought up to date already).
+   */
   reportKey(ctx: NodeContext): string {
-    const r = this.report(ctx, 0);
-    return `${r.state}/${r.role}/${r.eligible}/${r.yielding}/${r.forced}/${r.dirty}/${r.offline}/${r.vote}`;
+    return `${this.state}/${this.role}/${this.isEligible(ctx)}/${this.yielding}/${this.forced}/${this.stopFailed()}/${ctx.now < this.offlineUntil}/${this.ballot.vote}`;
   }
 
   holds(): boolean {
@@ -278,7 +287,7 @@ export class ResourceMachine {
   /** The voters this node hears both ways, itself included, and etcd when it could endorse this node. */
   private votersBothWays(ctx: NodeContext): number {
     const etcd = ctx.etcd !== null && this.etcd.couldEndorse() ? 1 : 0;
-    return bothWays(ctx.peers, this.voters(ctx), ctx.self, ctx.now, ctx.bootAt, ctx.timing) + etcd;
+    return this.outlook.bothWays(ctx, this.name, this.voters(ctx)) + etcd;
   }
 
   private selfContender(ctx: NodeContext): Contender {
@@ -294,8 +303,17 @@ export class ResourceMachine {
   // ---------------------------------------------------------------------------------------------
   // The cluster as this node sees it.
 
-  voters(ctx: NodeContext): Set<string> {
-    return votersOf(this.spec, ctx.self, ctx.peers);
+  /** Never to be changed by the caller: it is kept for the next call. */
+  voters(ctx: NodeContext): ReadonlySet<string> {
+    // Configured voters change only with the definition; discovered ones only with the table.
+    const version = this.spec.discoverMembers === undefined ? -1 : ctx.peers.version;
+    if (this.voterSet === undefined || version !== this.voterSetVersion) {
+      const voters = votersOf(this.spec, ctx.self, ctx.peers);
+      // The same voters in the same order are kept as they were: what was derived from them holds.
+      if (this.voterSet === undefined || !sameVoters(voters, this.voterSet)) this.voterSet = voters;
+      this.voterSetVersion = version;
+    }
+    return this.voterSet;
   }
 
   voterCount(ctx: NodeContext): number {
@@ -310,19 +328,19 @@ export class ResourceMachine {
     return isTwoVoterCluster(this.voterCount(ctx), ctx.etcd !== null);
   }
 
-  private visiblePeerReports(ctx: NodeContext): PeerReport[] {
-    return visiblePeerReports(ctx, this.name, this.voters(ctx));
+  private visiblePeerReports(ctx: NodeContext): readonly PeerReport[] {
+    return this.outlook.visible(ctx, this.name, this.voters(ctx));
   }
 
   /** Nodes that hold the resource, this one included; one that is stopping yields to the others. */
   private holders(ctx: NodeContext): Contender[] {
-    const out = peerHolders(this.visiblePeerReports(ctx));
+    const out = this.outlook.peerHolders(ctx, this.name, this.voters(ctx)).slice();
     if (this.holds()) out.push({ ...this.selfContender(ctx), yielding: this.yielding || this.state === 'STOPPING' });
     return out;
   }
 
   private candidates(ctx: NodeContext): Contender[] {
-    const out = peerCandidates(this.visiblePeerReports(ctx));
+    const out = this.outlook.peerCandidates(ctx, this.name, this.voters(ctx)).slice();
     if (this.isEligible(ctx)) out.push(this.selfContender(ctx));
     return out;
   }
@@ -371,7 +389,7 @@ export class ResourceMachine {
         : wantedEndorsement(
             this.holders(ctx).filter((c) => this.hearsUs(ctx, c.node)),
             this.candidates(ctx).filter((c) => this.hearsUs(ctx, c.node)),
-            peersStartingUp(this.visiblePeerReports(ctx)),
+            this.outlook.peersStartingUp(ctx, this.name, this.voters(ctx)),
           );
     if (wanted === ctx.self && this.phase.name === 'STANDBY' && this.outvoted(ctx) !== undefined) wanted = '';
     this.ballot.offer(ctx, wanted);
@@ -518,7 +536,7 @@ export class ResourceMachine {
   // Decisions, taken after every input.
 
   evaluate(ctx: NodeContext): void {
-    this.notices.visibility(ctx, new Set(this.visiblePeerReports(ctx).map((p) => p.node)), this.spec.notify);
+    this.notices.visibility(ctx, this.outlook.visibleNames(ctx, this.name, this.voters(ctx)), this.spec.notify);
     this.noticeHandOverDone(ctx);
     this.updateVote(ctx);
     this.fire(ctx, 'evaluate');
@@ -532,7 +550,7 @@ export class ResourceMachine {
 
   /** The holder as this node sees it: the most preferred of the nodes holding, '' for none. */
   private holder(ctx: NodeContext): string {
-    return this.holders(ctx).sort(comparePreference)[0]?.node ?? '';
+    return mostPreferred(this.holders(ctx))?.node ?? '';
   }
 
   /** One event each time the holder seen here changes, with why (after every input). */
@@ -1099,31 +1117,54 @@ export class ResourceMachine {
   /** The latest local time at which this resource needs a tick, given nothing else happens. */
   nextWakeAt(ctx: NodeContext): number {
     const phase = this.phase;
-    const times = [
-      ...this.ballot.wakeTimes(ctx),
-      phase.name === 'RUNNING' && this.slot.running() === undefined ? phase.nextMonitorAt : Infinity,
-      phase.name === 'STARTING' ? phase.retryAt : Infinity,
-      phase.name === 'FOUND' ? adoptionDeadline(phase.foundAt, ctx) : Infinity,
-      phase.name === 'GRACE' ? phase.until : Infinity,
-      this.notificationsWaitUntil(ctx),
-      this.offlineUntil,
-      votingFrom(ctx.bootAt, ctx.timing),
-      ctx.listenUntil,
-    ];
+    const now = ctx.now;
+    let t = this.ballot.wakeAt(ctx);
+    t = sooner(t, phase.name === 'RUNNING' && this.slot.running() === undefined ? phase.nextMonitorAt : Infinity, now);
+    t = sooner(t, phase.name === 'STARTING' ? phase.retryAt : Infinity, now);
+    t = sooner(t, phase.name === 'FOUND' ? adoptionDeadline(phase.foundAt, ctx) : Infinity, now);
+    t = sooner(t, phase.name === 'GRACE' ? phase.until : Infinity, now);
+    t = sooner(t, this.notificationsWaitUntil(ctx), now);
+    t = sooner(t, this.offlineUntil, now);
+    t = sooner(t, votingFrom(ctx.bootAt, ctx.timing), now);
+    t = sooner(t, ctx.listenUntil, now);
     if (isHoldingPhase(phase)) {
-      times.push(nextEndorsementExpiry(ctx.peers, ctx.timing, this.endorsementQuery(ctx, ctx.bootAt)), this.hurryFrom(ctx));
+      t = sooner(t, nextEndorsementExpiry(ctx.peers, ctx.timing, this.endorsementQuery(ctx, ctx.bootAt)), now);
+      t = sooner(t, this.hurryFrom(ctx), now);
     }
     if (phase.name === 'STANDBY') {
-      times.push(nextEndorsementExpiry(ctx.peers, ctx.timing, this.endorsementQuery(ctx, this.ballot.selfVoteSince)));
+      const since = this.ballot.selfVoteSince;
+      // Not endorsing itself, it counts no peer's endorsement (none is that recent): etcd's alone.
+      const expiry =
+        since === Infinity
+          ? (ctx.etcd === null ? -Infinity : this.etcd.endsAt(ctx, ctx.etcd))
+          : nextEndorsementExpiry(ctx.peers, ctx.timing, this.endorsementQuery(ctx, since));
+      t = sooner(t, expiry, now);
     }
-    for (const node of this.voters(ctx)) {
+    return sooner(t, this.votersTurnAt(ctx), now);
+  }
+
+  /**
+   * The earliest time after now at which a voter is no longer heard or no longer hears us, if no
+   * heartbeat arrives. The earliest after an earlier time stays the earliest until it is reached,
+   * while the table and the voters are the same: then nothing is worked out again.
+   */
+  private votersTurnAt(ctx: NodeContext): number {
+    const now = ctx.now;
+    const voters = this.voters(ctx);
+    const kept = this.voterTurn;
+    if (kept.voters === voters && kept.version === ctx.peers.version && now >= kept.from && now < kept.at) return kept.at;
+    let t = Infinity;
+    for (const node of voters) {
       const peer = node === ctx.self ? undefined : ctx.peers.get(node);
       if (peer === undefined) continue;
-      times.push(peer.heardAt + ctx.timing.deadtime, hearsUsUntil(ctx.peers, node, ctx.self, ctx.bootAt, ctx.timing));
+      t = sooner(t, peer.heardAt + ctx.timing.deadtime, now);
+      t = sooner(t, hearsUsUntil(ctx.peers, node, ctx.self, ctx.bootAt, ctx.timing), now);
     }
-    let earliest = Infinity;
-    for (const t of times) if (t > ctx.now && t < earliest) earliest = t;
-    return earliest;
+    kept.voters = voters;
+    kept.version = ctx.peers.version;
+    kept.from = now;
+    kept.at = t;
+    return t;
   }
 
   view(ctx: NodeContext): ResourceView {
@@ -1164,6 +1205,18 @@ export class ResourceMachine {
  */
 function adoptionDeadline(foundAt: number, ctx: NodeContext): number {
   return foundAt + foundCopyWindow(ctx.timing);
+}
+
+function sameVoters(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  const inB = b.values();
+  for (const node of a) if (inB.next().value !== node) return false;
+  return true;
+}
+
+/** The earlier of `earliest` and `t`, counting only times after `now` (a wake-up is in the future). */
+function sooner(earliest: number, t: number, now: number): number {
+  return t > now && t < earliest ? t : earliest;
 }
 
 function succeeded(outcome: ScriptOutcome): boolean {

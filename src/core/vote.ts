@@ -80,10 +80,18 @@ export class Ballot {
     return report === undefined || releasesVoters(this.current, report, peer.heartbeat.leaving);
   }
 
-  /** Times to wake up and vote again: the promise running out, the endorsed node going deaf. */
-  wakeTimes(ctx: NodeContext): number[] {
-    if (this.current === '' || this.current === ctx.self || this.echoed === undefined) return [];
-    return [promiseEndsAt(this.echoed.heardAt, ctx.timing), hearsUsUntil(ctx.peers, this.current, ctx.self, ctx.bootAt, ctx.timing)];
+  /**
+   * The earliest time after now to wake up and vote again: the promise running out, the endorsed
+   * node going deaf. Infinity when none is ahead.
+   */
+  wakeAt(ctx: NodeContext): number {
+    if (this.current === '' || this.current === ctx.self || this.echoed === undefined) return Infinity;
+    const promise = promiseEndsAt(this.echoed.heardAt, ctx.timing);
+    const deaf = hearsUsUntil(ctx.peers, this.current, ctx.self, ctx.bootAt, ctx.timing);
+    let earliest = Infinity;
+    if (promise > ctx.now) earliest = promise;
+    if (deaf > ctx.now && deaf < earliest) earliest = deaf;
+    return earliest;
   }
 
   /** The send time echoed with the vote: of the endorsed node's heartbeat followed, or ours. */

@@ -54,9 +54,16 @@ class Rejected extends Error {
   }
 }
 
-/** Reads fields between `offset` and `end`, checking every bound before touching the buffer. */
+/**
+ * Reads fields between `offset` and `end`, checking every bound before touching the buffer. A
+ * field is named by a constant word, and by the echo or resource it belongs to (`item`); the
+ * words of a rejection are put together only when one is made, never for a field read well.
+ */
 class Reader {
   private offset: number;
+  /** 'echo' or 'resource' while reading one, '' for the heartbeat's own fields. */
+  private group = '';
+  private index = 0;
 
   constructor(
     private readonly buf: Buffer,
@@ -66,51 +73,67 @@ class Reader {
     this.offset = start;
   }
 
-  private take(size: number, what: string): number {
+  /** The fields that follow belong to echo or resource `index`. */
+  item(group: 'echo' | 'resource', index: number): void {
+    this.group = group;
+    this.index = index;
+  }
+
+  /** The fields that follow are the heartbeat's own again. */
+  whole(): void {
+    this.group = '';
+  }
+
+  /** How a rejection names `field` (and `suffix`, e.g. ' length'). */
+  describe(field: string, suffix = ''): string {
+    return this.group === '' ? `${field}${suffix}` : `${this.group} ${this.index} ${field}${suffix}`;
+  }
+
+  private take(size: number, field: string, suffix = ''): number {
     const left = this.end - this.offset;
-    if (left < size) throw new Rejected('truncated', `${what} needs ${size} bytes at offset ${this.offset}, ${left} left`);
+    if (left < size) throw new Rejected('truncated', `${this.describe(field, suffix)} needs ${size} bytes at offset ${this.offset}, ${left} left`);
     const at = this.offset;
     this.offset += size;
     return at;
   }
 
-  u8(what: string): number {
-    return this.buf.readUInt8(this.take(1, what));
+  u8(field: string, suffix = ''): number {
+    return this.buf.readUInt8(this.take(1, field, suffix));
   }
 
-  u32(what: string): number {
-    return this.buf.readUInt32BE(this.take(4, what));
+  u32(field: string): number {
+    return this.buf.readUInt32BE(this.take(4, field));
   }
 
-  i32(what: string): number {
-    return this.buf.readInt32BE(this.take(4, what));
+  i32(field: string): number {
+    return this.buf.readInt32BE(this.take(4, field));
   }
 
-  time(what: string): number {
-    const value = this.buf.readDoubleBE(this.take(8, what));
-    if (!Number.isFinite(value) || value < 0) throw new Rejected('malformed', `${what} is ${value}, not a finite number >= 0`);
+  time(field: string): number {
+    const value = this.buf.readDoubleBE(this.take(8, field));
+    if (!Number.isFinite(value) || value < 0) throw new Rejected('malformed', `${this.describe(field)} is ${value}, not a finite number >= 0`);
     return value;
   }
 
-  name(what: string): string {
-    const length = this.u8(`${what} length`);
-    if (length === 0) throw new Rejected('malformed', `${what} is empty`);
-    const at = this.take(length, what);
+  name(field: string): string {
+    const length = this.u8(field, ' length');
+    if (length === 0) throw new Rejected('malformed', `${this.describe(field)} is empty`);
+    const at = this.take(length, field);
     const bytes = this.buf.subarray(at, at + length);
-    if (!isUtf8(bytes)) throw new Rejected('malformed', `${what} is not valid UTF-8`);
+    if (!isUtf8(bytes)) throw new Rejected('malformed', `${this.describe(field)} is not valid UTF-8`);
     return bytes.toString('utf8');
   }
 
-  enumIndex<T>(what: string, values: readonly T[]): T {
-    const index = this.u8(what);
+  enumIndex<T>(field: string, values: readonly T[]): T {
+    const index = this.u8(field);
     const value = values[index];
-    if (value === undefined) throw new Rejected('malformed', `${what} index ${index} is out of range 0..${values.length - 1}`);
+    if (value === undefined) throw new Rejected('malformed', `${this.describe(field)} index ${index} is out of range 0..${values.length - 1}`);
     return value;
   }
 
-  flags(what: string, known: number): number {
-    const value = this.u8(what);
-    if ((value & ~known) !== 0) throw new Rejected('malformed', `${what} has unknown bits 0x${value.toString(16)}`);
+  flags(field: string, known: number): number {
+    const value = this.u8(field);
+    if ((value & ~known) !== 0) throw new Rejected('malformed', `${this.describe(field)} has unknown bits 0x${value.toString(16)}`);
     return value;
   }
 
@@ -119,28 +142,28 @@ class Reader {
   }
 }
 
-function readVote(reader: Reader, table: readonly string[], what: string): string {
-  const code = reader.u8(what);
+function readVote(reader: Reader, table: readonly string[], field: string): string {
+  const code = reader.u8(field);
   if (code === VOTE_NONE) return '';
   if (code === VOTE_LITERAL) {
-    const vote = reader.name(what);
-    if (voteCode(table, vote) !== VOTE_LITERAL) throw new Rejected('malformed', `${what} spells out a name of the name table`);
+    const vote = reader.name(field);
+    if (voteCode(table, vote) !== VOTE_LITERAL) throw new Rejected('malformed', `${reader.describe(field)} spells out a name of the name table`);
     return vote;
   }
   const vote = table[code - 1];
-  if (vote === undefined) throw new Rejected('malformed', `${what} refers to name ${code} of ${table.length}`);
+  if (vote === undefined) throw new Rejected('malformed', `${reader.describe(field)} refers to name ${code} of ${table.length}`);
   return vote;
 }
 
 function readResource(reader: Reader, table: readonly string[], i: number): ResourceReport {
-  const what = `resource ${i}`;
-  const name = reader.name(`${what} name`);
-  const state = reader.enumIndex(`${what} state`, RESOURCE_STATES);
-  const role = reader.enumIndex(`${what} role`, ROLES);
-  const priority = reader.i32(`${what} priority`);
-  const flags = reader.flags(`${what} flags`, KNOWN_RESOURCE_FLAGS);
-  const vote = readVote(reader, table, `${what} vote`);
-  const voteEcho = reader.time(`${what} vote echo`);
+  reader.item('resource', i);
+  const name = reader.name('name');
+  const state = reader.enumIndex('state', RESOURCE_STATES);
+  const role = reader.enumIndex('role', ROLES);
+  const priority = reader.i32('priority');
+  const flags = reader.flags('flags', KNOWN_RESOURCE_FLAGS);
+  const vote = readVote(reader, table, 'vote');
+  const voteEcho = reader.time('vote echo');
   return {
     name,
     state,
@@ -194,13 +217,15 @@ function decodeOrReject(datagram: Buffer, key: Buffer | null): Heartbeat {
   const echoes: Echo[] = [];
   const echoCount = reader.u8('echo count');
   for (let i = 0; i < echoCount; i++) {
-    const echoNode = reader.name(`echo ${i} node`);
+    reader.item('echo', i);
+    const echoNode = reader.name('node');
     if (table.includes(echoNode)) throw new Rejected('malformed', `echo ${i} repeats node ${JSON.stringify(echoNode)}`);
     table.push(echoNode);
-    echoes.push({ node: echoNode, seq: reader.u32(`echo ${i} seq`), sentAt: reader.time(`echo ${i} sentAt`) });
+    echoes.push({ node: echoNode, seq: reader.u32('seq'), sentAt: reader.time('sentAt') });
   }
 
   const resources: ResourceReport[] = [];
+  reader.whole();
   const resourceCount = reader.u8('resource count');
   for (let i = 0; i < resourceCount; i++) resources.push(readResource(reader, table, i));
 
