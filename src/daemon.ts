@@ -248,19 +248,12 @@ class Daemon {
     try {
       await this.control.start();
     } catch (error) {
-      this.names.stop();
-      await this.transport.close();
-      await this.etcd?.close(0);
-      this.releasePidFile();
+      await this.abandonStart({ controlStarted: false });
       this.io.stderr(`hastmon: ${(error as Error).message}\n`);
       return EX_OSERR;
     }
     if (!(await this.startHttp())) {
-      this.names.stop();
-      await this.control.close();
-      await this.transport.close();
-      await this.etcd?.close(0);
-      this.releasePidFile();
+      await this.abandonStart({ controlStarted: true });
       return EX_OSERR;
     }
     if (this.notify !== null) {
@@ -336,6 +329,22 @@ class Daemon {
   }
 
   /** The `http` listener, when configured: false (after saying why) when it cannot listen. */
+  /**
+   * A start that failed once the heartbeat socket was open: heartbeats heard meanwhile went to the
+   * core, which may have set a wake-up timer or started a probe. All of it is undone, so that the
+   * process ends with its exit status instead of living on with nothing to serve.
+   */
+  private async abandonStart(opened: { controlStarted: boolean }): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.names.stop();
+    this.runner.killAll();
+    if (opened.controlStarted) await this.control?.close();
+    await this.transport?.close();
+    await this.etcd?.close(0);
+    this.releasePidFile?.();
+  }
+
   private async startHttp(): Promise<boolean> {
     const address = this.config.http;
     if (address === null) return true;

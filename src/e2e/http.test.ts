@@ -129,6 +129,9 @@ describe('the http listener', () => {
     const port = await freePort();
     const c = await clusterForTest(context, {
       transport: 'unicast',
+      // lolek's heartbeats every 10 ms reach bolek while it is still starting: what they set going
+      // in bolek (a wake-up timer, a probe) must not keep it alive once its start failed.
+      timing: { heartbeatInterval: 10, deadtime: 50, lease: 50 },
       nodes: [
         { name: 'lolek', lines: [`http 127.0.0.1:${port}`] },
         { name: 'bolek', lines: [`http 127.0.0.1:${port}`] },
