@@ -60,12 +60,14 @@ describe.concurrent('hastmon -t', () => {
     await writeFile(join(files, 'web.sh'), '#!/bin/sh\n', { mode: 0o755 });
     const example = await readFile(fileURLToPath(new URL('../config/fixtures/two-sites-etcd.conf', import.meta.url)), 'utf8');
     const path = join(files, 'hastmon.conf');
-    await writeFile(path, `control ${join(files, 'ctl')}\n${example.replaceAll('/usr/local/etc/hastmon/', `${files}/`)}`);
+    // Its sites' addresses (10.N.0.M) become loopback ones (127.N.0.M): nothing here names another network.
+    const local = example.replaceAll('/usr/local/etc/hastmon/', `${files}/`).replace(/\b10\.(\d+)\.0\.(\d+)\b/g, '127.$1.0.$2');
+    await writeFile(path, `control ${join(files, 'ctl')}\n${local}`);
     for (const node of ['lolek', 'bolek']) {
       const run = await check('-c', path, '-N', node);
       expect(run).toMatchObject({ code: 0, stderr: '' });
       expect(run.stdout).toMatch(/^configuration OK$/m);
-      expect(run.stdout).toContain('etcd: one more voter of every resource, at https://10.3.0.1:2379 https://10.3.0.2:2379 https://10.3.0.3:2379');
+      expect(run.stdout).toContain('etcd: one more voter of every resource, at https://127.3.0.1:2379 https://127.3.0.2:2379 https://127.3.0.3:2379');
       expect(run.stdout).toContain('lease TTL of 3 s');
     }
   });

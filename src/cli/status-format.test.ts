@@ -206,9 +206,9 @@ describe('formatStatus: beyond the README', () => {
     const doc: StatusDocument = {
       ...bolek,
       etcd: {
-        endpoint: 'http://10.0.0.5:2379',
+        endpoint: 'http://127.0.0.1:2379',
         connected: false,
-        lastError: 'http://10.0.0.5:2379/v3/kv/range: no answer within 1000 ms',
+        lastError: 'http://127.0.0.1:2379/v3/kv/range: no answer within 1000 ms',
         resources: [
           { name: 'daemon', claim: 'theirs', owner: 'lolek', countsForMs: 0 },
           { name: 'storage', claim: 'unreachable', owner: '', countsForMs: 0 },
@@ -222,11 +222,11 @@ describe('formatStatus: beyond the README', () => {
       return end < 0 ? rest : rest.slice(0, end);
     };
     expect(blockOf('daemon')).toContain('  etcd: held by lolek');
-    expect(blockOf('storage')).toContain('  etcd: unreachable (http://10.0.0.5:2379/v3/kv/range: no answer within 1000 ms)');
-    expect(text).toContain('etcd: http://10.0.0.5:2379 unreachable (http://10.0.0.5:2379/v3/kv/range: no answer within 1000 ms)');
+    expect(blockOf('storage')).toContain('  etcd: unreachable (http://127.0.0.1:2379/v3/kv/range: no answer within 1000 ms)');
+    expect(text).toContain('etcd: http://127.0.0.1:2379 unreachable (http://127.0.0.1:2379/v3/kv/range: no answer within 1000 ms)');
     const ours = formatStatus({ ...doc, etcd: { ...doc.etcd!, connected: true, lastError: '', resources: [{ name: 'daemon', claim: 'ours', owner: 'bolek', countsForMs: 1_449 }] } });
     expect(ours).toContain('  etcd: ours, counts 1.4 s more\n');
-    expect(ours).toContain('etcd: http://10.0.0.5:2379 connected\n');
+    expect(ours).toContain('etcd: http://127.0.0.1:2379 connected\n');
     expect(formatStatus(bolek)).not.toContain('etcd');
   });
 

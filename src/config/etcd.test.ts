@@ -32,10 +32,10 @@ function etcdOf(text: string) {
 
 describe('the etcd section', () => {
   it('reads every keyword, with the defaults for those left out', () => {
-    const config = etcdOf(`lease 2s\netcd {\n  endpoints http://10.0.0.5:2379 http://etcd-b.example:2379\n}\n${RESOURCE}`);
+    const config = etcdOf(`lease 2s\netcd {\n  endpoints http://127.0.0.1:2379 http://etcd-b.example:2379\n}\n${RESOURCE}`);
     expect(config.etcd).toEqual({
       endpoints: [
-        { url: 'http://10.0.0.5:2379', scheme: 'http', host: '10.0.0.5', port: 2379 },
+        { url: 'http://127.0.0.1:2379', scheme: 'http', host: '127.0.0.1', port: 2379 },
         { url: 'http://etcd-b.example:2379', scheme: 'http', host: 'etcd-b.example', port: 2379 },
       ],
       prefix: DEFAULT_ETCD_PREFIX,

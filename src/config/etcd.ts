@@ -108,7 +108,7 @@ function one<T>(args: readonly string[], keyword: string, what: string, parse: (
 }
 
 function list<T>(args: readonly string[], parse: (text: string) => Parsed<T>): Parsed<T[]> {
-  if (args.length === 0) return fail('missing argument: endpoints expects one or more URLs such as http://10.0.0.5:2379');
+  if (args.length === 0) return fail('missing argument: endpoints expects one or more URLs such as http://127.0.0.1:2379');
   const values: T[] = [];
   for (const text of args) {
     const parsed = parse(text);
@@ -139,7 +139,7 @@ function parsePrefix(text: string): Parsed<string> {
 /** `http://host:port` or `https://host:port`, with a numeric host or a name; the port is required. */
 export function parseEtcdUrl(text: string): Parsed<EtcdEndpoint> {
   const bad = (why: string): Parsed<EtcdEndpoint> =>
-    fail(`bad etcd endpoint '${text}': ${why}; expected http://HOST:PORT or https://HOST:PORT, such as http://10.0.0.5:2379`);
+    fail(`bad etcd endpoint '${text}': ${why}; expected http://HOST:PORT or https://HOST:PORT, such as http://127.0.0.1:2379`);
   if (/^https?:\/\/[^/]*@/i.test(text)) return bad("credentials in the URL: give them as 'user' and 'password'");
   const match = /^(https?):\/\/(\[[^\]]*\]|[^/:@[\]]*)(?::([^/]*))?\/?$/i.exec(text);
   if (match === null) return bad(/^[a-z]+:\/\//i.test(text) && !/^https?:\/\//i.test(text) ? 'unknown scheme' : 'not a URL of that form');

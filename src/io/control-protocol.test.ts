@@ -21,7 +21,7 @@ const events: EventsDocument = {
 };
 
 const ETCD: NonNullable<StatusDocument['etcd']> = {
-  endpoint: 'http://10.0.0.5:2379',
+  endpoint: 'http://127.0.0.1:2379',
   connected: true,
   lastError: '',
   resources: [{ name: 'daemon', claim: 'ours', owner: 'lolek', countsForMs: 1_400 }],

@@ -74,11 +74,11 @@ describe('formatStateFile', () => {
         { ...web, name: 'nfs', etcd: { claim: 'theirs', owner: 'bolek', countsForMs: 0 } },
       ],
     };
-    const text = formatStateFile(view, { pid: 1, writtenAt: WRITTEN_AT, etcd: { endpoint: 'http://10.0.0.5:2379', connected: false, lastError: 'http://10.0.0.5:2379/v3/kv/range: connect ECONNREFUSED' } });
+    const text = formatStateFile(view, { pid: 1, writtenAt: WRITTEN_AT, etcd: { endpoint: 'http://127.0.0.1:2379', connected: false, lastError: 'http://127.0.0.1:2379/v3/kv/range: connect ECONNREFUSED' } });
     const lines = text.split('\n');
     const after = (heading: string): string | undefined => lines[lines.findIndex((l) => l.startsWith(heading)) + 2];
     expect(after('resource shared:')).toBe('  etcd: ours, counts 1.4 s more');
-    expect(after('resource web:')).toBe('  etcd: unreachable (http://10.0.0.5:2379/v3/kv/range: connect ECONNREFUSED)');
+    expect(after('resource web:')).toBe('  etcd: unreachable (http://127.0.0.1:2379/v3/kv/range: connect ECONNREFUSED)');
     expect(after('resource nfs:')).toBe('  etcd: held by bolek');
     expect(formatStateFile(VIEW, { pid: 1, writtenAt: WRITTEN_AT })).not.toContain('etcd');
   });

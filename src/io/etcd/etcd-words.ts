@@ -18,7 +18,7 @@ export function describeEtcdKey(key: Pick<EtcdResourceStatus, 'claim' | 'owner' 
   }
 }
 
-/** The connection in words: `http://10.0.0.5:2379 connected`. */
+/** The connection in words: `http://127.0.0.1:2379 connected`. */
 export function describeEtcdConnection(endpoint: string, connected: boolean | null, lastError: string): string {
   const state = connected === null ? 'not asked yet' : connected ? 'connected' : 'unreachable';
   return `${endpoint} ${state}${connected === false && lastError !== '' ? ` (${oneLine(lastError)})` : ''}`;
