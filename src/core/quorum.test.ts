@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PeerTable } from './peers.js';
+import { quickResourceSpec } from '../testing/fixtures.js';
 import {
   countEndorsements,
   endorsementWindow,
@@ -56,22 +57,8 @@ function heartbeat(node: string, r: ResourceReport, leaving = false): Heartbeat 
 }
 
 function spec(members: string[], discover?: number): ResourceSpec {
-  return {
-    name: 'r',
-    members: members.map((node) => ({ node, priority: 100, roleOnStart: 'secondary' })),
-    ...(discover === undefined ? {} : { discoverMembers: { expectedNodes: discover, priority: 100 } }),
-    attempts: 5,
-    monitorInterval: 1000,
-    monitorFall: 1,
-    localRestarts: 0,
-    scriptTimeout: 1000,
-    failback: 'manual',
-    fence: false,
-    alert: false,
-    notify: false,
-    complaintCount: 3,
-    complaintInterval: 60_000,
-  };
+  const specs = members.map((node) => ({ node, priority: 100, roleOnStart: 'secondary' as const }));
+  return quickResourceSpec('r', specs, discover === undefined ? {} : { discoverMembers: { expectedNodes: discover, priority: 100 } });
 }
 
 describe('how many endorsements make a quorum', () => {
