@@ -3,19 +3,13 @@
 import { formatDuration } from '../config/timing.js';
 import { isTwoVoterCluster, standardQuorumSize } from '../core/quorum.js';
 import type { ClusterPlan } from '../sim/cluster.js';
-import type { ScriptTimes } from '../sim/fake-scripts.js';
-import type { HolderAct, PauseLoad } from '../sim/faults.js';
+import type { HolderAct } from '../sim/faults.js';
 import { spreadOf } from '../sim/percentiles.js';
-import type { ActFigures, WhatIfFailure, WhatIfResult } from '../sim/what-if.js';
+import type { ActFigures, WhatIfFailure, WhatIfOptions, WhatIfResult } from '../sim/what-if.js';
 
-export interface ReportSettings {
+/** What was simulated (the simulator's own options) and how to say it again. */
+export interface ReportSettings extends Pick<WhatIfOptions, 'trials' | 'soakMs' | 'loss' | 'pauses' | 'scriptTimes' | 'seed'> {
   configPath: string;
-  trials: number;
-  soakMs: number;
-  loss: number;
-  pauses: PauseLoad;
-  scriptTimes: ScriptTimes;
-  seed?: number;
   /** The what-if options given, but -R and -r, to repeat in a replay. */
   repeat: readonly string[];
 }
