@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HASTMON_USAGE } from './args.js';
-import { runHastmon, type HastmonIo } from './hastmon.js';
+import { hastmonInProcess, type CapturedRun } from '../testing/hastmon-in-process.js';
 import type { LookupAll } from '../io/name-resolver.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hastmon-cli-'));
@@ -16,18 +16,8 @@ const fakeLookup: LookupAll = async (host) => {
   return [{ address: '127.0.0.1', family: 4 }];
 };
 
-async function hastmon(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: HastmonIo = {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-    defaultConfigPath: join(dir, 'absent.conf'),
-    defaultNodeName: 'lolek',
-    lookup: fakeLookup,
-  };
-  const code = await runHastmon(argv, io);
-  return { code, stdout, stderr };
+function hastmon(argv: string[]): Promise<CapturedRun> {
+  return hastmonInProcess(argv, { defaultConfigPath: join(dir, 'absent.conf'), defaultNodeName: 'lolek', lookup: fakeLookup });
 }
 
 describe('hastmon as a function', () => {

@@ -7,7 +7,7 @@ import { NodeCore, type CoreStart } from '../core/node.js';
 import { STANDARD_RULES } from '../core/quorum.js';
 import type { CoreConfig } from '../core/types.js';
 import type { CoreFactory } from '../sim/sim-core.js';
-import { runHastmon, type HastmonIo } from './hastmon.js';
+import { hastmonInProcess, type CapturedRun } from '../testing/hastmon-in-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hastmon-what-if-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,19 +18,13 @@ function file(name: string, text: string): string {
   return path;
 }
 
-async function hastmon(argv: string[], coreFactory?: CoreFactory): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: HastmonIo = {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
+function hastmon(argv: string[], coreFactory?: CoreFactory): Promise<CapturedRun> {
+  return hastmonInProcess(argv, {
     defaultConfigPath: join(dir, 'absent.conf'),
     // Not a node of any file here: -S simulates the file's nodes, whatever this host is called.
     defaultNodeName: 'elsewhere',
     ...(coreFactory === undefined ? {} : { coreFactory }),
-  };
-  const code = await runHastmon(argv, io);
-  return { code, stdout, stderr };
+  });
 }
 
 /** HASTMON's example: three service nodes, two resources; its scripts need not exist. */
