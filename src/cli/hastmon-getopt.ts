@@ -1,5 +1,5 @@
 // hastmon's option letters, alone in a module that imports nothing heavy: the launcher reads them
-// before it loads the command (src/io/memory-mode.ts).
+// before it loads the command (src/cli/memory-mode.ts).
 import type { GetoptSpec } from './getopt.js';
 
 /** The option letters that only -S takes, each with an argument. */

@@ -4,8 +4,8 @@
 // that back; it must be set before the daemon's modules load (later, it saves a third of that).
 // `hastmon -S` simulates hours of a cluster and needs the compiler: it keeps it.
 import { setFlagsFromString } from 'node:v8';
-import { getopt } from '../cli/getopt.js';
-import { HASTMON_GETOPT } from '../cli/hastmon-getopt.js';
+import { getopt } from './getopt.js';
+import { HASTMON_GETOPT } from './hastmon-getopt.js';
 
 /** Whether hastmon's arguments ask for the simulator (`-S`), which computes instead of idling. */
 export function wantsCompiler(argv: readonly string[]): boolean {
