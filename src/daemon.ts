@@ -51,7 +51,7 @@ import { isReady, statusLine } from './io/systemd-status.js';
 import type { HttpServer } from './http/server.js';
 import type { ChannelMetrics, renderMetrics } from './http/metrics.js';
 import type { LoopDelayMonitor } from './http/loop-delay.js';
-import { ScriptMetrics, outcomeOf } from './http/script-metrics.js';
+import { ScriptMetrics } from './http/script-metrics.js';
 import { DROP_REASONS } from './wire/drop-counters.js';
 import { VERSION as WIRE_VERSION } from './wire/format.js';
 import { isLoopback } from './config/exposure.js';
@@ -188,7 +188,7 @@ class Daemon {
     this.runner = new ScriptRunner({
       log: (level, message) => this.log.log(level, message),
       onDone: (resource, runId, outcome, notStarted) => {
-        this.scriptMetrics.ended(runId, outcomeOf(outcome, notStarted), monotonicMs());
+        this.scriptMetrics.exited(runId, outcome, notStarted, monotonicMs());
         this.step({ kind: 'script-done', resource, runId, outcome });
       },
     });

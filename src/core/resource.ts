@@ -40,6 +40,7 @@ import { ScriptSlot } from './script-slot.js';
 import { Ballot, wantedEndorsement } from './vote.js';
 import {
   RESOURCE_STATES,
+  STATUS_EXIT_STOPPED,
   type Heartbeat,
   type MemberSpec,
   type ResourceReport,
@@ -825,7 +826,7 @@ export class ResourceMachine {
     }
     running.monitorSuccesses = 0;
     running.monitorFailures++;
-    const what = outcome.code === 1 && !outcome.timedOut ? 'reports the resource stopped' : describeOutcome(outcome);
+    const what = outcome.code === STATUS_EXIT_STOPPED && !outcome.timedOut ? 'reports the resource stopped' : describeOutcome(outcome);
     ctx.log('warning', `${this.name}: monitor ${what} (${running.monitorFailures} of ${this.spec.monitorFall})`);
     if (running.monitorFailures < this.spec.monitorFall) return;
     running.monitorFailures = 0;

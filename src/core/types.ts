@@ -136,6 +136,9 @@ export const SCRIPT_ACTIONS = ['probe', 'start', 'stop', 'monitor', 'fence', 'al
 
 export type ScriptAction = (typeof SCRIPT_ACTIONS)[number];
 
+/** A status check's (probe, monitor) exit status for "not running here" (DESIGN §5): not a failure of the script. */
+export const STATUS_EXIT_STOPPED = 1;
+
 /** How a script run ended. `code` is null when it was killed by a signal or never ran. */
 export interface ScriptOutcome {
   code: number | null;

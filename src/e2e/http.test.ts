@@ -68,6 +68,9 @@ describe('the http listener', () => {
       expect(valueOf(f, 'hastmon_resource_quorum_size', { resource: 'daemon' })).toBe(2);
       expect(valueOf(f, 'hastmon_resource_state', { resource: 'daemon', state: self === 'lolek' ? 'RUNNING' : 'STANDBY' })).toBe(1);
       expect(valueOf(f, 'hastmon_resource_became_holder_total', { resource: 'daemon' })).toBe(self === 'lolek' ? 1 : 0);
+      // The start-up probe found the resource not running here: "stopped", not a failure.
+      const probes = (outcome: string): number | undefined => valueOf(f, 'hastmon_script_runs_total', { resource: 'daemon', action: 'probe', outcome });
+      expect([probes('stopped'), probes('failed')]).toEqual([1, 0]);
       for (const reason of DROP_REASONS) expect(valueOf(f, 'hastmon_datagrams_dropped_total', { reason })).toBeTypeOf('number');
       for (const peer of ['lolek', 'bolek', 'reksio'].filter((n) => n !== self)) {
         const ago = valueOf(f, 'hastmon_peer_last_heard_seconds', { peer });

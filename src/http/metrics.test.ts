@@ -127,17 +127,19 @@ describe('renderMetrics', () => {
     scripts.started(1, 'daemon', 'start', 1_000);
     scripts.ended(1, 'ok', 1_300); // 0.3 s
     scripts.started(2, 'daemon', 'monitor', 2_000);
-    scripts.ended(2, outcomeOf({ code: 1, timedOut: false }, false), 2_005);
+    scripts.exited(2, { code: 1, timedOut: false }, false, 2_005);
+    scripts.started(4, 'daemon', 'monitor', 2_500);
+    scripts.exited(4, { code: 3, timedOut: false }, false, 2_510);
     scripts.started(3, 'daemon', 'start', 3_000);
     scripts.ended(3, 'killed', 3_000 + 200_000); // beyond the last bucket
     scripts.ended(3, 'ok', 400_000); // ended twice (killed, then its exit): counted once
     const f = parseExposition(renderMetrics(snapshot(scripts)));
     const runs = (action: string, outcome: string): number | undefined => valueOf(f, 'hastmon_script_runs_total', { resource: 'daemon', action, outcome });
-    expect([runs('start', 'ok'), runs('start', 'killed'), runs('monitor', 'failed'), runs('stop', 'ok')]).toEqual([1, 1, 1, 0]);
+    expect([runs('start', 'ok'), runs('start', 'killed'), runs('monitor', 'stopped'), runs('monitor', 'failed'), runs('stop', 'ok')]).toEqual([1, 1, 1, 1, 0]);
     const bucket = (le: string): number | undefined => valueOf(f, 'hastmon_script_duration_seconds_bucket', { resource: 'daemon', action: 'start', le });
     expect([bucket('0.25'), bucket('0.5'), bucket('120'), bucket('+Inf')]).toEqual([0, 1, 1, 2]);
     expect(valueOf(f, 'hastmon_script_duration_seconds_sum', { resource: 'daemon', action: 'start' })).toBeCloseTo(200.3);
-    expect(valueOf(f, 'hastmon_script_duration_seconds_count', { resource: 'daemon', action: 'monitor' })).toBe(1);
+    expect(valueOf(f, 'hastmon_script_duration_seconds_count', { resource: 'daemon', action: 'monitor' })).toBe(2);
     const series = f.find((x) => x.name === 'hastmon_script_runs_total')?.samples ?? [];
     expect(series).toHaveLength(2 * SCRIPT_ACTIONS.length * SCRIPT_OUTCOMES.length);
     const buckets = f.find((x) => x.name === 'hastmon_script_duration_seconds')?.samples.filter((s) => s.name.endsWith('_bucket')) ?? [];
@@ -167,10 +169,15 @@ describe('renderMetrics', () => {
   });
 
   it('tells the outcomes apart', () => {
-    expect(outcomeOf({ code: 0, timedOut: false }, false)).toBe('ok');
-    expect(outcomeOf({ code: 2, timedOut: false }, false)).toBe('failed');
-    expect(outcomeOf({ code: null, timedOut: false }, true)).toBe('failed');
-    expect(outcomeOf({ code: null, timedOut: false }, false)).toBe('killed');
-    expect(outcomeOf({ code: null, timedOut: true }, false)).toBe('timeout');
+    expect(outcomeOf('start', { code: 0, timedOut: false }, false)).toBe('ok');
+    expect(outcomeOf('start', { code: 2, timedOut: false }, false)).toBe('failed');
+    expect(outcomeOf('start', { code: null, timedOut: false }, true)).toBe('failed');
+    expect(outcomeOf('start', { code: null, timedOut: false }, false)).toBe('killed');
+    expect(outcomeOf('start', { code: null, timedOut: true }, false)).toBe('timeout');
+    // Exit 1 is "not running here" for a status check only; a start or stop that exits 1 failed.
+    expect(outcomeOf('probe', { code: 1, timedOut: false }, false)).toBe('stopped');
+    expect(outcomeOf('monitor', { code: 1, timedOut: false }, false)).toBe('stopped');
+    expect(outcomeOf('start', { code: 1, timedOut: false }, false)).toBe('failed');
+    expect(outcomeOf('stop', { code: 1, timedOut: false }, false)).toBe('failed');
   });
 });

@@ -1,13 +1,15 @@
 // Script runs counted per resource, action and outcome, with their durations. Fed by the daemon as
 // runs start, end or are killed; read only when /metrics is scraped.
-import { SCRIPT_ACTIONS, type ScriptAction, type ScriptOutcome } from '../core/types.js';
+import { SCRIPT_ACTIONS, STATUS_EXIT_STOPPED, type ScriptAction, type ScriptOutcome } from '../core/types.js';
 
 /**
- * How a run ended: `ok` exit 0; `failed` another exit status (a monitor's 1, "stopped", included)
- * or a script that could not be started; `timeout` killed at its timeout; `killed` ended by a
- * signal: hastmon's own (a stop overtaking a start, shutdown) or anyone's.
+ * How a run ended: `ok` exit 0; `stopped` a probe's or monitor's exit 1, "not running here" (every
+ * standby's start-up probe says so: counted as a failure, it would wake whoever alerts on
+ * failures); `failed` another exit status, or a script that could not be started; `timeout`
+ * killed at its timeout; `killed` ended by a signal: hastmon's own (a stop overtaking a start,
+ * shutdown) or anyone's.
  */
-export const SCRIPT_OUTCOMES = ['ok', 'failed', 'timeout', 'killed'] as const;
+export const SCRIPT_OUTCOMES = ['ok', 'stopped', 'failed', 'timeout', 'killed'] as const;
 export type ScriptRunOutcome = (typeof SCRIPT_OUTCOMES)[number];
 
 /**
@@ -32,16 +34,17 @@ interface Pending {
 }
 
 /** What the runner says of a run that ended by itself. */
-export function outcomeOf(outcome: ScriptOutcome, notStarted: boolean): ScriptRunOutcome {
+export function outcomeOf(action: ScriptAction, outcome: ScriptOutcome, notStarted: boolean): ScriptRunOutcome {
   if (outcome.timedOut) return 'timeout';
   if (outcome.code === 0) return 'ok';
+  if (outcome.code === STATUS_EXIT_STOPPED && (action === 'probe' || action === 'monitor')) return 'stopped';
   if (outcome.code === null && !notStarted) return 'killed';
   return 'failed';
 }
 
 function emptySeries(): ScriptSeries {
   return {
-    runs: { ok: 0, failed: 0, timeout: 0, killed: 0 },
+    runs: { ok: 0, stopped: 0, failed: 0, timeout: 0, killed: 0 },
     buckets: SCRIPT_DURATION_BUCKETS_SECONDS.map(() => 0),
     sumSeconds: 0,
     count: 0,
@@ -55,6 +58,12 @@ export class ScriptMetrics {
 
   started(runId: number, resource: string, action: ScriptAction, nowMs: number): void {
     this.pending.set(runId, { resource, action, startedAtMs: nowMs });
+  }
+
+  /** A run ended by itself (the runner's report): its outcome depends on what it was. */
+  exited(runId: number, outcome: ScriptOutcome, notStarted: boolean, nowMs: number): void {
+    const run = this.pending.get(runId);
+    if (run !== undefined) this.ended(runId, outcomeOf(run.action, outcome, notStarted), nowMs);
   }
 
   ended(runId: number, outcome: ScriptRunOutcome, nowMs: number): void {
