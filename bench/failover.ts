@@ -14,12 +14,16 @@
 // Between trials it waits for a stable cluster: one holder RUNNING, the other service node
 // standing by and voting for it, every state file agreeing.
 //
-// Usage: npm run build && tsx bench/failover.ts [--trials N] [--timing HB/DEAD/LEASE[,…]]
+// With --before DIR (another build's tree: its bin/hastmon, dist/ and package.json), each timing is
+// measured for that build first, then for this one, in the same run.
+//
+// Usage: npm run build && tsx bench/failover.ts [--trials N] [--timing HB/DEAD/LEASE[,…]] [--before DIR]
 //        (expects dist/ built; builds nothing)
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Cluster } from '../src/e2e/cluster.js';
 import { freePort, ROOT, sleep } from '../src/e2e/processes.js';
@@ -172,6 +176,13 @@ function handoverTrial(
   };
 }
 
+/** Sends `signal` to the daemon; returns the time just before, to the fraction of a millisecond. */
+function signalled(cluster: Cluster, node: string, signal: NodeJS.Signals): number {
+  const at = wallNow();
+  cluster.signal(node, signal);
+  return at;
+}
+
 /** Sends a control request straight to the daemon's socket (no hastmonctl start-up in the figure). */
 async function control(cluster: Cluster, node: string, request: ControlRequest): Promise<number> {
   const at = wallNow();
@@ -182,12 +193,12 @@ async function control(cluster: Cluster, node: string, request: ControlRequest):
 
 const TRIALS: Array<[string, (cluster: Cluster, watch: HeartbeatWatch) => Promise<Figures>]> = [
   ['kill -9', killTrial],
-  ['HUP', handoverTrial('HUP', async (c, holder) => c.signal(holder, 'SIGHUP'))],
+  ['HUP', handoverTrial('HUP', async (c, holder) => signalled(c, holder, 'SIGHUP'))],
   [
     'TERM',
     handoverTrial(
       'TERM',
-      async (c, holder) => c.signal(holder, 'SIGTERM'),
+      async (c, holder) => signalled(c, holder, 'SIGTERM'),
       async (c, holder) => {
         await c.waitForExit(holder);
         c.start(holder);
@@ -215,7 +226,13 @@ const TRIALS: Array<[string, (cluster: Cluster, watch: HeartbeatWatch) => Promis
   ],
 ];
 
-async function runTiming(timing: BenchTiming | undefined, trials: number, interrupted: { cluster?: Cluster }): Promise<boolean> {
+/** The daemon measured: this tree's, or another build's launcher. */
+interface Build {
+  label: string;
+  launcher?: string;
+}
+
+async function runTiming(timing: BenchTiming | undefined, trials: number, build: Build, interrupted: { cluster?: Cluster }): Promise<boolean> {
   const watch = await HeartbeatWatch.open();
   const cluster = await Cluster.create({
     transport: 'unicast',
@@ -223,10 +240,12 @@ async function runTiming(timing: BenchTiming | undefined, trials: number, interr
     label: 'bench',
     extraRemotes: [`127.0.0.1:${watch.port}`],
     ...(timing === undefined ? {} : { timing }),
+    ...(build.launcher === undefined ? {} : { launcher: build.launcher }),
   });
   interrupted.cluster = cluster;
   const t = cluster.timing;
-  process.stdout.write(`timing: heartbeat ${t.heartbeatInterval} ms, deadtime ${t.deadtime} ms, lease ${t.lease} ms\n`);
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  process.stdout.write(`${build.label}: timing: heartbeat ${t.heartbeatInterval} ms, deadtime ${t.deadtime} ms, lease ${t.lease} ms; load average ${load}\n`);
   try {
     await cluster.startAll();
     await settle(cluster, SERVICE_NODES[0]);
@@ -262,6 +281,16 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const trials = parseTrials(argv);
   const timings = (argument(argv, '--timing') ?? DEFAULT_TIMINGS).split(',').map((text) => parseBenchTiming(text));
+  const beforeDir = argument(argv, '--before');
+  const builds: Build[] = [{ label: 'this build' }];
+  if (beforeDir !== undefined) {
+    const launcher = join(resolve(beforeDir), 'bin', 'hastmon');
+    if (!existsSync(launcher)) {
+      process.stderr.write(`bench/failover: --before ${beforeDir}: no bin/hastmon there\n`);
+      return 1;
+    }
+    builds.unshift({ label: `before (${resolve(beforeDir)})`, launcher });
+  }
   if (!existsSync(join(ROOT, 'dist', 'cli', 'hastmon.js'))) {
     process.stderr.write('bench/failover: dist/cli/hastmon.js is missing: run npm run build first\n');
     return 1;
@@ -279,7 +308,9 @@ async function main(): Promise<number> {
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
   try {
-    for (const timing of timings) if (!(await runTiming(timing, trials, interrupted))) return 1;
+    for (const timing of timings) {
+      for (const build of builds) if (!(await runTiming(timing, trials, build, interrupted))) return 1;
+    }
     return 0;
   } finally {
     process.off('SIGINT', onInterrupt);

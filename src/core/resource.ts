@@ -81,6 +81,10 @@ export class ResourceMachine {
   /** Shutting down, or dropped from the configuration: release and never hold again. */
   private retiring = false;
   private offlineUntil = -Infinity;
+  /** Some node (this one included) was seen running the resource at the last evaluation. */
+  private runningSeen = false;
+  /** When the last node seen running it stopped being seen so (-Infinity: none since, or one runs it). */
+  private holderGoneAt = -Infinity;
   private readonly ballot: Ballot;
   /** etcd's endorsement of this node, when an `etcd` section makes it a voter. */
   private readonly etcd: EtcdVote;
@@ -543,6 +547,7 @@ export class ResourceMachine {
     this.fire(ctx, 'evaluate');
     this.updateVote(ctx);
     this.notices.pruneComplaints(ctx, this.spec.complaintInterval);
+    this.noticeRunningHolder(ctx);
     this.runBackgroundScripts(ctx);
     this.notices.shownRole(ctx, shownRole(this.role, this.holdsAsItsOwn()), this.spec.notify);
     if (ctx.etcd !== null) this.etcd.wish(ctx, this.wantsEtcdKey(ctx));
@@ -1102,14 +1107,27 @@ export class ResourceMachine {
   }
 
   /**
-   * A candidate waits for its voters' answers, due one network hop after its candidacy: a
-   * notification started meanwhile would be killed by the start (the lifecycle owns the slot) and
-   * its fork would hold the start up. So notifications wait, a lease from the candidacy at most;
-   * a candidate not elected by then runs them anyway.
+   * Notifications wait while the resource changes hands, so that no fork holds up a step of it:
+   * - a candidate waits for its voters' answers, due one network hop after its candidacy: a
+   *   notification started meanwhile would be killed by the start (the lifecycle owns the slot)
+   *   and its fork would hold the start up;
+   * - every other node, from the moment nobody is seen running the resource any more until a node
+   *   runs it again: the old holder after its stop, the voters as they answer the next node. A
+   *   fork blocks the loop for a millisecond or more, and an answer arriving meanwhile waits for it.
+   * A lease at most in both cases: a resource nobody takes over does not silence its scripts.
    */
   private notificationsWaitUntil(ctx: NodeContext): number {
-    if (this.phase.name !== 'STANDBY' || this.ballot.vote !== ctx.self) return -Infinity;
-    return this.ballot.selfVoteSince + ctx.timing.lease;
+    const handOver = this.runningSeen ? -Infinity : this.holderGoneAt + ctx.timing.lease;
+    if (this.phase.name !== 'STANDBY' || this.ballot.vote !== ctx.self) return handOver;
+    return Math.max(handOver, this.ballot.selfVoteSince + ctx.timing.lease);
+  }
+
+  /** Keeps runningSeen and holderGoneAt (notificationsWaitUntil) up to date. */
+  private noticeRunningHolder(ctx: NodeContext): void {
+    const running = this.phase.name === 'RUNNING' || this.visiblePeerReports(ctx).some((p) => p.report.state === 'RUNNING');
+    if (running === this.runningSeen) return;
+    this.runningSeen = running;
+    this.holderGoneAt = running ? -Infinity : ctx.now;
   }
 
   // ---------------------------------------------------------------------------------------------
