@@ -196,6 +196,9 @@ export class NodeCore {
     const ctx = this.refreshed(this.decideContext);
     let earliest = this.nextSendAt;
     for (const r of this.resources) earliest = Math.min(earliest, r.nextWakeAt(ctx));
+    // Notifications waiting for the gate's pause to end (a finished script wakes the core anyway).
+    const opensAt = this.notificationGate.opensAt;
+    if (opensAt > this.now && this.resources.some((r) => r.hasWaitingNotifications())) earliest = Math.min(earliest, opensAt);
     return earliest;
   }
 
@@ -309,7 +312,7 @@ export class NodeCore {
    */
   private runNotifications(ctx: NodeContext): void {
     const count = this.resources.length;
-    for (let i = 0; i < count && !this.notificationGate.full(); i++) {
+    for (let i = 0; i < count && !this.notificationGate.closed(this.now); i++) {
       const at = (this.notificationTurn + i) % count;
       if (!this.resources[at]?.runQueuedNotification(ctx)) continue;
       this.notificationTurn = (at + 1) % count;

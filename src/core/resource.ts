@@ -457,7 +457,7 @@ export class ResourceMachine {
   }
 
   onScriptDone(ctx: NodeContext, runId: number, outcome: ScriptOutcome): void {
-    const finished = this.slot.finish(runId);
+    const finished = this.slot.finish(runId, ctx.now);
     if (finished === undefined) return; // killed or unknown: its result means nothing now
     switch (finished.action) {
       case 'alert':
@@ -1109,6 +1109,10 @@ export class ResourceMachine {
     // Between start attempts the retry waits for a free slot: a notification must not hold it.
     if (this.phase.name === 'STARTING') return false;
     return this.slot.runQueuedNotification(ctx);
+  }
+
+  hasWaitingNotifications(): boolean {
+    return this.slot.waiting().length > 0;
   }
 
   /**

@@ -14,6 +14,8 @@ interface Run {
   action: ScriptAction;
   /** A notification's words, to run it again if the lifecycle cuts it short. */
   args: string[];
+  /** Local time it started: how long a notification took sets the node's pause after it. */
+  startedAt: number;
 }
 
 export class ScriptSlot {
@@ -50,17 +52,17 @@ export class ScriptSlot {
     ctx.emit({ kind: 'kill-script', resource: this.resource, runId: killed.runId });
     this.current = undefined;
     if (isNotification(killed.action)) {
-      this.gate.leave();
+      this.gate.leave(ctx.now, killed.startedAt);
       this.queue.returnFirst({ action: killed.action, args: killed.args });
     }
   }
 
-  /** The run that finished, if it is the one in the slot. */
-  finish(runId: number): Run | undefined {
+  /** The run that finished at `now`, if it is the one in the slot. */
+  finish(runId: number, now: number): Run | undefined {
     if (this.current?.runId !== runId) return undefined;
     const done = this.current;
     this.current = undefined;
-    if (isNotification(done.action)) this.gate.leave();
+    if (isNotification(done.action)) this.gate.leave(now, done.startedAt);
     return done;
   }
 
@@ -76,7 +78,7 @@ export class ScriptSlot {
   runQueuedNotification(ctx: NodeContext): boolean {
     const dropped = this.queue.takeDropped();
     if (dropped > 0) ctx.log('warning', `${this.resource}: ${dropped} notifications dropped (scripts too slow to keep up)`);
-    if (this.current !== undefined || this.queue.length === 0 || !this.gate.tryEnter()) return false;
+    if (this.current !== undefined || this.queue.length === 0 || !this.gate.tryEnter(ctx.now)) return false;
     const next = this.queue.next() as QueuedScript;
     this.start(ctx, next.action, next.args);
     return true;
@@ -84,7 +86,7 @@ export class ScriptSlot {
 
   private start(ctx: NodeContext, action: ScriptAction, args: string[]): void {
     const runId = ctx.newRunId();
-    this.current = { runId, action, args };
+    this.current = { runId, action, args, startedAt: ctx.now };
     ctx.emit({ kind: 'run-script', resource: this.resource, runId, action, args, timeoutMs: this.timeoutMs });
   }
 }
