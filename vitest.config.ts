@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** Tests that run clusters of real daemons on loopback, whose heartbeats must not wait for a busy CPU. */
-const CLUSTERS = ['src/e2e/{control,demo,etcd,failover-multicast,failover-unicast,failures,hostile,http,two-node,unkeyed,steering}.test.ts'];
+const CLUSTERS = ['src/e2e/{control,demo,etcd,failover-multicast,failover-unicast,failures,hostile,http,notifications,two-node,unkeyed,steering}.test.ts'];
 
 export default defineConfig({
   test: {

@@ -3,6 +3,7 @@
 // carry out. No clock, no socket, no file, no process: the simulator runs the same code.
 
 import type { NodeContext } from './context.js';
+import { NotificationGate } from './notification-gate.js';
 import { PeerTable } from './peers.js';
 import { STANDARD_RULES, type QuorumRules } from './quorum.js';
 import { ResourceMachine } from './resource.js';
@@ -48,6 +49,10 @@ export class NodeCore {
   private resources: ResourceMachine[];
   /** Resources dropped by a reload: released, then forgotten once settled. */
   private readonly removing = new Set<ResourceMachine>();
+  /** Notification scripts running on this node, over all resources: bounded. */
+  private readonly notificationGate = new NotificationGate();
+  /** The resource offered the gate's next place first: each gets its turn. */
+  private notificationTurn = 0;
   private readonly bootAt: number;
   private seq = 0;
   private nextSendAt: number;
@@ -87,7 +92,7 @@ export class NodeCore {
     this.now = start.now;
     this.nextSendAt = start.now;
     this.earlySends = new SendBudget(config.timing.heartbeatInterval * EARLY_SEND_REFILL_FRACTION);
-    this.resources = config.resources.map((spec) => new ResourceMachine(spec, config.node, config.forceStart));
+    this.resources = config.resources.map((spec) => new ResourceMachine(spec, config.node, config.forceStart, this.notificationGate));
     this.inputContext = new StepContext(this.peers, this.bootAt, this.rules, this.actions);
     this.decideContext = new StepContext(this.peers, this.bootAt, this.rules, this.actions);
   }
@@ -165,7 +170,7 @@ export class NodeCore {
       const existing = this.resource(spec.name);
       if (existing === undefined) {
         ctx.log('notice', `${spec.name}: new resource`);
-        kept.push(new ResourceMachine(spec, config.node, false));
+        kept.push(new ResourceMachine(spec, config.node, false, this.notificationGate));
         continue;
       }
       const old = this.config.resources.find((r) => r.name === spec.name);
@@ -191,6 +196,9 @@ export class NodeCore {
     const ctx = this.refreshed(this.decideContext);
     let earliest = this.nextSendAt;
     for (const r of this.resources) earliest = Math.min(earliest, r.nextWakeAt(ctx));
+    // Notifications waiting for the gate's pause to end (a finished script wakes the core anyway).
+    const opensAt = this.notificationGate.opensAt;
+    if (opensAt > this.now && this.resources.some((r) => r.hasWaitingNotifications())) earliest = Math.min(earliest, opensAt);
     return earliest;
   }
 
@@ -277,6 +285,7 @@ export class NodeCore {
   private evaluate(): void {
     const ctx = this.refreshed(this.decideContext);
     for (const r of this.resources) r.evaluate(ctx);
+    this.runNotifications(ctx);
     for (const r of this.removing) {
       if (!r.settled() || r.blocksLeaving()) continue;
       this.removing.delete(r);
@@ -294,6 +303,20 @@ export class NodeCore {
       }
     }
     this.maybeSend(ctx);
+  }
+
+  /**
+   * Notification scripts, once every resource has decided (the lifecycle and monitors had the
+   * slots first): the gate's free places go to the resources in turn, starting after the one
+   * served last, so that one resource's burst does not hold the others' up.
+   */
+  private runNotifications(ctx: NodeContext): void {
+    const count = this.resources.length;
+    for (let i = 0; i < count && !this.notificationGate.closed(this.now); i++) {
+      const at = (this.notificationTurn + i) % count;
+      if (!this.resources[at]?.runQueuedNotification(ctx)) continue;
+      this.notificationTurn = (at + 1) % count;
+    }
   }
 
   private maybeSend(ctx: NodeContext): void {

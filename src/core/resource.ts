@@ -8,6 +8,7 @@ import { contenderOf, isHolding, reportHolds, shownRole } from './arbitration.js
 import type { NodeContext } from './context.js';
 import { comparePreference, mostPreferred, type Contender } from './election.js';
 import { EtcdVote } from './etcd-vote.js';
+import type { NotificationGate } from './notification-gate.js';
 import {
   isHoldingPhase,
   shownState,
@@ -113,6 +114,7 @@ export class ResourceMachine {
     private spec: ResourceSpec,
     self: string,
     forceStart: boolean,
+    notificationGate: NotificationGate,
   ) {
     this.name = spec.name;
     const member = this.memberSpec(self);
@@ -122,7 +124,7 @@ export class ResourceMachine {
     this.forced = forceStart && this.isServiceRole();
     this.ballot = new Ballot(spec.name);
     this.etcd = new EtcdVote(spec.name);
-    this.slot = new ScriptSlot(spec.name, spec.scriptTimeout);
+    this.slot = new ScriptSlot(spec.name, spec.scriptTimeout, notificationGate);
     this.notices = new ResourceNotices(spec.name, this.slot, this.role);
   }
 
@@ -460,7 +462,7 @@ export class ResourceMachine {
   }
 
   onScriptDone(ctx: NodeContext, runId: number, outcome: ScriptOutcome): void {
-    const finished = this.slot.finish(runId);
+    const finished = this.slot.finish(runId, ctx.now);
     if (finished === undefined) return; // killed or unknown: its result means nothing now
     switch (finished.action) {
       case 'alert':
@@ -1095,15 +1097,28 @@ export class ResourceMachine {
     this.slot.run(ctx, action, args);
   }
 
-  /** Monitor and notifications use the script slot only when the lifecycle does not need it. */
+  /** A monitor that is due goes before any notification: it watches the service. */
   private runBackgroundScripts(ctx: NodeContext): void {
     if (this.slot.running() !== undefined) return;
-    if (ctx.now < this.notificationsWaitUntil(ctx)) return;
-    if (this.slot.runQueuedNotification(ctx)) return;
     if (this.phase.name === 'RUNNING' && ctx.now >= this.phase.nextMonitorAt) {
       this.phase.nextMonitorAt = Infinity;
       this.run(ctx, 'monitor', []);
     }
+  }
+
+  /**
+   * The next waiting notification, when the lifecycle leaves the slot free and the node's gate has
+   * a place (the node offers the places to its resources in turn, after they all decided).
+   */
+  runQueuedNotification(ctx: NodeContext): boolean {
+    if (ctx.now < this.notificationsWaitUntil(ctx)) return false;
+    // Between start attempts the retry waits for a free slot: a notification must not hold it.
+    if (this.phase.name === 'STARTING') return false;
+    return this.slot.runQueuedNotification(ctx);
+  }
+
+  hasWaitingNotifications(): boolean {
+    return this.slot.waiting().length > 0;
   }
 
   /**
