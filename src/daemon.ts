@@ -56,8 +56,7 @@ import { DROP_REASONS } from './wire/drop-counters.js';
 import { VERSION as WIRE_VERSION } from './wire/format.js';
 import { isLoopback } from './config/exposure.js';
 import { etcdTtlMs } from './core/quorum.js';
-import { EtcdClient } from './io/etcd/etcd-client.js';
-import { EtcdVoter } from './io/etcd/etcd-voter.js';
+import type { EtcdVoter } from './io/etcd/etcd-voter.js';
 import type { EtcdConnection } from './io/status-document.js';
 
 /** The directory of the low-level helpers, put first on every script's PATH. */
@@ -204,7 +203,7 @@ class Daemon {
     if (pid.note !== undefined) this.log.log('notice', pid.note);
     try {
       this.key = readKey(this.config);
-      this.etcd = this.openEtcd();
+      this.etcd = await this.openEtcd();
     } catch (error) {
       this.releasePidFile();
       this.io.stderr(`hastmon: ${(error as Error).message}\n`);
@@ -299,10 +298,13 @@ class Daemon {
   /**
    * etcd's client and the adapter that carries out the core's wishes for each key, when the
    * configuration has an `etcd` section. Throws, with one line, when a TLS file cannot be read.
+   * Loaded only then: the HTTP and TLS modules behind them are a megabyte of resident memory that
+   * a cluster without etcd never uses.
    */
-  private openEtcd(): EtcdVoter | undefined {
+  private async openEtcd(): Promise<EtcdVoter | undefined> {
     const config = this.config.etcd;
     if (config === null) return undefined;
+    const [{ EtcdClient }, { EtcdVoter }] = await Promise.all([import('./io/etcd/etcd-client.js'), import('./io/etcd/etcd-voter.js')]);
     const log = {
       log: (level: Parameters<Logger['log']>[0], message: string) => this.log.log(level, message),
       limited: (key: string, intervalMs: number, level: Parameters<Logger['log']>[0], message: string) => this.log.limited(key, intervalMs, level, message),
