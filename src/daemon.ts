@@ -152,6 +152,8 @@ class Daemon {
   private timer: NodeJS.Timeout | undefined;
   /** The core's wake-up time the timer is armed for. */
   private timerAt = Infinity;
+  /** The core's wake-up time as of its last step: it moves only when the core steps. */
+  private wakeAt = -Infinity;
   private readonly pending: Input[] = [];
   /** The inputs of one flush, in the order the core takes them. */
   private readonly batch: Input[] = [];
@@ -717,6 +719,7 @@ class Daemon {
    */
   private schedule(): void {
     const at = this.core.nextWakeAt();
+    this.wakeAt = at;
     if (this.timer !== undefined) {
       if (this.timerAt <= at) return;
       clearTimeout(this.timer);
@@ -729,7 +732,14 @@ class Daemon {
 
   private readonly onTimer = (): void => {
     this.timer = undefined;
-    const late = monotonicMs() - this.timerAt;
+    const now = monotonicMs();
+    // Armed for a wake-up that a step has since put back (an answer delays the next regular
+    // heartbeat): nothing is due, so no step; the simulator, too, ticks a core only when it asks.
+    if (this.wakeAt > now) {
+      if (!this.stopped) this.schedule();
+      return;
+    }
+    const late = now - this.timerAt;
     if (late > LATE_TIMER_WARNING_MS) {
       this.log.limited('late-timer', 10_000, 'warning', `event loop ran ${Math.round(late)} ms late`);
     }
