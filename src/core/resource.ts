@@ -51,6 +51,35 @@ import {
   type EtcdClaim,
 } from './types.js';
 
+/** A report's fields but its echo: a heartbeat goes at once when one of them changes. */
+export interface ReportFingerprint {
+  state: ResourceState;
+  role: Role;
+  eligible: boolean;
+  yielding: boolean;
+  forced: boolean;
+  dirty: boolean;
+  offline: boolean;
+  vote: string;
+}
+
+export function emptyFingerprint(): ReportFingerprint {
+  return { state: 'INITIAL', role: 'init', eligible: false, yielding: false, forced: false, dirty: false, offline: false, vote: '' };
+}
+
+export function sameFingerprint(a: ReportFingerprint, b: ReportFingerprint): boolean {
+  return (
+    a.state === b.state &&
+    a.role === b.role &&
+    a.eligible === b.eligible &&
+    a.yielding === b.yielding &&
+    a.forced === b.forced &&
+    a.dirty === b.dirty &&
+    a.offline === b.offline &&
+    a.vote === b.vote
+  );
+}
+
 /** Consecutive good monitor runs after which earlier failures are forgiven. */
 const HEALTHY_RUNS_TO_RESET_ATTEMPTS = 10;
 
@@ -223,11 +252,18 @@ export class ResourceMachine {
   }
 
   /**
-   * A fingerprint of what changed in our report, to send a heartbeat at once when it does: the
-   * report's fields but the echo (which the step's vote has brought up to date already).
+   * Writes into `into` what the others would see change in our report: its fields but the echo
+   * (which the step's vote has brought up to date already). Fields, not text: it runs every step.
    */
-  reportKey(ctx: NodeContext): string {
-    return `${this.state}/${this.role}/${this.isEligible(ctx)}/${this.yielding}/${this.forced}/${this.stopFailed()}/${ctx.now < this.offlineUntil}/${this.ballot.vote}`;
+  fingerprint(ctx: NodeContext, into: ReportFingerprint): void {
+    into.state = this.state;
+    into.role = this.role;
+    into.eligible = this.isEligible(ctx);
+    into.yielding = this.yielding;
+    into.forced = this.forced;
+    into.dirty = this.stopFailed();
+    into.offline = ctx.now < this.offlineUntil;
+    into.vote = this.ballot.vote;
   }
 
   holds(): boolean {
