@@ -133,19 +133,6 @@ export class ResourceMachine {
     at: -Infinity,
   };
 
-  /**
-   * hurryFrom as last worked out, and from what (without etcd): a step asks it twice, deciding
-   * whether to send and then for the next wake-up, with nothing it depends on changed between.
-   */
-  private readonly hurry: { now: number; version: number; vote: string; voters: ReadonlySet<string> | undefined; spec: ResourceSpec | undefined; at: number } = {
-    now: Number.NaN,
-    version: -1,
-    vote: '',
-    voters: undefined,
-    spec: undefined,
-    at: Infinity,
-  };
-
   constructor(
     private spec: ResourceSpec,
     self: string,
@@ -494,23 +481,6 @@ export class ResourceMachine {
    */
   hurryFrom(ctx: NodeContext): number {
     if (!isHoldingPhase(this.phase) || this.forced || this.isTwoNode(ctx)) return Infinity;
-    // etcd's endorsement moves with its own news: worked out every time then.
-    if (ctx.etcd !== null) return this.hurryFromNow(ctx);
-    const voters = this.voters(ctx);
-    const kept = this.hurry;
-    if (kept.now === ctx.now && kept.version === ctx.peers.version && kept.vote === this.ballot.vote && kept.voters === voters && kept.spec === this.spec) {
-      return kept.at;
-    }
-    kept.at = this.hurryFromNow(ctx);
-    kept.now = ctx.now;
-    kept.version = ctx.peers.version;
-    kept.vote = this.ballot.vote;
-    kept.voters = voters;
-    kept.spec = this.spec;
-    return kept.at;
-  }
-
-  private hurryFromNow(ctx: NodeContext): number {
     const lapse = quorumLapsesAt(ctx.peers, ctx.timing, this.endorsementQuery(ctx, ctx.bootAt), this.quorum(ctx));
     return lapse - 2 * ctx.timing.heartbeatInterval;
   }
