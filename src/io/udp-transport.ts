@@ -104,7 +104,6 @@ function validPort(port: number, allowAny: boolean): boolean {
 
 /** A dual-stack IPv6 socket reports IPv4 senders as `::ffff:a.b.c.d`; `friends` lists plain IPv4. */
 function plainAddress(address: string): string {
-  if (address.charCodeAt(0) !== 0x3a) return address; // not starting with ':': plain already, no pattern to run
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return mapped === null ? address : (mapped[1] as string);
 }
