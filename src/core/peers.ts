@@ -110,7 +110,7 @@ export class PeerTable {
     if (peer === undefined) return undefined;
     if (peer.echoFor !== self) {
       peer.echoFor = self;
-      peer.echoSentAt = echoSentAt(peer.heartbeat.echoes, self);
+      peer.echoSentAt = peer.heartbeat.echoes.find((e) => e.node === self)?.sentAt;
     }
     return peer.echoSentAt;
   }
@@ -126,11 +126,6 @@ export class PeerTable {
 
 function entry(heartbeat: Heartbeat, heardAt: number, previous: Heartbeat | undefined): Entry {
   return { heartbeat, heardAt, previous, index: undefined, previousIndex: undefined, echoFor: undefined, echoSentAt: undefined };
-}
-
-function echoSentAt(echoes: readonly Echo[], node: string): number | undefined {
-  for (const echo of echoes) if (echo.node === node) return echo.sentAt;
-  return undefined;
 }
 
 function findReport(reports: readonly ResourceReport[], resource: string): ResourceReport | undefined {

@@ -65,12 +65,7 @@ export class Ballot {
     const peer = ctx.peers.get(this.current);
     if (peer === undefined) return;
     if (ctx.rules.endorseOnlyNodesHearingUs && !hearsUs(ctx.peers, this.current, ctx.self, ctx.now, ctx.bootAt, ctx.timing)) return;
-    // Updated in place: it is asked for at every step, and nobody else keeps it.
-    if (this.echoed === undefined) this.echoed = { sentAt: peer.heartbeat.sentAt, heardAt: peer.heardAt };
-    else {
-      this.echoed.sentAt = peer.heartbeat.sentAt;
-      this.echoed.heardAt = peer.heardAt;
-    }
+    this.echoed = { sentAt: peer.heartbeat.sentAt, heardAt: peer.heardAt };
   }
 
   /**
