@@ -61,8 +61,6 @@ export interface ChannelCounters {
 interface Target {
   address: string;
   port: number;
-  /** The send callback for this outlet and target, made at its first send and reused for every other. */
-  done?: (error: Error | null) => void;
 }
 
 /** One bound socket and where it sends. */
@@ -391,33 +389,26 @@ export class UdpTransport {
   }
 
   private sendTo(outlet: Outlet, target: Target, datagram: Buffer): void {
-    target.done ??= this.sendDone(outlet, target);
-    try {
-      outlet.socket.send(datagram, target.port, target.address, target.done);
-    } catch (error) {
-      this.sendFailed(outlet, target, error);
-    }
-  }
-
-  /** What a send to `target` ends with: made once per target, so that a heartbeat allocates no closure. */
-  private sendDone(outlet: Outlet, target: Target): (error: Error | null) => void {
-    return (error) => {
-      if (error === null) {
-        this.sent += 1;
-        outlet.counters.sent += 1;
-      } else this.sendFailed(outlet, target, error);
+    const failed = (error: unknown): void => {
+      this.sendErrors += 1;
+      outlet.counters.sendErrors += 1;
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      this.complain(
+        `send:${outlet.channel}:${code}`,
+        'warning',
+        `channel ${outlet.channel} (${outlet.label}): sending to ${endpoint(target.address, target.port)} failed: ${errorText(error)}`,
+      );
     };
-  }
-
-  private sendFailed(outlet: Outlet, target: Target, error: unknown): void {
-    this.sendErrors += 1;
-    outlet.counters.sendErrors += 1;
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    this.complain(
-      `send:${outlet.channel}:${code}`,
-      'warning',
-      `channel ${outlet.channel} (${outlet.label}): sending to ${endpoint(target.address, target.port)} failed: ${errorText(error)}`,
-    );
+    try {
+      outlet.socket.send(datagram, target.port, target.address, (error) => {
+        if (error === null) {
+          this.sent += 1;
+          outlet.counters.sent += 1;
+        } else failed(error);
+      });
+    } catch (error) {
+      failed(error);
+    }
   }
 
   /** At most one line per key per interval, then how many were suppressed. */
