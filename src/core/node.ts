@@ -5,7 +5,8 @@
 import type { NodeContext } from './context.js';
 import { PeerTable } from './peers.js';
 import { STANDARD_RULES, type QuorumRules } from './quorum.js';
-import { ResourceMachine, emptyFingerprint, sameFingerprint, type ReportFingerprint } from './resource.js';
+import { emptyFingerprint, sameFingerprint, type ReportFingerprint } from './report-fingerprint.js';
+import { ResourceMachine } from './resource.js';
 import { EARLY_SEND_REFILL_FRACTION, SendBudget } from './send-budget.js';
 import { StepContext, type ContextActions } from './step-context.js';
 import type {

@@ -36,6 +36,7 @@ import { handOverTaker, preferredHolder, type PeerReport } from './outlook.js';
 import { OutlookCache } from './outlook-cache.js';
 import { describePeers } from './resource-view.js';
 import { explainHolderChange } from './holder-change.js';
+import type { ReportFingerprint } from './report-fingerprint.js';
 import { ScriptSlot } from './script-slot.js';
 import { Ballot, wantedEndorsement } from './vote.js';
 import {
@@ -50,35 +51,6 @@ import {
   type ScriptOutcome,
   type EtcdClaim,
 } from './types.js';
-
-/** A report's fields but its echo: a heartbeat goes at once when one of them changes. */
-export interface ReportFingerprint {
-  state: ResourceState;
-  role: Role;
-  eligible: boolean;
-  yielding: boolean;
-  forced: boolean;
-  dirty: boolean;
-  offline: boolean;
-  vote: string;
-}
-
-export function emptyFingerprint(): ReportFingerprint {
-  return { state: 'INITIAL', role: 'init', eligible: false, yielding: false, forced: false, dirty: false, offline: false, vote: '' };
-}
-
-export function sameFingerprint(a: ReportFingerprint, b: ReportFingerprint): boolean {
-  return (
-    a.state === b.state &&
-    a.role === b.role &&
-    a.eligible === b.eligible &&
-    a.yielding === b.yielding &&
-    a.forced === b.forced &&
-    a.dirty === b.dirty &&
-    a.offline === b.offline &&
-    a.vote === b.vote
-  );
-}
 
 /** Consecutive good monitor runs after which earlier failures are forgiven. */
 const HEALTHY_RUNS_TO_RESET_ATTEMPTS = 10;
