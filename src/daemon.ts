@@ -57,8 +57,7 @@ import { DROP_REASONS } from './wire/drop-counters.js';
 import { VERSION as WIRE_VERSION } from './wire/format.js';
 import { isLoopback } from './config/exposure.js';
 import { etcdTtlMs } from './core/quorum.js';
-import { EtcdClient } from './io/etcd/etcd-client.js';
-import { EtcdVoter } from './io/etcd/etcd-voter.js';
+import type { EtcdVoter } from './io/etcd/etcd-voter.js';
 import type { EtcdConnection } from './io/status-document.js';
 
 /** The directory of the low-level helpers, put first on every script's PATH. */
@@ -161,6 +160,8 @@ class Daemon {
   private timer: NodeJS.Timeout | undefined;
   /** The core's wake-up time the timer is armed for. */
   private timerAt = Infinity;
+  /** The core's wake-up time as of its last step: it moves only when the core steps. */
+  private wakeAt = -Infinity;
   private readonly pending: Input[] = [];
   /** The inputs of one flush, in the order the core takes them. */
   private readonly batch: Input[] = [];
@@ -214,7 +215,7 @@ class Daemon {
     if (pid.note !== undefined) this.log.log('notice', pid.note);
     try {
       this.key = readKey(this.config);
-      this.etcd = this.openEtcd();
+      this.etcd = await this.openEtcd();
     } catch (error) {
       this.releasePidFile();
       this.io.stderr(`hastmon: ${(error as Error).message}\n`);
@@ -309,10 +310,13 @@ class Daemon {
   /**
    * etcd's client and the adapter that carries out the core's wishes for each key, when the
    * configuration has an `etcd` section. Throws, with one line, when a TLS file cannot be read.
+   * Loaded only then: the HTTP and TLS modules behind them are a megabyte of resident memory that
+   * a cluster without etcd never uses.
    */
-  private openEtcd(): EtcdVoter | undefined {
+  private async openEtcd(): Promise<EtcdVoter | undefined> {
     const config = this.config.etcd;
     if (config === null) return undefined;
+    const [{ EtcdClient }, { EtcdVoter }] = await Promise.all([import('./io/etcd/etcd-client.js'), import('./io/etcd/etcd-voter.js')]);
     const log = {
       log: (level: Parameters<Logger['log']>[0], message: string) => this.log.log(level, message),
       limited: (key: string, intervalMs: number, level: Parameters<Logger['log']>[0], message: string) => this.log.limited(key, intervalMs, level, message),
@@ -725,6 +729,7 @@ class Daemon {
    */
   private schedule(): void {
     const at = this.core.nextWakeAt();
+    this.wakeAt = at;
     if (this.timer !== undefined) {
       if (this.timerAt <= at) return;
       clearTimeout(this.timer);
@@ -737,7 +742,14 @@ class Daemon {
 
   private readonly onTimer = (): void => {
     this.timer = undefined;
-    const late = monotonicMs() - this.timerAt;
+    const now = monotonicMs();
+    // Armed for a wake-up that a step has since put back (an answer delays the next regular
+    // heartbeat): nothing is due, so no step; the simulator, too, ticks a core only when it asks.
+    if (this.wakeAt > now) {
+      if (!this.stopped) this.schedule();
+      return;
+    }
+    const late = now - this.timerAt;
     if (late > LATE_TIMER_WARNING_MS) {
       this.log.limited('late-timer', 10_000, 'warning', `event loop ran ${Math.round(late)} ms late`);
     }

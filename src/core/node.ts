@@ -6,6 +6,7 @@ import type { NodeContext } from './context.js';
 import { NotificationGate } from './notification-gate.js';
 import { PeerTable } from './peers.js';
 import { STANDARD_RULES, type QuorumRules } from './quorum.js';
+import { emptyFingerprint, sameFingerprint, type ReportFingerprint } from './report-fingerprint.js';
 import { ResourceMachine } from './resource.js';
 import { EARLY_SEND_REFILL_FRACTION, SendBudget } from './send-budget.js';
 import { StepContext, type ContextActions } from './step-context.js';
@@ -57,7 +58,10 @@ export class NodeCore {
   private seq = 0;
   private nextSendAt: number;
   private lastSentAt = -Infinity;
-  private lastReportKey = '';
+  /** Each resource's report, but its echo, as last sent (none before the first heartbeat). */
+  private sentReports: ReportFingerprint[] = [];
+  /** The same as of this step: the two lists swap at each send, so that a step allocates none. */
+  private currentReports: ReportFingerprint[] = [];
   private sendSoon = false;
   /** Heartbeats sent because something changed go at once, within this budget. */
   private readonly earlySends: SendBudget;
@@ -320,8 +324,8 @@ export class NodeCore {
   }
 
   private maybeSend(ctx: NodeContext): void {
-    const key = this.resources.map((r) => r.reportKey(ctx)).join('|');
-    if (key !== this.lastReportKey) this.sendSoon = true;
+    const current = this.reportsNow(ctx);
+    if (!sameReports(current, this.sentReports)) this.sendSoon = true;
     const interval = this.config.timing.heartbeatInterval;
     // A change goes out in the step that made it (send-budget.ts): the next node of a hand-over
     // hears a release, a candidacy or an endorsement one network hop after it was decided.
@@ -330,12 +334,23 @@ export class NodeCore {
     const hurrying = this.resources.some((r) => this.now >= r.hurryFrom(ctx));
     if (answering || hurrying) this.nextSendAt = Math.min(this.nextSendAt, this.lastSentAt + interval * ANSWER_GAP_FRACTION);
     if (this.now < this.nextSendAt) return;
-    this.lastReportKey = key;
+    this.currentReports = this.sentReports;
+    this.sentReports = current;
     this.sendSoon = false;
     this.answer = false;
     this.send(ctx, this.resources.map((r) => r.report(ctx, this.now)), false);
     if (hurrying) this.nextSendAt = this.now + interval * ANSWER_GAP_FRACTION;
     else if (answering) this.nextSendAt = this.now + interval * AFTER_ANSWER_FRACTION;
+  }
+
+  /** Each resource's report but its echo, now, in the reused list `currentReports`. */
+  private reportsNow(ctx: NodeContext): ReportFingerprint[] {
+    const out = this.currentReports;
+    const resources = this.resources;
+    while (out.length < resources.length) out.push(emptyFingerprint());
+    out.length = resources.length;
+    for (let i = 0; i < resources.length; i++) (resources[i] as ResourceMachine).fingerprint(ctx, out[i] as ReportFingerprint);
+    return out;
   }
 
   private send(ctx: NodeContext, resources: ResourceReport[], leaving: boolean): void {
@@ -365,4 +380,10 @@ export class NodeCore {
     this.exited = true;
     ctx.emit({ kind: 'exit', code: 0 });
   }
+}
+
+function sameReports(a: readonly ReportFingerprint[], b: readonly ReportFingerprint[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameFingerprint(a[i] as ReportFingerprint, b[i] as ReportFingerprint)) return false;
+  return true;
 }

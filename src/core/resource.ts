@@ -37,6 +37,7 @@ import { handOverTaker, preferredHolder, type PeerReport } from './outlook.js';
 import { OutlookCache } from './outlook-cache.js';
 import { describePeers } from './resource-view.js';
 import { explainHolderChange } from './holder-change.js';
+import type { ReportFingerprint } from './report-fingerprint.js';
 import { ScriptSlot } from './script-slot.js';
 import { Ballot, wantedEndorsement } from './vote.js';
 import {
@@ -230,11 +231,18 @@ export class ResourceMachine {
   }
 
   /**
-   * A fingerprint of what changed in our report, to send a heartbeat at once when it does: the
-   * report's fields but the echo (which the step's vote has brought up to date already).
+   * Writes into `into` what the others would see change in our report: its fields but the echo
+   * (which the step's vote has brought up to date already). Fields, not text: it runs every step.
    */
-  reportKey(ctx: NodeContext): string {
-    return `${this.state}/${this.role}/${this.isEligible(ctx)}/${this.yielding}/${this.forced}/${this.stopFailed()}/${ctx.now < this.offlineUntil}/${this.ballot.vote}`;
+  fingerprint(ctx: NodeContext, into: ReportFingerprint): void {
+    into.state = this.state;
+    into.role = this.role;
+    into.eligible = this.isEligible(ctx);
+    into.yielding = this.yielding;
+    into.forced = this.forced;
+    into.dirty = this.stopFailed();
+    into.offline = ctx.now < this.offlineUntil;
+    into.vote = this.ballot.vote;
   }
 
   holds(): boolean {

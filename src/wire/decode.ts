@@ -61,6 +61,11 @@ class Rejected extends Error {
  */
 class Reader {
   private offset: number;
+  /**
+   * Numbers are read through a DataView: Buffer's read methods check their argument through a
+   * wrapper that allocates on every call, a dozen times per heartbeat.
+   */
+  private readonly view: DataView;
   /** 'echo' or 'resource' while reading one, '' for the heartbeat's own fields. */
   private group = '';
   private index = 0;
@@ -71,6 +76,7 @@ class Reader {
     private readonly end: number,
   ) {
     this.offset = start;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   /** The fields that follow belong to echo or resource `index`. */
@@ -98,19 +104,19 @@ class Reader {
   }
 
   u8(field: string, suffix = ''): number {
-    return this.buf.readUInt8(this.take(1, field, suffix));
+    return this.view.getUint8(this.take(1, field, suffix));
   }
 
   u32(field: string): number {
-    return this.buf.readUInt32BE(this.take(4, field));
+    return this.view.getUint32(this.take(4, field));
   }
 
   i32(field: string): number {
-    return this.buf.readInt32BE(this.take(4, field));
+    return this.view.getInt32(this.take(4, field));
   }
 
   time(field: string): number {
-    const value = this.buf.readDoubleBE(this.take(8, field));
+    const value = this.view.getFloat64(this.take(8, field));
     if (!Number.isFinite(value) || value < 0) throw new Rejected('malformed', `${this.describe(field)} is ${value}, not a finite number >= 0`);
     return value;
   }

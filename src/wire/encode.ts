@@ -21,42 +21,52 @@ import { MAC_BYTES, computeMac } from './mac.js';
 
 /** Where heartbeats are written before they are sealed: kept across heartbeats, grown when one needs more. */
 let scratch = Buffer.allocUnsafe(2 * MAX_DATAGRAM_BYTES);
+/** Numbers go in through a DataView: Buffer's write methods check their arguments through a wrapper that allocates on every call. */
+let scratchView = viewOf(scratch);
+
+function viewOf(buffer: Buffer): DataView {
+  return new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
 
 /** Writes the fields in order into the scratch buffer: no allocation per field or per heartbeat. */
 class Writer {
   length = 0;
 
-  private room(bytes: number): Buffer {
+  /** Makes room for `bytes` more; returns the view to write them through. */
+  private room(bytes: number): DataView {
     if (this.length + bytes > scratch.length) {
       const grown = Buffer.allocUnsafe(Math.max(2 * scratch.length, this.length + bytes));
       scratch.copy(grown, 0, 0, this.length);
       scratch = grown;
+      scratchView = viewOf(grown);
     }
-    return scratch;
+    return scratchView;
   }
 
   bytes(value: Buffer): void {
-    value.copy(this.room(value.length), this.length);
+    this.room(value.length);
+    value.copy(scratch, this.length);
     this.length += value.length;
   }
 
   u8(value: number): void {
-    this.room(1).writeUInt8(value, this.length);
+    if (!Number.isInteger(value) || value < 0 || value > 0xff) throw new RangeError(`${value} is not a byte`);
+    this.room(1).setUint8(this.length, value);
     this.length += 1;
   }
 
   u32(value: number): void {
-    this.room(4).writeUInt32BE(value, this.length);
+    this.room(4).setUint32(this.length, value);
     this.length += 4;
   }
 
   i32(value: number): void {
-    this.room(4).writeInt32BE(value, this.length);
+    this.room(4).setInt32(this.length, value);
     this.length += 4;
   }
 
   f64(value: number): void {
-    this.room(8).writeDoubleBE(value, this.length);
+    this.room(8).setFloat64(this.length, value);
     this.length += 8;
   }
 
