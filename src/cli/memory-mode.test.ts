@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/parse.js';
-import { COMPILER_FROM_REPORTS_PER_INTERVAL, reportsPerInterval, wantsCompiler } from './memory-mode.js';
+import { COMPILER_FROM_REPORTS_PER_INTERVAL, daemonNodeOptions, reportsPerInterval, wantsCompiler, YOUNG_GENERATION_FLAG } from './memory-mode.js';
 
 /** `nodes` nodes on loopback, every one of them a node of each of `resources` resources. */
 function clusterText(nodes: number, resources: number): string {
@@ -65,5 +65,18 @@ describe('the memory mode the launcher chooses', () => {
     const read = fromFiles({ 'below.conf': clusterText(at, 1), 'at.conf': clusterText(at + 1, 1) });
     expect(wantsCompiler(['-c', 'below.conf'], read)).toBe(false);
     expect(wantsCompiler(['-c', 'at.conf'], read)).toBe(true);
+  });
+});
+
+describe('the young generation size', () => {
+  it('is on the launcher\'s first line, and a background start gives it to its child once', async () => {
+    const { readFileSync } = await import('node:fs');
+    const firstLine = readFileSync(new URL('../../bin/hastmon', import.meta.url), 'utf8').split('\n')[0];
+    expect(firstLine).toBe(`#!/usr/bin/env -S node ${YOUNG_GENERATION_FLAG}`);
+    expect(daemonNodeOptions([])).toEqual([YOUNG_GENERATION_FLAG]);
+    expect(daemonNodeOptions(['--inspect'])).toEqual(['--inspect', YOUNG_GENERATION_FLAG]);
+    expect(daemonNodeOptions([YOUNG_GENERATION_FLAG])).toEqual([YOUNG_GENERATION_FLAG]);
+    // An operator's own size is kept.
+    expect(daemonNodeOptions(['--max-semi-space-size=4'])).toEqual(['--max-semi-space-size=4']);
   });
 });

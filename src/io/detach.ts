@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { EX_CANTCREAT, EX_OSERR, EX_SOFTWARE } from '../cli/exit-codes.js';
 import { formatStderrLine } from './log.js';
+import { daemonNodeOptions } from '../cli/memory-mode.js';
 
 /** Set in the child's environment: it is the detached daemon and must not detach again. */
 export const DETACHED_ENV = 'HASTMON_DETACHED';
@@ -134,7 +135,7 @@ export function detach(options: DetachOptions): Promise<number> {
   return new Promise((resolve) => {
     let settled = false;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    const child = spawn(process.execPath, [...daemonNodeOptions(process.execArgv), ...process.argv.slice(1)], {
       detached: true,
       stdio: ['ignore', 'ignore', stderr.fd, 'ipc'],
       env: detachedEnvironment(process.env, process.pid),
