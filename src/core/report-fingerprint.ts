@@ -1,19 +1,10 @@
 // What a node's report says, but its echo, as plain fields: the core compares it at every step to
 // send a heartbeat at once when something the others decide on has changed.
 
-import type { ResourceState, Role } from './types.js';
+import type { ResourceReport } from './types.js';
 
-/** A report's fields but its echo: a heartbeat goes at once when one of them changes. */
-export interface ReportFingerprint {
-  state: ResourceState;
-  role: Role;
-  eligible: boolean;
-  yielding: boolean;
-  forced: boolean;
-  dirty: boolean;
-  offline: boolean;
-  vote: string;
-}
+/** A report's fields but its name, priority and echo: a heartbeat goes at once when one of them changes. */
+export type ReportFingerprint = Omit<ResourceReport, 'name' | 'priority' | 'voteEcho'>;
 
 export function emptyFingerprint(): ReportFingerprint {
   return { state: 'INITIAL', role: 'init', eligible: false, yielding: false, forced: false, dirty: false, offline: false, vote: '' };
