@@ -10,9 +10,9 @@
 // the log in a file that logrotate can rotate; under systemd, stderr lines carry `<N>` priorities.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import type { LogLevel } from '../core/types.js';
+import { monotonicMs } from './clock.js';
 
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'notice', 'warning', 'error'];
 
@@ -32,7 +32,7 @@ export interface LogClock {
   monotonic(): number;
 }
 
-export const SYSTEM_LOG_CLOCK: LogClock = { wall: () => Date.now(), monotonic: () => performance.now() };
+export const SYSTEM_LOG_CLOCK: LogClock = { wall: () => Date.now(), monotonic: monotonicMs };
 
 /** `-d` given zero times shows info and up; once or more adds debug. */
 export function lowestLevelShown(verbosity: number): LogLevel {

@@ -5,9 +5,9 @@
 import dgram from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
 import { lookup } from 'node:dns/promises';
+import { monotonicMs } from './clock.js';
 import { within } from './within.js';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { RateLimiter } from './log.js';
 import { MAX_DATAGRAM_BYTES } from '../wire/format.js';
 
@@ -196,7 +196,7 @@ export class UdpTransport {
 
   constructor(private readonly options: TransportOptions) {
     this.perChannel = options.channels.map(() => ({ sent: 0, sendErrors: 0, received: 0 }));
-    this.limiter = new RateLimiter(options.now ?? (() => performance.now()));
+    this.limiter = new RateLimiter(options.now ?? monotonicMs);
     this.complaintIntervalMs = options.complaintIntervalMs ?? 10_000;
   }
 
