@@ -57,12 +57,12 @@ function fresh(ctx: NodeContext) {
 
 function cached(cache: OutlookCache, ctx: NodeContext) {
   return {
-    visible: cache.visible(ctx, RESOURCE, VOTERS).map((p) => ({ node: p.node, report: p.report })),
-    names: [...cache.visibleNames(ctx, RESOURCE, VOTERS)],
-    holders: [...cache.peerHolders(ctx, RESOURCE, VOTERS)],
-    candidates: [...cache.peerCandidates(ctx, RESOURCE, VOTERS)],
-    startingUp: [...cache.peersStartingUp(ctx, RESOURCE, VOTERS)],
-    bothWays: cache.bothWays(ctx, RESOURCE, VOTERS),
+    visible: cache.read(ctx, RESOURCE, VOTERS).visible.map((p) => ({ node: p.node, report: p.report })),
+    names: [...cache.read(ctx, RESOURCE, VOTERS).visibleNames],
+    holders: [...cache.read(ctx, RESOURCE, VOTERS).holders],
+    candidates: [...cache.read(ctx, RESOURCE, VOTERS).candidates],
+    startingUp: [...cache.read(ctx, RESOURCE, VOTERS).startingUp],
+    bothWays: cache.read(ctx, RESOURCE, VOTERS).bothWays,
   };
 }
 
@@ -127,9 +127,9 @@ describe('OutlookCache', () => {
     peers.record({ node: 'c', incarnation: 1, seq: 1, sentAt: 0, leaving: false, resources: [], echoes: [] }, 0);
     const cache = new OutlookCache();
     const ctx = context(peers, 10, 0);
-    expect(cache.visibleNames(ctx, RESOURCE, new Set(['a', 'b']))).toEqual([]);
-    expect(cache.bothWays(ctx, RESOURCE, new Set(['a', 'b']))).toBe(1);
+    expect(cache.read(ctx, RESOURCE, new Set(['a', 'b'])).visibleNames).toEqual([]);
+    expect(cache.read(ctx, RESOURCE, new Set(['a', 'b'])).bothWays).toBe(1);
     peers.record({ node: 'c', incarnation: 1, seq: 2, sentAt: 0, leaving: false, resources: [{ name: RESOURCE, state: 'RUNNING', role: 'secondary', priority: 0, eligible: false, yielding: false, forced: false, dirty: false, offline: false, vote: 'c', voteEcho: 0 }], echoes: [] }, 10);
-    expect(cache.visibleNames(ctx, RESOURCE, new Set(['a', 'b', 'c']))).toEqual(['c']);
+    expect(cache.read(ctx, RESOURCE, new Set(['a', 'b', 'c'])).visibleNames).toEqual(['c']);
   });
 });

@@ -31,6 +31,20 @@ interface VoterSeen {
   mayTurnAt: number;
 }
 
+/** What one node sees of one resource's other voters; the arrays are never to be changed. */
+export interface Outlook {
+  /** The other voters heard within the deadtime, with their reports (outlook.ts). */
+  visible: readonly PeerReport[];
+  /** Their names, in the same order. */
+  visibleNames: readonly string[];
+  /** peerHolders, peerCandidates, peersStartingUp of `visible`. */
+  holders: readonly Contender[];
+  candidates: readonly Contender[];
+  startingUp: readonly Contender[];
+  /** bothWays (quorum.ts) of the voters. */
+  bothWays: number;
+}
+
 export class OutlookCache {
   private voters: ReadonlySet<string> | undefined;
   /** The table's version and the time of the last look. */
@@ -40,47 +54,12 @@ export class OutlookCache {
   private until = -Infinity;
   private seen: VoterSeen[] = [];
   private readonly seenByNode = new Map<string, VoterSeen>();
-  private visibleReports: PeerReport[] = [];
-  private visibleNodes: string[] = [];
-  private holders: Contender[] = [];
-  private candidates: Contender[] = [];
-  private startingUp: Contender[] = [];
-  private bothWaysCount = 0;
+  private readonly view: Outlook = { visible: [], visibleNames: [], holders: [], candidates: [], startingUp: [], bothWays: 0 };
 
-  /** The other voters heard within the deadtime, with their reports (outlook.ts); never to be changed. */
-  visible(ctx: NodeContext, resource: string, voters: ReadonlySet<string>): readonly PeerReport[] {
+  /** The outlook of `resource` among `voters` now, worked out again only where it may have changed. */
+  read(ctx: NodeContext, resource: string, voters: ReadonlySet<string>): Readonly<Outlook> {
     this.refresh(ctx, resource, voters);
-    return this.visibleReports;
-  }
-
-  /** The names of `visible`, in the same order. */
-  visibleNames(ctx: NodeContext, resource: string, voters: ReadonlySet<string>): readonly string[] {
-    this.refresh(ctx, resource, voters);
-    return this.visibleNodes;
-  }
-
-  /** peerHolders of the visible reports. */
-  peerHolders(ctx: NodeContext, resource: string, voters: ReadonlySet<string>): readonly Contender[] {
-    this.refresh(ctx, resource, voters);
-    return this.holders;
-  }
-
-  /** peerCandidates of the visible reports. */
-  peerCandidates(ctx: NodeContext, resource: string, voters: ReadonlySet<string>): readonly Contender[] {
-    this.refresh(ctx, resource, voters);
-    return this.candidates;
-  }
-
-  /** peersStartingUp of the visible reports. */
-  peersStartingUp(ctx: NodeContext, resource: string, voters: ReadonlySet<string>): readonly Contender[] {
-    this.refresh(ctx, resource, voters);
-    return this.startingUp;
-  }
-
-  /** bothWays (quorum.ts) of the voters. */
-  bothWays(ctx: NodeContext, resource: string, voters: ReadonlySet<string>): number {
-    this.refresh(ctx, resource, voters);
-    return this.bothWaysCount;
+    return this.view;
   }
 
   private refresh(ctx: NodeContext, resource: string, voters: ReadonlySet<string>): void {
@@ -133,12 +112,13 @@ export class OutlookCache {
   private rebuild(ctx: NodeContext, resource: string, voters: ReadonlySet<string>): void {
     this.voters = voters;
     const visible = visiblePeerReports(ctx, resource, voters);
-    this.visibleReports = visible;
-    this.visibleNodes = visible.map((p) => p.node);
-    this.holders = peerHolders(visible);
-    this.candidates = peerCandidates(visible);
-    this.startingUp = peersStartingUp(visible);
-    this.bothWaysCount = bothWays(ctx.peers, voters, ctx.self, ctx.now, ctx.bootAt, ctx.timing);
+    const view = this.view;
+    view.visible = visible;
+    view.visibleNames = visible.map((p) => p.node);
+    view.holders = peerHolders(visible);
+    view.candidates = peerCandidates(visible);
+    view.startingUp = peersStartingUp(visible);
+    view.bothWays = bothWays(ctx.peers, voters, ctx.self, ctx.now, ctx.bootAt, ctx.timing);
     this.seen = [];
     this.seenByNode.clear();
     for (const node of voters) {

@@ -34,7 +34,7 @@ import {
 } from './quorum.js';
 import { ResourceNotices } from './notices.js';
 import { handOverTaker, preferredHolder, type PeerReport } from './outlook.js';
-import { OutlookCache } from './outlook-cache.js';
+import { OutlookCache, type Outlook } from './outlook-cache.js';
 import { describePeers } from './resource-view.js';
 import { explainHolderChange } from './holder-change.js';
 import type { ReportFingerprint } from './report-fingerprint.js';
@@ -302,7 +302,7 @@ export class ResourceMachine {
   /** The voters this node hears both ways, itself included, and etcd when it could endorse this node. */
   private votersBothWays(ctx: NodeContext): number {
     const etcd = ctx.etcd !== null && this.etcd.couldEndorse() ? 1 : 0;
-    return this.outlook.bothWays(ctx, this.name, this.voters(ctx)) + etcd;
+    return this.outlookNow(ctx).bothWays + etcd;
   }
 
   private selfContender(ctx: NodeContext): Contender {
@@ -343,19 +343,24 @@ export class ResourceMachine {
     return isTwoVoterCluster(this.voterCount(ctx), ctx.etcd !== null);
   }
 
+  /** What this node sees of the other voters now (outlook-cache.ts). */
+  private outlookNow(ctx: NodeContext): Readonly<Outlook> {
+    return this.outlook.read(ctx, this.name, this.voters(ctx));
+  }
+
   private visiblePeerReports(ctx: NodeContext): readonly PeerReport[] {
-    return this.outlook.visible(ctx, this.name, this.voters(ctx));
+    return this.outlookNow(ctx).visible;
   }
 
   /** Nodes that hold the resource, this one included; one that is stopping yields to the others. */
   private holders(ctx: NodeContext): Contender[] {
-    const out = this.outlook.peerHolders(ctx, this.name, this.voters(ctx)).slice();
+    const out = this.outlookNow(ctx).holders.slice();
     if (this.holds()) out.push({ ...this.selfContender(ctx), yielding: this.yielding || this.state === 'STOPPING' });
     return out;
   }
 
   private candidates(ctx: NodeContext): Contender[] {
-    const out = this.outlook.peerCandidates(ctx, this.name, this.voters(ctx)).slice();
+    const out = this.outlookNow(ctx).candidates.slice();
     if (this.isEligible(ctx)) out.push(this.selfContender(ctx));
     return out;
   }
@@ -404,7 +409,7 @@ export class ResourceMachine {
         : wantedEndorsement(
             this.holders(ctx).filter((c) => this.hearsUs(ctx, c.node)),
             this.candidates(ctx).filter((c) => this.hearsUs(ctx, c.node)),
-            this.outlook.peersStartingUp(ctx, this.name, this.voters(ctx)),
+            this.outlookNow(ctx).startingUp,
           );
     if (wanted === ctx.self && this.phase.name === 'STANDBY' && this.outvoted(ctx) !== undefined) wanted = '';
     this.ballot.offer(ctx, wanted);
@@ -551,7 +556,7 @@ export class ResourceMachine {
   // Decisions, taken after every input.
 
   evaluate(ctx: NodeContext): void {
-    this.notices.visibility(ctx, this.outlook.visibleNames(ctx, this.name, this.voters(ctx)), this.spec.notify);
+    this.notices.visibility(ctx, this.outlookNow(ctx).visibleNames, this.spec.notify);
     this.noticeHandOverDone(ctx);
     this.updateVote(ctx);
     this.fire(ctx, 'evaluate');
