@@ -728,7 +728,11 @@ class Daemon {
    * it is armed for the real time. Most steps (a heartbeat heard) leave the wake-up where it was.
    */
   private schedule(): void {
-    const at = this.core.nextWakeAt();
+    this.arm(this.core.nextWakeAt());
+  }
+
+  /** The timer, at `at` (the core's wake-up, already worked out). */
+  private arm(at: number): void {
     this.wakeAt = at;
     if (this.timer !== undefined) {
       if (this.timerAt <= at) return;
@@ -746,7 +750,8 @@ class Daemon {
     // Armed for a wake-up that a step has since put back (an answer delays the next regular
     // heartbeat): nothing is due, so no step; the simulator, too, ticks a core only when it asks.
     if (this.wakeAt > now) {
-      if (!this.stopped) this.schedule();
+      // No input came since the step that put it back: its wake-up stands, nothing to work out.
+      if (!this.stopped) this.arm(this.wakeAt);
       return;
     }
     const late = now - this.timerAt;
